@@ -1,0 +1,62 @@
+"""gRPC server bootstrap shared by every service: health, reflection, internal token, drain on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Iterable
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from guardian_common.internal_token import InternalTokenInterceptor
+
+
+class GrpcServer:
+    """One grpc.aio server with gRPC health checking and reflection for the given service names."""
+
+    def __init__(self, *, address: str, service_names: Iterable[str], internal_token: str | None) -> None:
+        interceptors = [InternalTokenInterceptor(internal_token)] if internal_token else []
+        self.server = grpc.aio.server(
+            interceptors=interceptors,
+            options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 4 * 1024 * 1024)],
+        )
+        self._address = address
+        self._service_names = list(service_names)
+        self._health = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self._health, self.server)
+        reflection.enable_server_reflection(
+            [*self._service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
+        )
+        self.port = 0
+
+    async def start(self) -> int:
+        self.port = self.server.add_insecure_port(self._address)
+        if self.port == 0:
+            raise OSError(f"cannot listen on {self._address}")
+        await self.server.start()
+        await self._set_all(health_pb2.HealthCheckResponse.SERVING)
+        return self.port
+
+    async def drain(self, grace_seconds: float) -> None:
+        """Health turns NOT_SERVING, new calls are refused, in-flight calls get `grace_seconds` to finish."""
+        await self._set_all(health_pb2.HealthCheckResponse.NOT_SERVING)
+        await self.server.stop(grace_seconds)
+
+    async def _set_all(self, status: health_pb2.HealthCheckResponse.ServingStatus.ValueType) -> None:
+        for name in ["", *self._service_names]:
+            await self._health.set(name, status)
+
+
+async def wait_for_stop_signal() -> signal.Signals:
+    """Returns the first SIGTERM or SIGINT the process receives."""
+    loop = asyncio.get_running_loop()
+    received: asyncio.Future[signal.Signals] = loop.create_future()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda s=sig: received.done() or received.set_result(s))
+    try:
+        return await received
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,115 @@
+"""Real service processes for tests: start a console script, wait for its startup lines, stop it."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BIN_DIR = Path(sys.executable).parent
+LISTENING = re.compile(r"listening (?P<kind>grpc|http)=(?P<address>\S+)")
+
+
+class StartupFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class ServiceProcess:
+    """A started service. A reader thread collects its stdout lines into `lines`."""
+
+    name: str
+    popen: subprocess.Popen[str]
+    log_path: Path
+    lines: list[str] = field(default_factory=list)
+    addresses: dict[str, str] = field(default_factory=dict)
+    _changed: threading.Condition = field(default_factory=threading.Condition)
+    _eof: bool = False
+
+    def __post_init__(self) -> None:
+        threading.Thread(target=self._collect, name=f"{self.name}-stdout", daemon=True).start()
+
+    def _collect(self) -> None:
+        assert self.popen.stdout is not None
+        for line in self.popen.stdout:
+            with self._changed:
+                self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+        with self._changed:
+            self._eof = True
+            self._changed.notify_all()
+
+    @property
+    def grpc_target(self) -> str:
+        return self.addresses["grpc"]
+
+    def read_until(self, pattern: str, timeout: float = 60.0) -> str:
+        """Blocks until a stdout line matches `pattern`; fails if the process exits or time runs out."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        seen = 0
+        with self._changed:
+            while True:
+                for line in self.lines[seen:]:
+                    if regex.search(line):
+                        return line
+                seen = len(self.lines)
+                remaining = deadline - time.monotonic()
+                if self._eof or remaining <= 0:
+                    break
+                self._changed.wait(remaining)
+        raise StartupFailed(
+            f"{self.name}: no line matching {pattern!r} (exit code {self.popen.poll()}); log:\n{self.log()}"
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
+
+    def wait_exit(self, timeout: float = 30.0) -> int:
+        return self.popen.wait(timeout)
+
+    def signal(self, sig: signal.Signals) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(sig)
+
+    def stop(self, timeout: float = 15.0) -> int:
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                return self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+        return self.popen.wait(timeout)
+
+
+def spawn(script: str, env: Mapping[str, str], log_dir: Path, name: str | None = None) -> ServiceProcess:
+    """Starts `script` from this virtualenv with a clean copy of the environment plus `env`."""
+    name = name or script
+    log_path = log_dir / f"{name}-{time.monotonic_ns()}.log"
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("GUARDIAN_", "DATABASE_URL"))}
+    full_env.update(env)
+    full_env.setdefault("PYTHONUNBUFFERED", "1")
+    popen = subprocess.Popen(
+        [str(BIN_DIR / script)],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=log_path.open("w"),
+        text=True,
+    )
+    return ServiceProcess(name=name, popen=popen, log_path=log_path)
+
+
+def start(script: str, env: Mapping[str, str], log_dir: Path, name: str | None = None) -> ServiceProcess:
+    """Spawns and waits until the service says where it listens."""
+    process = spawn(script, env, log_dir, name)
+    line = process.read_until(LISTENING.pattern)
+    for match in LISTENING.finditer(line):
+        process.addresses[match["kind"]] = match["address"]
+    return process

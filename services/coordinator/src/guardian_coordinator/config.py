@@ -1,0 +1,32 @@
+"""Coordinator configuration (environment variables only; defaults documented in docs/CONFIGURATION.md)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from guardian_coordinator.store.postgres.engine import PoolSettings
+
+
+class CoordinatorSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GUARDIAN_", extra="ignore")
+
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    grpc_addr: str = "127.0.0.1:50051"
+    internal_token: str | None = None
+    db_pool_max_size: int = Field(default=16, ge=1, le=1000)
+    db_pool_acquire_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    db_connect_timeout_seconds: int = Field(default=5, ge=1, le=300)
+    db_statement_timeout_ms: int = Field(default=5000, ge=1, le=3_600_000)
+    migration_lock_poll_ms: int = Field(default=500, ge=10, le=60_000)
+    migration_lock_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    sweep_interval_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+
+    def pool(self) -> PoolSettings:
+        return PoolSettings(
+            max_size=self.db_pool_max_size,
+            acquire_timeout_seconds=self.db_pool_acquire_timeout_seconds,
+            connect_timeout_seconds=self.db_connect_timeout_seconds,
+            statement_timeout_ms=self.db_statement_timeout_ms,
+        )

@@ -1,0 +1,1 @@
+"""Domain rules of the coordinator: validation and the store contracts, independent of gRPC and SQL."""

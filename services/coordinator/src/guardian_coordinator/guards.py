@@ -1,0 +1,36 @@
+"""Startup guards: in the prod stage a misconfiguration refuses to start; elsewhere it warns."""
+
+from __future__ import annotations
+
+from guardian_common.stage import MaxReplicas, Stage
+from guardian_coordinator.config import CoordinatorSettings
+
+MISSING_DATABASE_URL = (
+    "DATABASE_URL is not set. The coordinator would keep sessions, "
+    "challenges and worker leases in process memory: a multi-replica fleet would not share logins, "
+    "logouts or canonicalization leadership, and everything would be lost on restart. Set "
+    "DATABASE_URL=postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full, or unset GUARDIAN_ENV "
+    "for a single-process development setup."
+)
+MISSING_INTERNAL_TOKEN = (
+    "GUARDIAN_INTERNAL_TOKEN is not set. Any process that can reach "
+    "the coordinator's port could mint sessions and take leases for the whole fleet. Set the same random "
+    "secret (for example `openssl rand -hex 32`) in GUARDIAN_INTERNAL_TOKEN on every service."
+)
+
+
+def startup_problems(settings: CoordinatorSettings, max_replicas: MaxReplicas) -> list[str]:
+    """Every configuration problem, each message naming the variable, the consequence and the fix."""
+    problems = []
+    if not settings.database_url:
+        problems.append(MISSING_DATABASE_URL)
+    if not settings.internal_token:
+        problems.append(MISSING_INTERNAL_TOKEN)
+    if max_replicas.problem:
+        problems.append(max_replicas.problem)
+    return problems
+
+
+def refusals(stage: Stage, problems: list[str]) -> list[str]:
+    """The problems that stop startup: all of them in prod, none elsewhere (they are logged as warnings)."""
+    return problems if stage is Stage.PROD else []

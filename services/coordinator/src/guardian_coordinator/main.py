@@ -1,0 +1,116 @@
+"""`guardian-coordinator`: migrate (Postgres), serve gRPC, sweep, drain on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from importlib.metadata import version
+
+from guardian_common.coordination_line import coordination_line
+from guardian_common.errors import ConfigurationError
+from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
+from guardian_common.logs import configure_logging
+from guardian_common.settings import load_settings
+from guardian_common.stage import resolve_max_replicas, resolve_stage
+from guardian_coordinator.api.servicers import SERVICE_NAMES, register
+from guardian_coordinator.config import CoordinatorSettings
+from guardian_coordinator.domain.coordination import Coordination
+from guardian_coordinator.domain.stores import CoordinatorStore
+from guardian_coordinator.guards import MISSING_DATABASE_URL, refusals, startup_problems
+from guardian_coordinator.store.memory import MemoryStore
+from guardian_coordinator.store.postgres.engine import redacted
+from guardian_coordinator.store.postgres.migrate import run_migrations
+from guardian_coordinator.store.postgres.store import PostgresStore
+from guardian_coordinator.sweeper import run_sweeper
+
+log = logging.getLogger("guardian.coordinator")
+
+
+def say(line: str) -> None:
+    """Startup facts go to stdout, one line each, so operators and tests can read them."""
+    print(line, flush=True)
+
+
+async def build_store(settings: CoordinatorSettings) -> CoordinatorStore:
+    if not settings.database_url:
+        return MemoryStore()
+    result = await asyncio.to_thread(
+        run_migrations,
+        settings.database_url,
+        poll_interval_s=settings.migration_lock_poll_ms / 1000,
+        timeout_s=settings.migration_lock_timeout_seconds,
+        connect_timeout_s=settings.db_connect_timeout_seconds,
+    )
+    say(f"migrations applied={len(result.applied)} head={result.head}")
+    return PostgresStore(settings.database_url, settings.pool())
+
+
+async def serve(settings: CoordinatorSettings) -> int:
+    stage = resolve_stage()
+    max_replicas = resolve_max_replicas()
+    problems = startup_problems(settings, max_replicas)
+    refused = refusals(stage, problems)
+    if refused:
+        for problem in refused:
+            log.error("refusing to start in the prod stage: %s", problem)
+        return 2
+    for problem in problems:
+        if problem is not MISSING_DATABASE_URL:
+            log.warning("%s (continuing: not the prod stage)", problem)
+
+    if settings.database_url:
+        log.info("database %s", redacted(settings.database_url))
+    store = await build_store(settings)
+    coordination = Coordination(store)
+    mode = "shared" if store.backend == "postgres" else "single-process"
+    server = GrpcServer(
+        address=settings.grpc_addr, service_names=SERVICE_NAMES, internal_token=settings.internal_token
+    )
+    register(
+        server.server,
+        coordination,
+        mode=mode,
+        stage=stage.value,
+        max_replicas=max_replicas.value,
+        version=version("guardian-coordinator"),
+    )
+    port = await server.start()
+    host = settings.grpc_addr.rsplit(":", 1)[0]
+    say(f"coordinator listening grpc={host}:{port}")
+    say(
+        coordination_line(
+            mode=mode,
+            backend=store.backend,
+            stage=stage.value,
+            max_replicas=max_replicas.value,
+            cursor_secret="n/a",
+        )
+    )
+    sweeper = asyncio.create_task(run_sweeper(coordination, settings.sweep_interval_seconds))
+    received = await wait_for_stop_signal()
+    log.info("received %s: draining for up to %ss", received.name, settings.shutdown_grace_seconds)
+    sweeper.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sweeper
+    await server.drain(settings.shutdown_grace_seconds)
+    await store.close()
+    log.info("stopped")
+    return 0
+
+
+def main() -> None:
+    configure_logging("coordinator")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = load_settings(CoordinatorSettings)
+        code = asyncio.run(serve(settings))
+    except ConfigurationError as exc:
+        log.error("refusing to start: %s", exc)
+        code = 2
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Store implementations: `memory` (single-process) and `postgres` (shared)."""

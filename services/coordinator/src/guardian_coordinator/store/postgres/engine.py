@@ -1,0 +1,81 @@
+"""The coordinator's connection pool and the translation of every database failure into StoreUnavailable."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from sqlalchemy import TextClause
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from guardian_coordinator.domain.errors import StoreUnavailable
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    max_size: int = 16
+    acquire_timeout_seconds: float = 5.0
+    connect_timeout_seconds: int = 5
+    statement_timeout_ms: int = 5000
+
+
+def sqlalchemy_url(database_url: str) -> str:
+    """`postgresql://…` (libpq form, as operators write it) → the psycopg 3 SQLAlchemy URL."""
+    parts = urlsplit(database_url)
+    if parts.scheme not in ("postgres", "postgresql", "postgresql+psycopg"):
+        raise ValueError("DATABASE_URL must start with postgresql://")
+    return urlunsplit(("postgresql+psycopg", *parts[1:]))
+
+
+def redacted(database_url: str) -> str:
+    """The URL without its password, safe to log."""
+    parts = urlsplit(database_url)
+    if parts.password is None:
+        return database_url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit((parts.scheme, netloc, *parts[2:]))
+
+
+def create_engine(database_url: str, pool: PoolSettings) -> AsyncEngine:
+    return create_async_engine(
+        sqlalchemy_url(database_url),
+        pool_size=pool.max_size,
+        max_overflow=0,
+        pool_timeout=pool.acquire_timeout_seconds,
+        pool_recycle=1800,
+        connect_args={
+            "connect_timeout": pool.connect_timeout_seconds,
+            "options": f"-c statement_timeout={pool.statement_timeout_ms}",
+            "application_name": "guardian-coordinator",
+        },
+    )
+
+
+def single_statements(engine: AsyncEngine) -> AsyncEngine:
+    """The same pool in autocommit: a lone statement is atomic by itself and skips BEGIN/COMMIT trips."""
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+@asynccontextmanager
+async def store_errors() -> AsyncIterator[None]:
+    """Any database failure becomes StoreUnavailable: never OK, NOT_FOUND or a silent `False`."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+    except (OSError, TimeoutError) as exc:
+        raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+
+
+async def sweep_in_batches(engine: AsyncEngine, statement: TextClause, batch: int) -> int:
+    """Deletes in short transactions so a large backlog never holds locks for long."""
+    deleted = 0
+    while True:
+        async with store_errors(), engine.begin() as conn:
+            count = (await conn.execute(statement, {"batch": batch})).rowcount
+        deleted += count
+        if count < batch:
+            return deleted

@@ -1,0 +1,66 @@
+"""auth_sessions: one primary-key lookup per authenticated request, revocation kept until expiry."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from guardian_coordinator.domain.models import Issued, Realm, Session
+from guardian_coordinator.store.postgres.engine import single_statements, store_errors, sweep_in_batches
+
+INSERT = text(
+    """
+    INSERT INTO auth_sessions (realm, token_digest, subject, issued_at, expires_at, revoked_at)
+    VALUES (:realm, :digest, CAST(:subject AS jsonb), now(), now() + make_interval(secs => :ttl), NULL)
+    ON CONFLICT (realm, token_digest) DO UPDATE
+       SET subject = EXCLUDED.subject, issued_at = EXCLUDED.issued_at,
+           expires_at = EXCLUDED.expires_at, revoked_at = NULL
+    RETURNING issued_at, expires_at
+    """
+)
+GET = text(
+    """
+    SELECT subject::text, issued_at, expires_at FROM auth_sessions
+     WHERE realm = :realm AND token_digest = :digest AND revoked_at IS NULL AND expires_at > now()
+    """
+)
+REVOKE = text(
+    """
+    UPDATE auth_sessions SET revoked_at = now()
+     WHERE realm = :realm AND token_digest = :digest AND revoked_at IS NULL AND expires_at > now()
+    RETURNING subject::text, issued_at, expires_at
+    """
+)
+SWEEP = text(
+    """
+    DELETE FROM auth_sessions WHERE ctid IN (
+        SELECT ctid FROM auth_sessions WHERE expires_at < now() LIMIT :batch)
+    """
+)
+
+
+class PostgresSessionStore:
+    def __init__(self, engine: AsyncEngine, sweep_batch: int) -> None:
+        self._engine = engine
+        self._one_shot = single_statements(engine)
+        self._sweep_batch = sweep_batch
+
+    async def insert(self, realm: Realm, token_digest: bytes, subject_json: str, ttl_seconds: int) -> Issued:
+        params = {"realm": realm.value, "digest": token_digest, "subject": subject_json, "ttl": ttl_seconds}
+        async with store_errors(), self._one_shot.connect() as conn:
+            row = (await conn.execute(INSERT, params)).one()
+        return Issued(row[0], row[1])
+
+    async def get(self, realm: Realm, token_digest: bytes) -> Session | None:
+        async with store_errors(), self._one_shot.connect() as conn:
+            row = (await conn.execute(GET, {"realm": realm.value, "digest": token_digest})).first()
+        return None if row is None else Session(row[0], row[1], row[2])
+
+    async def revoke(self, realm: Realm, token_digest: bytes) -> Session | None:
+        async with store_errors(), self._one_shot.connect() as conn:
+            row = (await conn.execute(REVOKE, {"realm": realm.value, "digest": token_digest})).first()
+        return None if row is None else Session(row[0], row[1], row[2])
+
+    async def sweep(self) -> int:
+        return await sweep_in_batches(self._engine, SWEEP, self._sweep_batch)
+

@@ -1,0 +1,30 @@
+"""The Postgres-backed coordinator store: one pool, the three stores on it."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from guardian_coordinator.store.postgres.challenges import PostgresChallengeStore
+from guardian_coordinator.store.postgres.engine import PoolSettings, create_engine, store_errors
+from guardian_coordinator.store.postgres.leases import PostgresLeaseStore
+from guardian_coordinator.store.postgres.sessions import PostgresSessionStore
+
+SWEEP_BATCH = 1000
+
+
+class PostgresStore:
+    backend = "postgres"
+    supports_fencing = True
+
+    def __init__(self, database_url: str, pool: PoolSettings) -> None:
+        self.engine = create_engine(database_url, pool)
+        self.sessions = PostgresSessionStore(self.engine, SWEEP_BATCH)
+        self.challenges = PostgresChallengeStore(self.engine, SWEEP_BATCH)
+        self.leases = PostgresLeaseStore(self.engine)
+
+    async def schema_revision(self) -> str:
+        async with store_errors(), self.engine.connect() as conn:
+            return str((await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one())
+
+    async def close(self) -> None:
+        await self.engine.dispose()
