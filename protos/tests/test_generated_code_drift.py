@@ -14,7 +14,8 @@ def test_committed_generated_code_matches_protoc_output(tmp_path: Path) -> None:
     fresh = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     assert fresh, "protoc produced nothing"
     drifted = [
-        str(rel) for rel in fresh
+        str(rel)
+        for rel in fresh
         if not (PROTO_ROOT / rel).exists() or (PROTO_ROOT / rel).read_bytes() != (tmp_path / rel).read_bytes()
     ]
     assert not drifted, f"generated code is stale, run `make protos`: {drifted}"

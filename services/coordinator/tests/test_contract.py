@@ -6,6 +6,7 @@ import asyncio
 import json
 import secrets
 from collections.abc import AsyncIterator
+from typing import Any
 
 import grpc
 import pytest
@@ -117,14 +118,21 @@ async def test_expired_session_is_neither_found_nor_revocable_and_is_swept(clien
 # --- Challenges -----------------------------------------------------------------------------------
 
 
-def issue(principal: str, key: str, ttl: int = 300, max_outstanding: int = 8, realm: int = OPERATOR) -> pb.IssueRequest:
+def issue(
+    principal: str, key: str, ttl: int = 300, max_outstanding: int = 8, realm: pb.Realm = OPERATOR
+) -> pb.IssueRequest:
     payload = json.dumps({"kind": "operator_digest", "signing_digest": key})
     return pb.IssueRequest(
-        realm=realm, principal=principal, key=key, payload_json=payload, ttl_seconds=ttl, max_outstanding=max_outstanding
+        realm=realm,
+        principal=principal,
+        key=key,
+        payload_json=payload,
+        ttl_seconds=ttl,
+        max_outstanding=max_outstanding,
     )
 
 
-async def active_keys(client: CoordinatorClient, principal: str, realm: int = OPERATOR) -> set[str]:
+async def active_keys(client: CoordinatorClient, principal: str, realm: pb.Realm = OPERATOR) -> set[str]:
     listed = await client.challenges.ListActive(pb.ListActiveRequest(realm=realm, principal=principal))
     return {c.key for c in listed.challenge}
 
@@ -145,9 +153,15 @@ async def test_challenge_is_consumed_exactly_once(client: CoordinatorClient) -> 
 async def test_challenge_is_consumed_only_by_its_principal_and_realm(client: CoordinatorClient) -> None:
     principal, key = name("p"), name("k")
     await client.challenges.Issue(issue(principal, key))
-    assert not (await client.challenges.Consume(pb.ConsumeRequest(realm=OPERATOR, principal="other", key=key))).won
-    assert not (await client.challenges.Consume(pb.ConsumeRequest(realm=EVM, principal=principal, key=key))).won
-    assert (await client.challenges.Consume(pb.ConsumeRequest(realm=OPERATOR, principal=principal, key=key))).won
+    assert not (
+        await client.challenges.Consume(pb.ConsumeRequest(realm=OPERATOR, principal="other", key=key))
+    ).won
+    assert not (
+        await client.challenges.Consume(pb.ConsumeRequest(realm=EVM, principal=principal, key=key))
+    ).won
+    assert (
+        await client.challenges.Consume(pb.ConsumeRequest(realm=OPERATOR, principal=principal, key=key))
+    ).won
 
 
 async def test_only_the_newest_pending_challenges_are_kept(client: CoordinatorClient) -> None:
@@ -162,11 +176,19 @@ async def test_consumed_challenges_do_not_count_toward_the_cap(client: Coordinat
     principal = name("p")
     for i in range(3):
         await client.challenges.Issue(issue(principal, f"{principal}-{i}", max_outstanding=3))
-    assert (await client.challenges.Consume(pb.ConsumeRequest(realm=OPERATOR, principal=principal, key=f"{principal}-0"))).won
+    assert (
+        await client.challenges.Consume(
+            pb.ConsumeRequest(realm=OPERATOR, principal=principal, key=f"{principal}-0")
+        )
+    ).won
     await client.challenges.Issue(issue(principal, f"{principal}-3", max_outstanding=3))
     assert await active_keys(client, principal) == {f"{principal}-1", f"{principal}-2", f"{principal}-3"}
     # The consumed one stays consumed: it cannot be won again.
-    assert not (await client.challenges.Consume(pb.ConsumeRequest(realm=OPERATOR, principal=principal, key=f"{principal}-0"))).won
+    assert not (
+        await client.challenges.Consume(
+            pb.ConsumeRequest(realm=OPERATOR, principal=principal, key=f"{principal}-0")
+        )
+    ).won
 
 
 async def test_expired_challenge_cannot_be_consumed(client: CoordinatorClient) -> None:
@@ -174,14 +196,18 @@ async def test_expired_challenge_cannot_be_consumed(client: CoordinatorClient) -
     await client.challenges.Issue(issue(principal, key, ttl=1))
     await asyncio.sleep(1.2)  # the challenge's own lifetime
     assert await active_keys(client, principal) == set()
-    assert not (await client.challenges.Consume(pb.ConsumeRequest(realm=OPERATOR, principal=principal, key=key))).won
+    assert not (
+        await client.challenges.Consume(pb.ConsumeRequest(realm=OPERATOR, principal=principal, key=key))
+    ).won
     assert (await client.challenges.SweepChallenges(pb.SweepChallengesRequest())).deleted >= 1
 
 
 async def test_reissued_key_replaces_the_old_challenge(client: CoordinatorClient) -> None:
     principal, key = name("p"), name("k")
     await client.challenges.Issue(issue(principal, key))
-    assert (await client.challenges.Consume(pb.ConsumeRequest(realm=OPERATOR, principal=principal, key=key))).won
+    assert (
+        await client.challenges.Consume(pb.ConsumeRequest(realm=OPERATOR, principal=principal, key=key))
+    ).won
     await client.challenges.Issue(issue(principal, key))
     assert await active_keys(client, principal) == {key}
 
@@ -189,8 +215,13 @@ async def test_reissued_key_replaces_the_old_challenge(client: CoordinatorClient
 # --- Leases ---------------------------------------------------------------------------------------
 
 
-async def acquire(client: CoordinatorClient, lease: str, holder: str, ttl_ms: int = 60_000) -> pb.AcquireResponse:
-    return await client.leases.Acquire(pb.AcquireRequest(name=lease, holder_id=holder, ttl_ms=ttl_ms))
+async def acquire(
+    client: CoordinatorClient, lease: str, holder: str, ttl_ms: int = 60_000
+) -> pb.AcquireResponse:
+    response: pb.AcquireResponse = await client.leases.Acquire(
+        pb.AcquireRequest(name=lease, holder_id=holder, ttl_ms=ttl_ms)
+    )
+    return response
 
 
 async def test_lease_has_one_holder_at_a_time(client: CoordinatorClient) -> None:
@@ -199,7 +230,9 @@ async def test_lease_has_one_holder_at_a_time(client: CoordinatorClient) -> None
     assert first.acquired and first.lease.holder_id == "a" and first.lease.fence_token >= 1
     assert not (await acquire(client, lease, "b")).acquired
     again = await acquire(client, lease, "a")
-    assert again.acquired and again.lease.fence_token == first.lease.fence_token, "same holder keeps its token"
+    assert again.acquired and again.lease.fence_token == first.lease.fence_token, (
+        "same holder keeps its token"
+    )
 
     renewed = await client.leases.Renew(pb.RenewRequest(lease=first.lease, ttl_ms=60_000))
     assert renewed.held
@@ -237,7 +270,9 @@ async def test_release_by_a_stale_holder_changes_nothing(client: CoordinatorClie
     current = (await acquire(client, lease, "a")).lease
     stale = pb.Lease(name=lease, holder_id="a", fence_token=current.fence_token + 5)
     await client.leases.Release(pb.ReleaseRequest(lease=stale))
-    await client.leases.Release(pb.ReleaseRequest(lease=pb.Lease(name=lease, holder_id="b", fence_token=current.fence_token)))
+    await client.leases.Release(
+        pb.ReleaseRequest(lease=pb.Lease(name=lease, holder_id="b", fence_token=current.fence_token))
+    )
     assert (await client.leases.Verify(pb.VerifyRequest(lease=current))).held
 
 
@@ -246,8 +281,8 @@ async def test_release_by_a_stale_holder_changes_nothing(client: CoordinatorClie
 
 async def test_bad_session_input_is_refused_and_nothing_is_written(client: CoordinatorClient) -> None:
     key = digest()
-    good = {"realm": OPERATOR, "token_digest": key, "subject_json": "{}", "ttl_seconds": 60}
-    for override, field in [
+    good: dict[str, Any] = {"realm": OPERATOR, "token_digest": key, "subject_json": "{}", "ttl_seconds": 60}
+    overrides: list[tuple[dict[str, Any], str]] = [
         ({"token_digest": key[:31]}, "token_digest"),
         ({"token_digest": b""}, "token_digest"),
         ({"realm": pb.REALM_UNSPECIFIED}, "realm"),
@@ -258,16 +293,22 @@ async def test_bad_session_input_is_refused_and_nothing_is_written(client: Coord
         ({"subject_json": "[1, 2]"}, "subject_json"),
         ({"subject_json": '{"a": "\\u0000"}'}, "subject_json"),
         ({"subject_json": json.dumps({"big": "x" * 70_000})}, "subject_json"),
-    ]:
+        ({"subject_json": "[" * 30_000}, "subject_json"),
+    ]
+    for override, field in overrides:
         await expect_invalid(client.sessions.Insert(pb.InsertRequest(**{**good, **override})), field)
     assert not (await client.sessions.Get(pb.GetRequest(realm=OPERATOR, token_digest=key))).found
-    await expect_invalid(client.sessions.Get(pb.GetRequest(realm=OPERATOR, token_digest=b"short")), "token_digest")
-    await expect_invalid(client.sessions.Revoke(pb.RevokeRequest(realm=pb.REALM_UNSPECIFIED, token_digest=key)), "realm")
+    await expect_invalid(
+        client.sessions.Get(pb.GetRequest(realm=OPERATOR, token_digest=b"short")), "token_digest"
+    )
+    await expect_invalid(
+        client.sessions.Revoke(pb.RevokeRequest(realm=pb.REALM_UNSPECIFIED, token_digest=key)), "realm"
+    )
 
 
 async def test_bad_challenge_input_is_refused_and_nothing_is_written(client: CoordinatorClient) -> None:
     principal = name("p")
-    for override, field in [
+    overrides: list[tuple[dict[str, Any], str]] = [
         ({"principal": ""}, "principal"),
         ({"principal": "   "}, "principal"),
         ({"key": ""}, "key"),
@@ -276,21 +317,40 @@ async def test_bad_challenge_input_is_refused_and_nothing_is_written(client: Coo
         ({"realm": pb.REALM_UNSPECIFIED}, "realm"),
         ({"payload_json": "{"}, "payload_json"),
         ({"payload_json": json.dumps({"big": "x" * (64 * 1024)})}, "payload_json"),
-    ]:
+    ]
+    for override, field in overrides:
         request = issue(principal, name("k"))
         for attr, value in override.items():
             setattr(request, attr, value)
         await expect_invalid(client.challenges.Issue(request), field)
     assert await active_keys(client, principal) == set()
-    await expect_invalid(client.challenges.Consume(pb.ConsumeRequest(realm=OPERATOR, principal=principal, key="")), "key")
-    await expect_invalid(client.challenges.ListActive(pb.ListActiveRequest(realm=OPERATOR, principal="")), "principal")
+    await expect_invalid(
+        client.challenges.Consume(pb.ConsumeRequest(realm=OPERATOR, principal=principal, key="")), "key"
+    )
+    await expect_invalid(
+        client.challenges.ListActive(pb.ListActiveRequest(realm=OPERATOR, principal="")), "principal"
+    )
 
 
 async def test_bad_lease_input_is_refused_and_nothing_is_written(client: CoordinatorClient) -> None:
     lease = name("lease")
-    await expect_invalid(client.leases.Acquire(pb.AcquireRequest(name="", holder_id="a", ttl_ms=1000)), "name")
-    await expect_invalid(client.leases.Acquire(pb.AcquireRequest(name=lease, holder_id="", ttl_ms=1000)), "holder_id")
-    await expect_invalid(client.leases.Acquire(pb.AcquireRequest(name=lease, holder_id="a", ttl_ms=0)), "ttl_ms")
-    await expect_invalid(client.leases.Renew(pb.RenewRequest(lease=pb.Lease(name=lease, holder_id="a", fence_token=1), ttl_ms=-1)), "ttl_ms")
-    await expect_invalid(client.leases.Verify(pb.VerifyRequest(lease=pb.Lease(name="", holder_id="a", fence_token=1))), "lease.name")
+    await expect_invalid(
+        client.leases.Acquire(pb.AcquireRequest(name="", holder_id="a", ttl_ms=1000)), "name"
+    )
+    await expect_invalid(
+        client.leases.Acquire(pb.AcquireRequest(name=lease, holder_id="", ttl_ms=1000)), "holder_id"
+    )
+    await expect_invalid(
+        client.leases.Acquire(pb.AcquireRequest(name=lease, holder_id="a", ttl_ms=0)), "ttl_ms"
+    )
+    await expect_invalid(
+        client.leases.Renew(
+            pb.RenewRequest(lease=pb.Lease(name=lease, holder_id="a", fence_token=1), ttl_ms=-1)
+        ),
+        "ttl_ms",
+    )
+    await expect_invalid(
+        client.leases.Verify(pb.VerifyRequest(lease=pb.Lease(name="", holder_id="a", fence_token=1))),
+        "lease.name",
+    )
     assert (await acquire(client, lease, "someone")).lease.fence_token == 1, "nothing was written before"

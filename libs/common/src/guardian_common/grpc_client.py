@@ -10,7 +10,7 @@ import grpc
 from guardian_common.internal_token import AUTHORIZATION, bearer
 
 
-class _TokenInjector(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+class _TokenInjector(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[type-arg]
     def __init__(self, token: str) -> None:
         self._pair = (AUTHORIZATION, bearer(token))
 
@@ -21,7 +21,7 @@ class _TokenInjector(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc
         request: Any,
     ) -> Any:
         metadata = grpc.aio.Metadata(*(client_call_details.metadata or ()), self._pair)
-        details = client_call_details._replace(metadata=metadata)
+        details = client_call_details._replace(metadata=metadata)  # type: ignore[attr-defined]
         return await continuation(details, request)
 
 
@@ -31,5 +31,5 @@ def internal_channel(target: str, internal_token: str | None) -> grpc.aio.Channe
     return grpc.aio.insecure_channel(
         target,
         options=[("grpc.lb_policy_name", "round_robin"), ("grpc.enable_retries", 0)],
-        interceptors=interceptors,
+        interceptors=interceptors,  # type: ignore[arg-type]
     )

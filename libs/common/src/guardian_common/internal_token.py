@@ -29,7 +29,7 @@ def _refuse(_request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Await
     return context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or wrong internal token")
 
 
-class InternalTokenInterceptor(grpc.aio.ServerInterceptor):
+class InternalTokenInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
     """Refuses every call except health checks unless it carries `authorization: Bearer <token>`."""
 
     def __init__(self, token: str) -> None:

@@ -19,7 +19,7 @@ class CoordinatorClient:
         self.leases = pb_grpc.LeasesStub(self.channel)
 
     async def close(self) -> None:
-        await self.channel.close()
+        await self.channel.close(None)
 
     async def __aenter__(self) -> CoordinatorClient:
         return self

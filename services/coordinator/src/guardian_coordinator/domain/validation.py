@@ -57,8 +57,10 @@ def require_json_object(field: str, value: str) -> str:
         raise InvalidArgument(field, f"must be at most {MAX_PAYLOAD_BYTES} bytes")
     try:
         parsed = json.loads(value)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise InvalidArgument(field, f"is not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise InvalidArgument(field, "is nested too deeply") from None
     if not isinstance(parsed, dict):
         raise InvalidArgument(field, "must be a JSON object")
     # PostgreSQL's jsonb refuses NUL characters and unpaired surrogates: refuse them here, as bad input.

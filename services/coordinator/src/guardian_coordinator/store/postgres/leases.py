@@ -13,7 +13,8 @@ from guardian_coordinator.store.postgres.engine import single_statements, store_
 
 ACQUIRE = text(
     """
-    INSERT INTO worker_leases AS held (lease_name, holder_id, acquired_at, renewed_at, expires_at, fence_token)
+    INSERT INTO worker_leases AS held
+        (lease_name, holder_id, acquired_at, renewed_at, expires_at, fence_token)
     VALUES (:name, :holder, clock_timestamp(), clock_timestamp(),
             clock_timestamp() + make_interval(secs => :ttl_s), 1)
     ON CONFLICT (lease_name) DO UPDATE SET

@@ -63,4 +63,3 @@ class PostgresSessionStore:
 
     async def sweep(self) -> int:
         return await sweep_in_batches(self._engine, SWEEP, self._sweep_batch)
-
