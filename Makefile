@@ -35,7 +35,7 @@ test-fast: sync
 	$(BIN)/pytest -x -q
 
 run: sync
-	@bash scripts/run-stack.sh
+	$(BIN)/python scripts/run_stack.py
 
 bench: sync
 	$(BIN)/python bench/run_all.py

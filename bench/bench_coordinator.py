@@ -1,0 +1,149 @@
+"""Sessions.Get through one coordinator vs. direct psycopg and `pgbench -S`, on the same database.
+
+Run with `make bench` (or `python bench/bench_coordinator.py`). Writes bench/results/coordinator.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import (  # noqa: E402
+    DURATION_S,
+    Measurement,
+    bench_database,
+    closed_loop,
+    markdown_table,
+    pgbench_binary,
+    write_report,
+)
+
+from guardian.coordinator.v1 import coordinator_pb2 as pb  # noqa: E402
+from guardian_testing.coordinator_client import CoordinatorClient  # noqa: E402
+from guardian_testing.processes import start  # noqa: E402
+
+SESSIONS = 10_000
+CONCURRENCY = (1, 32)
+DIRECT_SELECT = (
+    "SELECT subject::text, issued_at, expires_at FROM auth_sessions "
+    "WHERE realm = %s AND token_digest = %s AND revoked_at IS NULL AND expires_at > now()"
+)
+
+
+async def seed_sessions(client: CoordinatorClient) -> list[bytes]:
+    digests = [random.randbytes(32) for _ in range(SESSIONS)]
+    subject = json.dumps({"realm": "operator", "operator_id": "bench", "commitment": "0x" + "ab" * 32})
+    for chunk in range(0, SESSIONS, 256):
+        await asyncio.gather(
+            *(
+                client.sessions.Insert(
+                    pb.InsertRequest(realm=pb.REALM_OPERATOR, token_digest=d, subject_json=subject, ttl_seconds=3600)
+                )
+                for d in digests[chunk : chunk + 256]
+            )
+        )
+    return digests
+
+
+async def coordinator_get(client: CoordinatorClient, digests: list[bytes], concurrency: int) -> Measurement:
+    def make(_: int) -> Callable[[], Awaitable[object]]:
+        async def call() -> None:
+            got = await client.sessions.Get(pb.GetRequest(realm=pb.REALM_OPERATOR, token_digest=random.choice(digests)))
+            assert got.found
+
+        return call
+
+    return await closed_loop("coordinator Sessions.Get (gRPC)", concurrency, make)
+
+
+async def direct_select(url: str, digests: list[bytes], concurrency: int) -> Measurement:
+    connections = [await psycopg.AsyncConnection.connect(url, autocommit=True) for _ in range(concurrency)]
+    try:
+
+        def make(index: int) -> Callable[[], Awaitable[object]]:
+            conn = connections[index]
+
+            async def call() -> None:
+                cursor = await conn.execute(DIRECT_SELECT, ("operator", random.choice(digests)), prepare=True)
+                assert await cursor.fetchone() is not None
+
+            return call
+
+        return await closed_loop("direct psycopg PK SELECT", concurrency, make)
+    finally:
+        for conn in connections:
+            await conn.close()
+
+
+def pgbench_select_only(url: str, concurrency: int) -> float:
+    binary = pgbench_binary()
+    subprocess.run([binary, "-i", "-q", "-s", "1", url], check=True, capture_output=True)
+    out = subprocess.run(
+        [binary, "-S", "-n", "-M", "prepared", "-c", str(concurrency), "-j", str(min(concurrency, 2)),
+         "-T", str(max(1, int(DURATION_S))), url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    match = re.search(r"tps = ([0-9.]+)", out)
+    assert match, out
+    return float(match[1])
+
+
+async def main() -> str:
+    with bench_database() as (_, url), tempfile.TemporaryDirectory() as logs:
+        coordinator = start(
+            "guardian-coordinator",
+            {"DATABASE_URL": url, "GUARDIAN_GRPC_ADDR": "127.0.0.1:0", "GUARDIAN_DB_POOL_MAX_SIZE": "32"},
+            Path(logs),
+        )
+        try:
+            async with CoordinatorClient(coordinator.grpc_target) as client:
+                digests = await seed_sessions(client)
+                results: dict[int, tuple[Measurement, Measurement, float]] = {}
+                for concurrency in CONCURRENCY:
+                    via = await coordinator_get(client, digests, concurrency)
+                    direct = await direct_select(url, digests, concurrency)
+                    tps = pgbench_select_only(url, concurrency)
+                    results[concurrency] = (via, direct, tps)
+        finally:
+            coordinator.stop()
+
+    rows = []
+    for concurrency, (via, direct, tps) in results.items():
+        rows.append([str(concurrency), "pgbench -S (C client, pgbench_accounts)", f"{tps:,.0f}", "-", "-", "-"])
+        rows.append([str(concurrency), direct.name, f"{direct.rate:,.0f}", f"{direct.p50_ms:.2f}", f"{direct.p99_ms:.2f}", "1.00"])
+        rows.append(
+            [str(concurrency), via.name, f"{via.rate:,.0f}", f"{via.p50_ms:.2f}", f"{via.p99_ms:.2f}",
+             f"{via.rate / direct.rate:.2f}"]
+        )
+    table = markdown_table(["callers", "path", "ops/s", "p50 ms", "p99 ms", "ratio vs direct psycopg"], rows)
+    via32, direct32, _ = results[32]
+    verdict = (
+        f"Target at 32 callers: coordinator >= 60% of direct psycopg ({via32.rate / direct32.rate:.0%}) "
+        f"and p99 <= 10 ms ({via32.p99_ms:.2f} ms): "
+        + ("MET" if via32.rate >= 0.6 * direct32.rate and via32.p99_ms <= 10 else "NOT MET")
+    )
+    report = (
+        "## Coordinator: Sessions.Get\n\n"
+        f"{SESSIONS} live sessions, random keys, {DURATION_S:g} s per row, one client process (asyncio), "
+        "same database for every row.\n\n"
+        f"{table}\n\n{verdict}"
+    )
+    path = write_report("coordinator", report)
+    return f"{report}\n\n(written to {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path})"
+
+
+if __name__ == "__main__":
+    print(asyncio.run(main()))

