@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from guardian_common.stage import MaxReplicas, Stage
+from guardian_common.startup import MISSING_INTERNAL_TOKEN
 from guardian_coordinator.config import CoordinatorSettings
 
 MISSING_DATABASE_URL = (
@@ -11,11 +12,6 @@ MISSING_DATABASE_URL = (
     "logouts or canonicalization leadership, and everything would be lost on restart. Set "
     "DATABASE_URL=postgresql://USER:PASSWORD@HOST:5432/DB?sslmode=verify-full, or unset GUARDIAN_ENV "
     "for a single-process development setup."
-)
-MISSING_INTERNAL_TOKEN = (
-    "GUARDIAN_INTERNAL_TOKEN is not set. Any process that can reach "
-    "the coordinator's port could mint sessions and take leases for the whole fleet. Set the same random "
-    "secret (for example `openssl rand -hex 32`) in GUARDIAN_INTERNAL_TOKEN on every service."
 )
 
 

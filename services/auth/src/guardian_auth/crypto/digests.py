@@ -4,6 +4,7 @@ All are RPO256 hashes (not Poseidon2) over Goldilocks elements.
 """
 
 import re
+from functools import cache
 
 from guardian_auth.crypto import rpo
 from guardian_auth.crypto.canonical_json import canonical_json
@@ -58,10 +59,6 @@ def lookup_digest(timestamp_ms: int, key_commitment: Word) -> Word:
     return rpo.hash_elements([*_lookup_tag(), i64_to_element(timestamp_ms), *to_word(key_commitment)])
 
 
-_TAG: list[Word] = []
-
-
+@cache
 def _lookup_tag() -> Word:
-    if not _TAG:
-        _TAG.append(rpo.hash_bytes(LOOKUP_DOMAIN))
-    return _TAG[0]
+    return rpo.hash_bytes(LOOKUP_DOMAIN)

@@ -53,7 +53,7 @@ class SecretKey:
     """A Falcon-512 secret key (f, g, F, G) with its Falcon tree and public key."""
 
     def __init__(self, f: Sequence[int], g: Sequence[int], big_f: Sequence[int], big_g: Sequence[int]) -> None:
-        self._f, self._g, self._big_f = list(f), list(g), list(big_f)
+        self._f, self._g, self._big_f, self._big_g = list(f), list(g), list(big_f), list(big_g)
         self._bytes = encode_secret_key(self._f, self._g, self._big_f)
         self._h = _divide(g, f)
         self._g_fft = fft([complex(v) for v in g])
@@ -79,6 +79,11 @@ class SecretKey:
 
     def to_bytes(self) -> bytes:
         return self._bytes
+
+    @property
+    def basis(self) -> tuple[list[int], list[int], list[int], list[int]]:
+        """(f, g, F, G) with f*G - g*F = q."""
+        return list(self._f), list(self._g), list(self._big_f), list(self._big_g)
 
     def public_key(self) -> bytes:
         """The 897-byte public key (``0x09`` then h)."""

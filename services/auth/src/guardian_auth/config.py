@@ -1,0 +1,26 @@
+"""Auth service configuration (environment variables only; defaults in docs/CONFIGURATION.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AuthSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GUARDIAN_", extra="ignore")
+
+    grpc_addr: str = "127.0.0.1:50061"
+    coordinator_target: str = "127.0.0.1:50051"
+    internal_token: str | None = None
+    operator_public_keys_file: Path | None = None
+    dashboard_commitment_rate_burst_per_sec: int = Field(default=6, ge=1)
+    dashboard_commitment_rate_per_min: int = Field(default=30, ge=1)
+    operator_challenge_ttl_seconds: int = Field(default=300, ge=1, le=3600)
+    operator_session_ttl_seconds: int = Field(default=28_800, ge=1, le=7 * 86_400)
+    evm_challenge_ttl_seconds: int = Field(default=300, ge=1, le=3600)
+    evm_session_ttl_seconds: int = Field(default=28_800, ge=1, le=7 * 86_400)
+    coordinator_deadline_seconds: float = Field(default=5.0, gt=0, le=60)
+    startup_wait_seconds: float = Field(default=30.0, ge=0, le=600)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)

@@ -1,0 +1,1 @@
+"""Login and session rules of both realms, independent of gRPC."""

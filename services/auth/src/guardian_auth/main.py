@@ -1,0 +1,98 @@
+"""`guardian-auth`: stateless login service. Every challenge and session goes through the coordinator."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from guardian_auth.api.servicers import SERVICE_NAMES, register
+from guardian_auth.clients.coordinator import CoordinatorClient
+from guardian_auth.config import AuthSettings
+from guardian_auth.domain.allowlist import AllowlistSource, FileAllowlist, StaticAllowlist
+from guardian_auth.domain.budget import CommitmentBudget
+from guardian_auth.domain.evm import EvmLogins
+from guardian_auth.domain.operator import OperatorLogins
+from guardian_common.coordination_line import coordination_line
+from guardian_common.errors import ConfigurationError
+from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
+from guardian_common.logs import configure_logging
+from guardian_common.settings import load_settings
+from guardian_common.stage import resolve_max_replicas, resolve_stage
+from guardian_common.startup import COORDINATOR_IN_MEMORY, MISSING_INTERNAL_TOKEN, enforce, retry_until
+
+log = logging.getLogger("guardian.auth")
+
+
+def allowlist_source(settings: AuthSettings) -> AllowlistSource:
+    if settings.operator_public_keys_file is None:
+        log.warning("GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE is not set: no operator can log in")
+        return StaticAllowlist()
+    source = FileAllowlist(settings.operator_public_keys_file)
+    source.current()  # a broken file at startup is worth knowing now; requests re-check it anyway
+    return source
+
+
+async def serve(settings: AuthSettings) -> int:
+    stage = resolve_stage()
+    max_replicas = resolve_max_replicas()
+    coordinator = CoordinatorClient(
+        settings.coordinator_target, settings.internal_token, settings.coordinator_deadline_seconds
+    )
+    described = await retry_until("the coordinator", coordinator.describe, settings.startup_wait_seconds)
+    problems = [p for p in (max_replicas.problem,) if p]
+    if not settings.internal_token:
+        problems.append(MISSING_INTERNAL_TOKEN)
+    if described.backend != "postgres":
+        problems.append(COORDINATOR_IN_MEMORY)
+    enforce(stage, problems, log)
+
+    budget = CommitmentBudget(
+        settings.dashboard_commitment_rate_burst_per_sec, settings.dashboard_commitment_rate_per_min, max_replicas.value
+    )
+    operator = OperatorLogins(
+        coordinator,
+        allowlist_source(settings),
+        budget,
+        challenge_ttl_seconds=settings.operator_challenge_ttl_seconds,
+        session_ttl_seconds=settings.operator_session_ttl_seconds,
+    )
+    evm = EvmLogins(
+        coordinator,
+        challenge_ttl_seconds=settings.evm_challenge_ttl_seconds,
+        session_ttl_seconds=settings.evm_session_ttl_seconds,
+    )
+    server = GrpcServer(address=settings.grpc_addr, service_names=SERVICE_NAMES, internal_token=settings.internal_token)
+    register(server.server, operator, evm)
+    port = await server.start()
+    print(f"auth listening grpc={settings.grpc_addr.rsplit(':', 1)[0]}:{port}", flush=True)
+    print(
+        coordination_line(
+            mode=described.mode,
+            backend=described.backend,
+            stage=stage.value,
+            max_replicas=max_replicas.value,
+            cursor_secret="n/a",
+        ),
+        flush=True,
+    )
+    log.info("per-commitment login budget per replica: %d/s, %d/min", budget.burst, budget.sustained)
+    received = await wait_for_stop_signal()
+    log.info("received %s: draining for up to %ss", received.name, settings.shutdown_grace_seconds)
+    await server.drain(settings.shutdown_grace_seconds)
+    await coordinator.close()
+    return 0
+
+
+def main() -> None:
+    configure_logging("auth")
+    try:
+        code = asyncio.run(serve(load_settings(AuthSettings)))
+    except ConfigurationError as exc:
+        log.error("refusing to start: %s", exc)
+        code = 2
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Shared fixtures: the known-answer vectors in ``../shared/vectors`` and Falcon keys."""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from guardian_auth.crypto.falcon_sign import SecretKey
+
+DATA = Path(__file__).parent / "data"
+
+
+def _repo_root() -> Path:
+    for directory in Path(__file__).resolve().parents:
+        if (directory / "uv.lock").is_file():
+            return directory
+    raise RuntimeError("no uv.lock above the tests: cannot locate the repository root")
+
+
+VECTORS = _repo_root().parent / "shared" / "vectors"
+
+VectorLoader = Callable[[str], dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def vectors() -> VectorLoader:
+    """``vectors("rpo256_vectors")`` parses ``../shared/vectors/rpo256_vectors.json``."""
+    if not VECTORS.is_dir():
+        pytest.fail(f"shared vectors not found at {VECTORS}")
+
+    def load(name: str) -> dict[str, Any]:
+        document: dict[str, Any] = json.loads((VECTORS / f"{name}.json").read_text(encoding="utf-8"))
+        return document
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def seed0_key() -> SecretKey:
+    """The key upstream's DETERMINISTIC_SIGNATURE was made with, loaded from its 1281-byte form (fast).
+
+    ``test_falcon_sign`` checks that key generation from seed 0 produces exactly these bytes.
+    """
+    return SecretKey.from_bytes(bytes.fromhex((DATA / "seed0_secret_key.hex").read_text().strip()))
+
+
+@pytest.fixture(scope="session")
+def other_key(seed0_key: SecretKey) -> SecretKey:
+    """A second valid key without a second multi-second key generation.
+
+    If f*G - g*F = q then (f', g', F', G') = (g, f, -G, -F) satisfies it too, so it is a short basis for the
+    public key f / g.
+    """
+    f, g, big_f, big_g = seed0_key.basis
+    return SecretKey(g, f, [-v for v in big_g], [-v for v in big_f])
