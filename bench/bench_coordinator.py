@@ -19,7 +19,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import (  # noqa: E402
+from harness import (
     DURATION_S,
     Measurement,
     bench_database,
@@ -29,9 +29,9 @@ from harness import (  # noqa: E402
     write_report,
 )
 
-from guardian.coordinator.v1 import coordinator_pb2 as pb  # noqa: E402
-from guardian_testing.coordinator_client import CoordinatorClient  # noqa: E402
-from guardian_testing.processes import start  # noqa: E402
+from guardian.coordinator.v1 import coordinator_pb2 as pb
+from guardian_testing.coordinator_client import CoordinatorClient
+from guardian_testing.processes import start
 
 SESSIONS = 10_000
 CONCURRENCY = (1, 32)
@@ -48,7 +48,9 @@ async def seed_sessions(client: CoordinatorClient) -> list[bytes]:
         await asyncio.gather(
             *(
                 client.sessions.Insert(
-                    pb.InsertRequest(realm=pb.REALM_OPERATOR, token_digest=d, subject_json=subject, ttl_seconds=3600)
+                    pb.InsertRequest(
+                        realm=pb.REALM_OPERATOR, token_digest=d, subject_json=subject, ttl_seconds=3600
+                    )
                 )
                 for d in digests[chunk : chunk + 256]
             )
@@ -59,7 +61,9 @@ async def seed_sessions(client: CoordinatorClient) -> list[bytes]:
 async def coordinator_get(client: CoordinatorClient, digests: list[bytes], concurrency: int) -> Measurement:
     def make(_: int) -> Callable[[], Awaitable[object]]:
         async def call() -> None:
-            got = await client.sessions.Get(pb.GetRequest(realm=pb.REALM_OPERATOR, token_digest=random.choice(digests)))
+            got = await client.sessions.Get(
+                pb.GetRequest(realm=pb.REALM_OPERATOR, token_digest=random.choice(digests))
+            )
             assert got.found
 
         return call
@@ -90,8 +94,20 @@ def pgbench_select_only(url: str, concurrency: int) -> float:
     binary = pgbench_binary()
     subprocess.run([binary, "-i", "-q", "-s", "1", url], check=True, capture_output=True)
     out = subprocess.run(
-        [binary, "-S", "-n", "-M", "prepared", "-c", str(concurrency), "-j", str(min(concurrency, 2)),
-         "-T", str(max(1, int(DURATION_S))), url],
+        [
+            binary,
+            "-S",
+            "-n",
+            "-M",
+            "prepared",
+            "-c",
+            str(concurrency),
+            "-j",
+            str(min(concurrency, 2)),
+            "-T",
+            str(max(1, int(DURATION_S))),
+            url,
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -122,11 +138,28 @@ async def main() -> str:
 
     rows = []
     for concurrency, (via, direct, tps) in results.items():
-        rows.append([str(concurrency), "pgbench -S (C client, pgbench_accounts)", f"{tps:,.0f}", "-", "-", "-"])
-        rows.append([str(concurrency), direct.name, f"{direct.rate:,.0f}", f"{direct.p50_ms:.2f}", f"{direct.p99_ms:.2f}", "1.00"])
         rows.append(
-            [str(concurrency), via.name, f"{via.rate:,.0f}", f"{via.p50_ms:.2f}", f"{via.p99_ms:.2f}",
-             f"{via.rate / direct.rate:.2f}"]
+            [str(concurrency), "pgbench -S (C client, pgbench_accounts)", f"{tps:,.0f}", "-", "-", "-"]
+        )
+        rows.append(
+            [
+                str(concurrency),
+                direct.name,
+                f"{direct.rate:,.0f}",
+                f"{direct.p50_ms:.2f}",
+                f"{direct.p99_ms:.2f}",
+                "1.00",
+            ]
+        )
+        rows.append(
+            [
+                str(concurrency),
+                via.name,
+                f"{via.rate:,.0f}",
+                f"{via.p50_ms:.2f}",
+                f"{via.p99_ms:.2f}",
+                f"{via.rate / direct.rate:.2f}",
+            ]
         )
     table = markdown_table(["callers", "path", "ops/s", "p50 ms", "p99 ms", "ratio vs direct psycopg"], rows)
     via32, direct32, _ = results[32]

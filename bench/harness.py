@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from guardian_testing.database import TestDatabaseServer, test_database_server
+from guardian_testing.database import DatabaseServer, test_database_server
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 DURATION_S = float(os.environ.get("GUARDIAN_BENCH_SECONDS", "4"))
@@ -82,7 +82,7 @@ def write_report(name: str, text: str) -> Path:
 
 
 @contextmanager
-def bench_database() -> Iterator[tuple[TestDatabaseServer, str]]:
+def bench_database() -> Iterator[tuple[DatabaseServer, str]]:
     """A fresh database on GUARDIAN_TEST_DATABASE_URL's server, or on an embedded one."""
     with test_database_server() as server:
         yield server, server.create_database("guardian_bench")

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ["bench_coordinator.py", "bench_crypto.py"]
+BENCHES = ["bench_coordinator.py", "bench_crypto.py", "bench_login.py"]
 
 
 def main() -> int:

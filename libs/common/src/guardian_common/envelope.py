@@ -27,6 +27,21 @@ KNOWN: dict[str, tuple[int, grpc.StatusCode, bool, str]] = {
     "invalid_input": (400, grpc.StatusCode.INVALID_ARGUMENT, False, "invalid input"),
     "invalid_evm_proposal": (400, grpc.StatusCode.INVALID_ARGUMENT, False, "invalid signature format"),
     "internal_error": (500, grpc.StatusCode.INTERNAL, False, "internal error"),
+    "service_unavailable": (
+        503,
+        grpc.StatusCode.UNAVAILABLE,
+        True,
+        "service temporarily unavailable, try again",
+    ),
+    "not_found": (404, grpc.StatusCode.NOT_FOUND, False, "no such route"),
+    "method_not_allowed": (405, grpc.StatusCode.UNIMPLEMENTED, False, "method not allowed on this route"),
+    "payload_too_large": (413, grpc.StatusCode.INVALID_ARGUMENT, False, "request body too large"),
+    "unsupported_media_type": (
+        415,
+        grpc.StatusCode.INVALID_ARGUMENT,
+        False,
+        "request body must be JSON sent with Content-Type: application/json",
+    ),
 }
 
 

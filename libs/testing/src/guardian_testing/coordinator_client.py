@@ -17,6 +17,7 @@ class CoordinatorClient:
         self.sessions = pb_grpc.SessionsStub(self.channel)
         self.challenges = pb_grpc.ChallengesStub(self.channel)
         self.leases = pb_grpc.LeasesStub(self.channel)
+        self.custody = pb_grpc.CustodyStub(self.channel)
 
     async def close(self) -> None:
         await self.channel.close(None)

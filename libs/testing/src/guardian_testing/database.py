@@ -22,7 +22,7 @@ def _with_database(url: str, database: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
 
 
-class TestDatabaseServer:
+class DatabaseServer:
     """Hands out fresh databases on one server and drops them when closed."""
 
     def __init__(self, admin_url: str) -> None:
@@ -57,17 +57,17 @@ def embedded_server() -> Iterator[str]:
 
 
 @contextmanager
-def test_database_server() -> Iterator[TestDatabaseServer]:
+def test_database_server() -> Iterator[DatabaseServer]:
     configured = os.environ.get("GUARDIAN_TEST_DATABASE_URL")
     if configured:
-        server = TestDatabaseServer(configured)
+        server = DatabaseServer(configured)
         try:
             yield server
         finally:
             server.drop_all()
         return
     with embedded_server() as admin_url:
-        server = TestDatabaseServer(admin_url)
+        server = DatabaseServer(admin_url)
         try:
             yield server
         finally:

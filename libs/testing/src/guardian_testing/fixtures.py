@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from guardian_testing.database import TestDatabaseServer, test_database_server
+from guardian_testing.database import DatabaseServer, test_database_server
 from guardian_testing.fault_proxy import FaultProxy
 from guardian_testing.processes import ServiceProcess, spawn, wait_listening
 
@@ -16,19 +16,19 @@ StartReplicas = Callable[..., list[ServiceProcess]]
 
 
 @pytest.fixture(scope="session")
-def db_server() -> Iterator[TestDatabaseServer]:
+def db_server() -> Iterator[DatabaseServer]:
     with test_database_server() as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def run_database_url(db_server: TestDatabaseServer) -> str:
+def run_database_url(db_server: DatabaseServer) -> str:
     """One database for the whole run, shared by tests that use their own keys."""
     return db_server.create_database()
 
 
 @pytest.fixture
-def fresh_database_url(db_server: TestDatabaseServer) -> str:
+def fresh_database_url(db_server: DatabaseServer) -> str:
     """An empty database for this test alone."""
     return db_server.create_database()
 
@@ -83,14 +83,21 @@ def start_replicas(service_log_dir: Path) -> Iterator[StartReplicas]:
 
 
 @pytest.fixture(scope="module")
+def module_services(service_log_dir: Path) -> Iterator[ServiceStarter]:
+    """A starter whose processes live for the whole test module."""
+    services = ServiceStarter(service_log_dir)
+    yield services
+    services.stop_all()
+
+
+@pytest.fixture(scope="module")
 def start_module_service(service_log_dir: Path) -> Iterator[StartService]:
     starter, services = _service_starter(service_log_dir)
     yield starter
     services.stop_all()
 
 
-@pytest.fixture
-def fault_proxy_for() -> Iterator[Callable[[str], FaultProxy]]:
+def _fault_proxies() -> Iterator[Callable[[str], FaultProxy]]:
     proxies: list[FaultProxy] = []
 
     def make(upstream_url: str) -> FaultProxy:
@@ -101,3 +108,14 @@ def fault_proxy_for() -> Iterator[Callable[[str], FaultProxy]]:
     yield make
     for proxy in proxies:
         proxy.stop()
+
+
+@pytest.fixture(scope="module")
+def module_fault_proxy_for() -> Iterator[Callable[[str], FaultProxy]]:
+    yield from _fault_proxies()
+
+
+@pytest.fixture
+def fault_proxy_for() -> Iterator[Callable[[str], FaultProxy]]:
+    """`fault_proxy_for(database_url)` → a started proxy; `.url()` goes through it, `.cut()`/`.restore()`."""
+    yield from _fault_proxies()

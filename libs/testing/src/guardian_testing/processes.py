@@ -89,15 +89,19 @@ class ServiceProcess:
         return self.popen.wait(timeout)
 
 
-def spawn(script: str, env: Mapping[str, str], log_dir: Path, name: str | None = None) -> ServiceProcess:
-    """Starts `script` from this virtualenv with a clean copy of the environment plus `env`."""
-    name = name or script
+def spawn(
+    script: str | list[str], env: Mapping[str, str], log_dir: Path, name: str | None = None
+) -> ServiceProcess:
+    """Starts `script` (a console script of this virtualenv, or a full argv) with a clean copy of the
+    environment plus `env`."""
+    argv = [str(BIN_DIR / script)] if isinstance(script, str) else script
+    name = name or Path(argv[0]).name
     log_path = log_dir / f"{name}-{time.monotonic_ns()}.log"
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("GUARDIAN_", "DATABASE_URL"))}
     full_env.update(env)
     full_env.setdefault("PYTHONUNBUFFERED", "1")
     popen = subprocess.Popen(
-        [str(BIN_DIR / script)],
+        argv,
         env=full_env,
         stdout=subprocess.PIPE,
         stderr=log_path.open("w"),
@@ -114,5 +118,7 @@ def wait_listening(process: ServiceProcess) -> ServiceProcess:
     return process
 
 
-def start(script: str, env: Mapping[str, str], log_dir: Path, name: str | None = None) -> ServiceProcess:
+def start(
+    script: str | list[str], env: Mapping[str, str], log_dir: Path, name: str | None = None
+) -> ServiceProcess:
     return wait_listening(spawn(script, env, log_dir, name))

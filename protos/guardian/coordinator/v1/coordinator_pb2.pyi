@@ -15,9 +15,100 @@ class Realm(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REALM_UNSPECIFIED: _ClassVar[Realm]
     REALM_OPERATOR: _ClassVar[Realm]
     REALM_EVM: _ClassVar[Realm]
+
+class DeltaKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DELTA_KIND_UNSPECIFIED: _ClassVar[DeltaKind]
+    DELTA_KIND_CANDIDATE: _ClassVar[DeltaKind]
+    DELTA_KIND_CANONICAL: _ClassVar[DeltaKind]
+    DELTA_KIND_RETAINED: _ClassVar[DeltaKind]
+    DELTA_KIND_DISCARDED: _ClassVar[DeltaKind]
+
+class ConfigureOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONFIGURE_OUTCOME_UNSPECIFIED: _ClassVar[ConfigureOutcome]
+    CONFIGURE_OUTCOME_CREATED: _ClassVar[ConfigureOutcome]
+    CONFIGURE_OUTCOME_UPDATED: _ClassVar[ConfigureOutcome]
+    CONFIGURE_OUTCOME_REPLAY: _ClassVar[ConfigureOutcome]
+
+class SubmitOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SUBMIT_OUTCOME_UNSPECIFIED: _ClassVar[SubmitOutcome]
+    SUBMIT_OUTCOME_SUBMITTED: _ClassVar[SubmitOutcome]
+    SUBMIT_OUTCOME_CONFLICT: _ClassVar[SubmitOutcome]
+    SUBMIT_OUTCOME_COMMITMENT_MISMATCH: _ClassVar[SubmitOutcome]
+    SUBMIT_OUTCOME_ACCOUNT_NOT_FOUND: _ClassVar[SubmitOutcome]
+    SUBMIT_OUTCOME_PAUSED: _ClassVar[SubmitOutcome]
+    SUBMIT_OUTCOME_RELEASED: _ClassVar[SubmitOutcome]
+
+class AbandonOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ABANDON_OUTCOME_UNSPECIFIED: _ClassVar[AbandonOutcome]
+    ABANDON_OUTCOME_RECORDED: _ClassVar[AbandonOutcome]
+    ABANDON_OUTCOME_ALREADY_REQUESTED: _ClassVar[AbandonOutcome]
+    ABANDON_OUTCOME_NOT_CANDIDATE: _ClassVar[AbandonOutcome]
+    ABANDON_OUTCOME_ACCOUNT_NOT_FOUND: _ClassVar[AbandonOutcome]
+    ABANDON_OUTCOME_PAUSED: _ClassVar[AbandonOutcome]
+    ABANDON_OUTCOME_RELEASED: _ClassVar[AbandonOutcome]
+
+class AuthTimestampOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    AUTH_TIMESTAMP_OUTCOME_UNSPECIFIED: _ClassVar[AuthTimestampOutcome]
+    AUTH_TIMESTAMP_OUTCOME_ACCEPTED: _ClassVar[AuthTimestampOutcome]
+    AUTH_TIMESTAMP_OUTCOME_REPLAY: _ClassVar[AuthTimestampOutcome]
+    AUTH_TIMESTAMP_OUTCOME_ACCOUNT_NOT_FOUND: _ClassVar[AuthTimestampOutcome]
+
+class WriteOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WRITE_OUTCOME_UNSPECIFIED: _ClassVar[WriteOutcome]
+    WRITE_OUTCOME_APPLIED: _ClassVar[WriteOutcome]
+    WRITE_OUTCOME_STALE_LEASE: _ClassVar[WriteOutcome]
+    WRITE_OUTCOME_NOT_CANDIDATE: _ClassVar[WriteOutcome]
+    WRITE_OUTCOME_STALE_BASE: _ClassVar[WriteOutcome]
+
+class PausedFilter(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PAUSED_FILTER_ALL: _ClassVar[PausedFilter]
+    PAUSED_FILTER_PAUSED: _ClassVar[PausedFilter]
+    PAUSED_FILTER_ACTIVE: _ClassVar[PausedFilter]
 REALM_UNSPECIFIED: Realm
 REALM_OPERATOR: Realm
 REALM_EVM: Realm
+DELTA_KIND_UNSPECIFIED: DeltaKind
+DELTA_KIND_CANDIDATE: DeltaKind
+DELTA_KIND_CANONICAL: DeltaKind
+DELTA_KIND_RETAINED: DeltaKind
+DELTA_KIND_DISCARDED: DeltaKind
+CONFIGURE_OUTCOME_UNSPECIFIED: ConfigureOutcome
+CONFIGURE_OUTCOME_CREATED: ConfigureOutcome
+CONFIGURE_OUTCOME_UPDATED: ConfigureOutcome
+CONFIGURE_OUTCOME_REPLAY: ConfigureOutcome
+SUBMIT_OUTCOME_UNSPECIFIED: SubmitOutcome
+SUBMIT_OUTCOME_SUBMITTED: SubmitOutcome
+SUBMIT_OUTCOME_CONFLICT: SubmitOutcome
+SUBMIT_OUTCOME_COMMITMENT_MISMATCH: SubmitOutcome
+SUBMIT_OUTCOME_ACCOUNT_NOT_FOUND: SubmitOutcome
+SUBMIT_OUTCOME_PAUSED: SubmitOutcome
+SUBMIT_OUTCOME_RELEASED: SubmitOutcome
+ABANDON_OUTCOME_UNSPECIFIED: AbandonOutcome
+ABANDON_OUTCOME_RECORDED: AbandonOutcome
+ABANDON_OUTCOME_ALREADY_REQUESTED: AbandonOutcome
+ABANDON_OUTCOME_NOT_CANDIDATE: AbandonOutcome
+ABANDON_OUTCOME_ACCOUNT_NOT_FOUND: AbandonOutcome
+ABANDON_OUTCOME_PAUSED: AbandonOutcome
+ABANDON_OUTCOME_RELEASED: AbandonOutcome
+AUTH_TIMESTAMP_OUTCOME_UNSPECIFIED: AuthTimestampOutcome
+AUTH_TIMESTAMP_OUTCOME_ACCEPTED: AuthTimestampOutcome
+AUTH_TIMESTAMP_OUTCOME_REPLAY: AuthTimestampOutcome
+AUTH_TIMESTAMP_OUTCOME_ACCOUNT_NOT_FOUND: AuthTimestampOutcome
+WRITE_OUTCOME_UNSPECIFIED: WriteOutcome
+WRITE_OUTCOME_APPLIED: WriteOutcome
+WRITE_OUTCOME_STALE_LEASE: WriteOutcome
+WRITE_OUTCOME_NOT_CANDIDATE: WriteOutcome
+WRITE_OUTCOME_STALE_BASE: WriteOutcome
+PAUSED_FILTER_ALL: PausedFilter
+PAUSED_FILTER_PAUSED: PausedFilter
+PAUSED_FILTER_ACTIVE: PausedFilter
 
 class DescribeRequest(_message.Message):
     __slots__ = ()
@@ -250,3 +341,521 @@ class ReleaseRequest(_message.Message):
 class ReleaseResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class Account(_message.Message):
+    __slots__ = ("account_id", "auth_json", "network_config_json", "created_at", "updated_at", "has_pending_candidate", "paused_at", "paused_reason", "released_at", "state_commitment", "state_created_at", "state_updated_at")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    AUTH_JSON_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    HAS_PENDING_CANDIDATE_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_AT_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_REASON_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATE_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    STATE_CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATE_UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    auth_json: str
+    network_config_json: str
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    has_pending_candidate: bool
+    paused_at: _timestamp_pb2.Timestamp
+    paused_reason: str
+    released_at: _timestamp_pb2.Timestamp
+    state_commitment: str
+    state_created_at: _timestamp_pb2.Timestamp
+    state_updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, account_id: _Optional[str] = ..., auth_json: _Optional[str] = ..., network_config_json: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_pending_candidate: _Optional[bool] = ..., paused_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paused_reason: _Optional[str] = ..., released_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_commitment: _Optional[str] = ..., state_created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state_updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AccountState(_message.Message):
+    __slots__ = ("account_id", "state_json", "commitment", "created_at", "updated_at")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_JSON_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    state_json: str
+    commitment: str
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, account_id: _Optional[str] = ..., state_json: _Optional[str] = ..., commitment: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Delta(_message.Message):
+    __slots__ = ("account_id", "nonce", "prev_commitment", "new_commitment", "delta_payload_json", "ack_sig", "status_json", "status_kind", "status_timestamp", "metadata_json")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    PREV_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    NEW_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    DELTA_PAYLOAD_JSON_FIELD_NUMBER: _ClassVar[int]
+    ACK_SIG_FIELD_NUMBER: _ClassVar[int]
+    STATUS_JSON_FIELD_NUMBER: _ClassVar[int]
+    STATUS_KIND_FIELD_NUMBER: _ClassVar[int]
+    STATUS_TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    METADATA_JSON_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    nonce: int
+    prev_commitment: str
+    new_commitment: str
+    delta_payload_json: str
+    ack_sig: str
+    status_json: str
+    status_kind: DeltaKind
+    status_timestamp: _timestamp_pb2.Timestamp
+    metadata_json: str
+    def __init__(self, account_id: _Optional[str] = ..., nonce: _Optional[int] = ..., prev_commitment: _Optional[str] = ..., new_commitment: _Optional[str] = ..., delta_payload_json: _Optional[str] = ..., ack_sig: _Optional[str] = ..., status_json: _Optional[str] = ..., status_kind: _Optional[_Union[DeltaKind, str]] = ..., status_timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata_json: _Optional[str] = ...) -> None: ...
+
+class AuthStamp(_message.Message):
+    __slots__ = ("signer_commitment", "timestamp_ms")
+    SIGNER_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
+    signer_commitment: str
+    timestamp_ms: int
+    def __init__(self, signer_commitment: _Optional[str] = ..., timestamp_ms: _Optional[int] = ...) -> None: ...
+
+class ConfigureAccountRequest(_message.Message):
+    __slots__ = ("account_id", "auth_json", "network_config_json", "initial_state_json", "initial_commitment", "auth_stamp")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    AUTH_JSON_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_STATE_JSON_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    AUTH_STAMP_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    auth_json: str
+    network_config_json: str
+    initial_state_json: str
+    initial_commitment: str
+    auth_stamp: AuthStamp
+    def __init__(self, account_id: _Optional[str] = ..., auth_json: _Optional[str] = ..., network_config_json: _Optional[str] = ..., initial_state_json: _Optional[str] = ..., initial_commitment: _Optional[str] = ..., auth_stamp: _Optional[_Union[AuthStamp, _Mapping]] = ...) -> None: ...
+
+class ConfigureAccountResponse(_message.Message):
+    __slots__ = ("outcome", "account")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    outcome: ConfigureOutcome
+    account: Account
+    def __init__(self, outcome: _Optional[_Union[ConfigureOutcome, str]] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+
+class SubmitCandidateRequest(_message.Message):
+    __slots__ = ("account_id", "nonce", "prev_commitment", "new_commitment", "delta_payload_json", "ack_sig", "metadata_json")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    PREV_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    NEW_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    DELTA_PAYLOAD_JSON_FIELD_NUMBER: _ClassVar[int]
+    ACK_SIG_FIELD_NUMBER: _ClassVar[int]
+    METADATA_JSON_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    nonce: int
+    prev_commitment: str
+    new_commitment: str
+    delta_payload_json: str
+    ack_sig: str
+    metadata_json: str
+    def __init__(self, account_id: _Optional[str] = ..., nonce: _Optional[int] = ..., prev_commitment: _Optional[str] = ..., new_commitment: _Optional[str] = ..., delta_payload_json: _Optional[str] = ..., ack_sig: _Optional[str] = ..., metadata_json: _Optional[str] = ...) -> None: ...
+
+class SubmitCandidateResponse(_message.Message):
+    __slots__ = ("outcome", "delta", "expected_commitment", "account")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    DELTA_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    outcome: SubmitOutcome
+    delta: Delta
+    expected_commitment: str
+    account: Account
+    def __init__(self, outcome: _Optional[_Union[SubmitOutcome, str]] = ..., delta: _Optional[_Union[Delta, _Mapping]] = ..., expected_commitment: _Optional[str] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+
+class RecordAbandonRequest(_message.Message):
+    __slots__ = ("account_id", "nonce")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    nonce: int
+    def __init__(self, account_id: _Optional[str] = ..., nonce: _Optional[int] = ...) -> None: ...
+
+class RecordAbandonResponse(_message.Message):
+    __slots__ = ("outcome", "requested_at", "delta", "account")
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_AT_FIELD_NUMBER: _ClassVar[int]
+    DELTA_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    outcome: AbandonOutcome
+    requested_at: _timestamp_pb2.Timestamp
+    delta: Delta
+    account: Account
+    def __init__(self, outcome: _Optional[_Union[AbandonOutcome, str]] = ..., requested_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delta: _Optional[_Union[Delta, _Mapping]] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+
+class CheckAndAdvanceAuthTimestampRequest(_message.Message):
+    __slots__ = ("account_id", "signer_commitment", "timestamp_ms")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    SIGNER_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    signer_commitment: str
+    timestamp_ms: int
+    def __init__(self, account_id: _Optional[str] = ..., signer_commitment: _Optional[str] = ..., timestamp_ms: _Optional[int] = ...) -> None: ...
+
+class CheckAndAdvanceAuthTimestampResponse(_message.Message):
+    __slots__ = ("outcome",)
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    outcome: AuthTimestampOutcome
+    def __init__(self, outcome: _Optional[_Union[AuthTimestampOutcome, str]] = ...) -> None: ...
+
+class PauseRequest(_message.Message):
+    __slots__ = ("account_id", "operator_commitment", "reason")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    operator_commitment: str
+    reason: str
+    def __init__(self, account_id: _Optional[str] = ..., operator_commitment: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class PauseResponse(_message.Message):
+    __slots__ = ("found", "before_state", "after_state", "account")
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_STATE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_STATE_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    found: bool
+    before_state: str
+    after_state: str
+    account: Account
+    def __init__(self, found: _Optional[bool] = ..., before_state: _Optional[str] = ..., after_state: _Optional[str] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+
+class UnpauseRequest(_message.Message):
+    __slots__ = ("account_id", "operator_commitment", "reason")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    operator_commitment: str
+    reason: str
+    def __init__(self, account_id: _Optional[str] = ..., operator_commitment: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class UnpauseResponse(_message.Message):
+    __slots__ = ("found", "before_state", "after_state", "account")
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_STATE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_STATE_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    found: bool
+    before_state: str
+    after_state: str
+    account: Account
+    def __init__(self, found: _Optional[bool] = ..., before_state: _Optional[str] = ..., after_state: _Optional[str] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+
+class PromoteRequest(_message.Message):
+    __slots__ = ("lease", "account_id", "nonce", "source_kind", "new_commitment", "new_state_json", "auth_json", "release")
+    LEASE_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_KIND_FIELD_NUMBER: _ClassVar[int]
+    NEW_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    NEW_STATE_JSON_FIELD_NUMBER: _ClassVar[int]
+    AUTH_JSON_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_FIELD_NUMBER: _ClassVar[int]
+    lease: Lease
+    account_id: str
+    nonce: int
+    source_kind: DeltaKind
+    new_commitment: str
+    new_state_json: str
+    auth_json: str
+    release: bool
+    def __init__(self, lease: _Optional[_Union[Lease, _Mapping]] = ..., account_id: _Optional[str] = ..., nonce: _Optional[int] = ..., source_kind: _Optional[_Union[DeltaKind, str]] = ..., new_commitment: _Optional[str] = ..., new_state_json: _Optional[str] = ..., auth_json: _Optional[str] = ..., release: _Optional[bool] = ...) -> None: ...
+
+class PromoteResponse(_message.Message):
+    __slots__ = ("outcome",)
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    outcome: WriteOutcome
+    def __init__(self, outcome: _Optional[_Union[WriteOutcome, str]] = ...) -> None: ...
+
+class DiscardRequest(_message.Message):
+    __slots__ = ("lease", "account_id", "nonce", "kind")
+    LEASE_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    lease: Lease
+    account_id: str
+    nonce: int
+    kind: DeltaKind
+    def __init__(self, lease: _Optional[_Union[Lease, _Mapping]] = ..., account_id: _Optional[str] = ..., nonce: _Optional[int] = ..., kind: _Optional[_Union[DeltaKind, str]] = ...) -> None: ...
+
+class DiscardResponse(_message.Message):
+    __slots__ = ("outcome",)
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    outcome: WriteOutcome
+    def __init__(self, outcome: _Optional[_Union[WriteOutcome, str]] = ...) -> None: ...
+
+class UpdateCandidateStatusRequest(_message.Message):
+    __slots__ = ("lease", "account_id", "nonce", "new_kind", "reason", "retry_count", "divergence_count", "abandon_confirm_count")
+    LEASE_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    NEW_KIND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    RETRY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DIVERGENCE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ABANDON_CONFIRM_COUNT_FIELD_NUMBER: _ClassVar[int]
+    lease: Lease
+    account_id: str
+    nonce: int
+    new_kind: DeltaKind
+    reason: str
+    retry_count: int
+    divergence_count: int
+    abandon_confirm_count: int
+    def __init__(self, lease: _Optional[_Union[Lease, _Mapping]] = ..., account_id: _Optional[str] = ..., nonce: _Optional[int] = ..., new_kind: _Optional[_Union[DeltaKind, str]] = ..., reason: _Optional[str] = ..., retry_count: _Optional[int] = ..., divergence_count: _Optional[int] = ..., abandon_confirm_count: _Optional[int] = ...) -> None: ...
+
+class UpdateCandidateStatusResponse(_message.Message):
+    __slots__ = ("outcome",)
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    outcome: WriteOutcome
+    def __init__(self, outcome: _Optional[_Union[WriteOutcome, str]] = ...) -> None: ...
+
+class GetAccountRequest(_message.Message):
+    __slots__ = ("account_id",)
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    def __init__(self, account_id: _Optional[str] = ...) -> None: ...
+
+class GetAccountResponse(_message.Message):
+    __slots__ = ("found", "account")
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    found: bool
+    account: Account
+    def __init__(self, found: _Optional[bool] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+
+class GetStateRequest(_message.Message):
+    __slots__ = ("account_id",)
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    def __init__(self, account_id: _Optional[str] = ...) -> None: ...
+
+class GetStateResponse(_message.Message):
+    __slots__ = ("found", "state")
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    found: bool
+    state: AccountState
+    def __init__(self, found: _Optional[bool] = ..., state: _Optional[_Union[AccountState, _Mapping]] = ...) -> None: ...
+
+class GetDeltaRequest(_message.Message):
+    __slots__ = ("account_id", "nonce")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    nonce: int
+    def __init__(self, account_id: _Optional[str] = ..., nonce: _Optional[int] = ...) -> None: ...
+
+class GetDeltaResponse(_message.Message):
+    __slots__ = ("found", "delta")
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    DELTA_FIELD_NUMBER: _ClassVar[int]
+    found: bool
+    delta: Delta
+    def __init__(self, found: _Optional[bool] = ..., delta: _Optional[_Union[Delta, _Mapping]] = ...) -> None: ...
+
+class ListDeltasResponse(_message.Message):
+    __slots__ = ("deltas", "has_more")
+    DELTAS_FIELD_NUMBER: _ClassVar[int]
+    HAS_MORE_FIELD_NUMBER: _ClassVar[int]
+    deltas: _containers.RepeatedCompositeFieldContainer[Delta]
+    has_more: bool
+    def __init__(self, deltas: _Optional[_Iterable[_Union[Delta, _Mapping]]] = ..., has_more: _Optional[bool] = ...) -> None: ...
+
+class ListDeltasSinceRequest(_message.Message):
+    __slots__ = ("account_id", "from_nonce", "statuses", "limit")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_NONCE_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    from_nonce: int
+    statuses: _containers.RepeatedScalarFieldContainer[DeltaKind]
+    limit: int
+    def __init__(self, account_id: _Optional[str] = ..., from_nonce: _Optional[int] = ..., statuses: _Optional[_Iterable[_Union[DeltaKind, str]]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListAccountDeltasRequest(_message.Message):
+    __slots__ = ("account_id", "statuses", "limit", "before_nonce")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_NONCE_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    statuses: _containers.RepeatedScalarFieldContainer[DeltaKind]
+    limit: int
+    before_nonce: int
+    def __init__(self, account_id: _Optional[str] = ..., statuses: _Optional[_Iterable[_Union[DeltaKind, str]]] = ..., limit: _Optional[int] = ..., before_nonce: _Optional[int] = ...) -> None: ...
+
+class DeltaFeedKey(_message.Message):
+    __slots__ = ("status_timestamp", "account_id", "nonce")
+    STATUS_TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    status_timestamp: _timestamp_pb2.Timestamp
+    account_id: str
+    nonce: int
+    def __init__(self, status_timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., account_id: _Optional[str] = ..., nonce: _Optional[int] = ...) -> None: ...
+
+class ListDeltasRequest(_message.Message):
+    __slots__ = ("statuses", "limit", "after")
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    statuses: _containers.RepeatedScalarFieldContainer[DeltaKind]
+    limit: int
+    after: DeltaFeedKey
+    def __init__(self, statuses: _Optional[_Iterable[_Union[DeltaKind, str]]] = ..., limit: _Optional[int] = ..., after: _Optional[_Union[DeltaFeedKey, _Mapping]] = ...) -> None: ...
+
+class AccountKey(_message.Message):
+    __slots__ = ("updated_at", "account_id")
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    updated_at: _timestamp_pb2.Timestamp
+    account_id: str
+    def __init__(self, updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., account_id: _Optional[str] = ...) -> None: ...
+
+class ListAccountsRequest(_message.Message):
+    __slots__ = ("paused", "limit", "after")
+    PAUSED_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    paused: PausedFilter
+    limit: int
+    after: AccountKey
+    def __init__(self, paused: _Optional[_Union[PausedFilter, str]] = ..., limit: _Optional[int] = ..., after: _Optional[_Union[AccountKey, _Mapping]] = ...) -> None: ...
+
+class ListAccountsResponse(_message.Message):
+    __slots__ = ("accounts", "has_more")
+    ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    HAS_MORE_FIELD_NUMBER: _ClassVar[int]
+    accounts: _containers.RepeatedCompositeFieldContainer[Account]
+    has_more: bool
+    def __init__(self, accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ..., has_more: _Optional[bool] = ...) -> None: ...
+
+class ListAccountIdsResponse(_message.Message):
+    __slots__ = ("account_ids", "has_more")
+    ACCOUNT_IDS_FIELD_NUMBER: _ClassVar[int]
+    HAS_MORE_FIELD_NUMBER: _ClassVar[int]
+    account_ids: _containers.RepeatedScalarFieldContainer[str]
+    has_more: bool
+    def __init__(self, account_ids: _Optional[_Iterable[str]] = ..., has_more: _Optional[bool] = ...) -> None: ...
+
+class ListPendingAccountsRequest(_message.Message):
+    __slots__ = ("limit", "after_account_id")
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    AFTER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    after_account_id: str
+    def __init__(self, limit: _Optional[int] = ..., after_account_id: _Optional[str] = ...) -> None: ...
+
+class ListCandidatesRequest(_message.Message):
+    __slots__ = ("account_id",)
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    def __init__(self, account_id: _Optional[str] = ...) -> None: ...
+
+class ListRecentCandidatesRequest(_message.Message):
+    __slots__ = ("window_ms", "limit", "after")
+    WINDOW_MS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    window_ms: int
+    limit: int
+    after: DeltaFeedKey
+    def __init__(self, window_ms: _Optional[int] = ..., limit: _Optional[int] = ..., after: _Optional[_Union[DeltaFeedKey, _Mapping]] = ...) -> None: ...
+
+class ListRecoverableAccountsRequest(_message.Message):
+    __slots__ = ("retained_ttl_seconds", "limit", "after_account_id")
+    RETAINED_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    AFTER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    retained_ttl_seconds: int
+    limit: int
+    after_account_id: str
+    def __init__(self, retained_ttl_seconds: _Optional[int] = ..., limit: _Optional[int] = ..., after_account_id: _Optional[str] = ...) -> None: ...
+
+class ListRecoverableDeltasRequest(_message.Message):
+    __slots__ = ("account_id", "retained_ttl_seconds")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    RETAINED_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    retained_ttl_seconds: int
+    def __init__(self, account_id: _Optional[str] = ..., retained_ttl_seconds: _Optional[int] = ...) -> None: ...
+
+class AdminAction(_message.Message):
+    __slots__ = ("id", "account_id", "action", "operator_commitment", "reason", "created_at", "before_state", "after_state")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_STATE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_STATE_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    account_id: str
+    action: str
+    operator_commitment: str
+    reason: str
+    created_at: _timestamp_pb2.Timestamp
+    before_state: str
+    after_state: str
+    def __init__(self, id: _Optional[int] = ..., account_id: _Optional[str] = ..., action: _Optional[str] = ..., operator_commitment: _Optional[str] = ..., reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., before_state: _Optional[str] = ..., after_state: _Optional[str] = ...) -> None: ...
+
+class ListAdminActionsRequest(_message.Message):
+    __slots__ = ("account_id", "limit", "before_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    limit: int
+    before_id: int
+    def __init__(self, account_id: _Optional[str] = ..., limit: _Optional[int] = ..., before_id: _Optional[int] = ...) -> None: ...
+
+class ListAdminActionsResponse(_message.Message):
+    __slots__ = ("actions", "has_more")
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    HAS_MORE_FIELD_NUMBER: _ClassVar[int]
+    actions: _containers.RepeatedCompositeFieldContainer[AdminAction]
+    has_more: bool
+    def __init__(self, actions: _Optional[_Iterable[_Union[AdminAction, _Mapping]]] = ..., has_more: _Optional[bool] = ...) -> None: ...
+
+class GetDashboardInfoRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetDashboardInfoResponse(_message.Message):
+    __slots__ = ("total_account_count", "accounts_by_auth_method", "delta_status_counts", "latest_activity")
+    class AccountsByAuthMethodEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class DeltaStatusCountsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    TOTAL_ACCOUNT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNTS_BY_AUTH_METHOD_FIELD_NUMBER: _ClassVar[int]
+    DELTA_STATUS_COUNTS_FIELD_NUMBER: _ClassVar[int]
+    LATEST_ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    total_account_count: int
+    accounts_by_auth_method: _containers.ScalarMap[str, int]
+    delta_status_counts: _containers.ScalarMap[str, int]
+    latest_activity: _timestamp_pb2.Timestamp
+    def __init__(self, total_account_count: _Optional[int] = ..., accounts_by_auth_method: _Optional[_Mapping[str, int]] = ..., delta_status_counts: _Optional[_Mapping[str, int]] = ..., latest_activity: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

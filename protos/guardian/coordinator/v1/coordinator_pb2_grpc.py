@@ -699,3 +699,1086 @@ class Leases:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class CustodyStub:
+    """---------------------------------------------------------------------------------------------------
+    Custody: the json network type's accounts, states and deltas (docs/custody.md).
+
+    Every write is one transaction that locks the account row first (SELECT … FOR UPDATE on
+    account_metadata). What the caller must act on comes back as an outcome enum with status OK.
+    gRPC errors mean only: INVALID_ARGUMENT (bad input, the message names the field, nothing written)
+    or UNAVAILABLE (store failure, retryable). The coordinator stores the JSON and the commitments its
+    callers give; it never computes a commitment.
+
+    Formats: account ids are "0x" + 30 lowercase hex; commitments "0x" + 64 lowercase hex; states and
+    delta payloads are JSON objects of at most 1 MiB. Timestamps come from the database clock.
+    List reads return at most `limit` rows (1..500) and `has_more`; the caller resumes from the last
+    row's sort key, given back in explicit fields (never an opaque cursor).
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.ConfigureAccount = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/ConfigureAccount',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ConfigureAccountRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ConfigureAccountResponse.FromString,
+                _registered_method=True)
+        self.SubmitCandidate = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/SubmitCandidate',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.SubmitCandidateRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.SubmitCandidateResponse.FromString,
+                _registered_method=True)
+        self.RecordAbandon = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/RecordAbandon',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.RecordAbandonRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.RecordAbandonResponse.FromString,
+                _registered_method=True)
+        self.CheckAndAdvanceAuthTimestamp = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/CheckAndAdvanceAuthTimestamp',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.CheckAndAdvanceAuthTimestampRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.CheckAndAdvanceAuthTimestampResponse.FromString,
+                _registered_method=True)
+        self.Pause = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/Pause',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.PauseRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.PauseResponse.FromString,
+                _registered_method=True)
+        self.Unpause = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/Unpause',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.UnpauseRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.UnpauseResponse.FromString,
+                _registered_method=True)
+        self.Promote = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/Promote',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.PromoteRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.PromoteResponse.FromString,
+                _registered_method=True)
+        self.Discard = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/Discard',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.DiscardRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.DiscardResponse.FromString,
+                _registered_method=True)
+        self.UpdateCandidateStatus = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/UpdateCandidateStatus',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.UpdateCandidateStatusRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.UpdateCandidateStatusResponse.FromString,
+                _registered_method=True)
+        self.GetAccount = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/GetAccount',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetAccountRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetAccountResponse.FromString,
+                _registered_method=True)
+        self.GetState = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/GetState',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetStateRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetStateResponse.FromString,
+                _registered_method=True)
+        self.GetDelta = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/GetDelta',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetDeltaRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetDeltaResponse.FromString,
+                _registered_method=True)
+        self.ListDeltasSince = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/ListDeltasSince',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasSinceRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.FromString,
+                _registered_method=True)
+        self.ListAccountDeltas = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/ListAccountDeltas',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountDeltasRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.FromString,
+                _registered_method=True)
+        self.ListDeltas = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/ListDeltas',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.FromString,
+                _registered_method=True)
+        self.ListAccounts = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/ListAccounts',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountsRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountsResponse.FromString,
+                _registered_method=True)
+        self.ListPendingAccounts = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/ListPendingAccounts',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListPendingAccountsRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountIdsResponse.FromString,
+                _registered_method=True)
+        self.ListCandidates = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/ListCandidates',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListCandidatesRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.FromString,
+                _registered_method=True)
+        self.ListRecentCandidates = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/ListRecentCandidates',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListRecentCandidatesRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.FromString,
+                _registered_method=True)
+        self.ListRecoverableAccounts = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/ListRecoverableAccounts',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListRecoverableAccountsRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountIdsResponse.FromString,
+                _registered_method=True)
+        self.ListRecoverableDeltas = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/ListRecoverableDeltas',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListRecoverableDeltasRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.FromString,
+                _registered_method=True)
+        self.ListAdminActions = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/ListAdminActions',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAdminActionsRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAdminActionsResponse.FromString,
+                _registered_method=True)
+        self.GetDashboardInfo = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/GetDashboardInfo',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetDashboardInfoRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetDashboardInfoResponse.FromString,
+                _registered_method=True)
+
+
+class CustodyServicer:
+    """---------------------------------------------------------------------------------------------------
+    Custody: the json network type's accounts, states and deltas (docs/custody.md).
+
+    Every write is one transaction that locks the account row first (SELECT … FOR UPDATE on
+    account_metadata). What the caller must act on comes back as an outcome enum with status OK.
+    gRPC errors mean only: INVALID_ARGUMENT (bad input, the message names the field, nothing written)
+    or UNAVAILABLE (store failure, retryable). The coordinator stores the JSON and the commitments its
+    callers give; it never computes a commitment.
+
+    Formats: account ids are "0x" + 30 lowercase hex; commitments "0x" + 64 lowercase hex; states and
+    delta payloads are JSON objects of at most 1 MiB. Timestamps come from the database clock.
+    List reads return at most `limit` rows (1..500) and `has_more`; the caller resumes from the last
+    row's sort key, given back in explicit fields (never an opaque cursor).
+    """
+
+    def ConfigureAccount(self, request, context):
+        """--- Client writes (the per-account API; the caller has authenticated the request) ---
+        Creates the account (metadata + initial state), or replaces the auth (and network config) of an
+        existing one, keeping its state, pause and pending flag and clearing `released_at`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitCandidate(self, request, context):
+        """canonicalization.md §5.3d: base check, one candidate per account, supersede a retained or
+        client-abandoned row at the same nonce, never overwrite canonical history.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordAbandon(self, request, context):
+        """§5.3f: records the client's abandon intent on the candidate at `nonce` (the worker resolves it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CheckAndAdvanceAuthTimestamp(self, request, context):
+        """Per-signer replay floor: accepted only if timestamp_ms is strictly greater than the stored one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Pause(self, request, context):
+        """Operator pause / unpause: idempotent, audited in admin_actions in the same transaction.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Unpause(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Promote(self, request, context):
+        """--- Fenced worker writes: refused with STALE_LEASE unless `lease` is a live lease row, checked
+        inside the same transaction after the account lock. A missing fence is INVALID_ARGUMENT. ---
+        §5.3a: source-kind gate, status flip to canonical, state advanced only if still at the delta's
+        base (else STALE_BASE, nothing written), pending flag cleared; all or nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Discard(self, request, context):
+        """§5.3b: deletes the row at `nonce` only if it is exactly of `kind` (candidate or retained).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateCandidateStatus(self, request, context):
+        """§5.3c: candidate counters, or the flip to retained / discarded; keeps a recorded abandon intent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAccount(self, request, context):
+        """--- Reads (unlocked snapshots) ---
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetState(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDelta(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDeltasSince(self, request, context):
+        """nonce >= from_nonce, ascending, with payloads; also cut at about 2 MiB of payload.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAccountDeltas(self, request, context):
+        """One account's deltas, nonce DESC (dashboard per-account feed, client history).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDeltas(self, request, context):
+        """All accounts' deltas, (status_timestamp DESC, account_id ASC, nonce ASC) (dashboard feed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAccounts(self, request, context):
+        """Accounts, (updated_at DESC, account_id ASC) (dashboard account list).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPendingAccounts(self, request, context):
+        """Worker: accounts whose pending flag is set, account_id ASC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCandidates(self, request, context):
+        """Worker: one account's candidate rows, nonce ASC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRecentCandidates(self, request, context):
+        """Worker (fast pass): candidates younger than window_ms, (status_timestamp, account_id, nonce) ASC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRecoverableAccounts(self, request, context):
+        """Worker (reconcile): accounts with recoverable rows, account_id ASC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRecoverableDeltas(self, request, context):
+        """Worker (reconcile): one account's recoverable rows, nonce ASC.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAdminActions(self, request, context):
+        """The pause/unpause audit of one account, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDashboardInfo(self, request, context):
+        """Counts for /dashboard/info.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_CustodyServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'ConfigureAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfigureAccount,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ConfigureAccountRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ConfigureAccountResponse.SerializeToString,
+            ),
+            'SubmitCandidate': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitCandidate,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.SubmitCandidateRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.SubmitCandidateResponse.SerializeToString,
+            ),
+            'RecordAbandon': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordAbandon,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.RecordAbandonRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.RecordAbandonResponse.SerializeToString,
+            ),
+            'CheckAndAdvanceAuthTimestamp': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckAndAdvanceAuthTimestamp,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.CheckAndAdvanceAuthTimestampRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.CheckAndAdvanceAuthTimestampResponse.SerializeToString,
+            ),
+            'Pause': grpc.unary_unary_rpc_method_handler(
+                    servicer.Pause,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.PauseRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.PauseResponse.SerializeToString,
+            ),
+            'Unpause': grpc.unary_unary_rpc_method_handler(
+                    servicer.Unpause,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.UnpauseRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.UnpauseResponse.SerializeToString,
+            ),
+            'Promote': grpc.unary_unary_rpc_method_handler(
+                    servicer.Promote,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.PromoteRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.PromoteResponse.SerializeToString,
+            ),
+            'Discard': grpc.unary_unary_rpc_method_handler(
+                    servicer.Discard,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.DiscardRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.DiscardResponse.SerializeToString,
+            ),
+            'UpdateCandidateStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCandidateStatus,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.UpdateCandidateStatusRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.UpdateCandidateStatusResponse.SerializeToString,
+            ),
+            'GetAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAccount,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetAccountRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetAccountResponse.SerializeToString,
+            ),
+            'GetState': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetState,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetStateRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetStateResponse.SerializeToString,
+            ),
+            'GetDelta': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDelta,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetDeltaRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetDeltaResponse.SerializeToString,
+            ),
+            'ListDeltasSince': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDeltasSince,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasSinceRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.SerializeToString,
+            ),
+            'ListAccountDeltas': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAccountDeltas,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountDeltasRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.SerializeToString,
+            ),
+            'ListDeltas': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDeltas,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.SerializeToString,
+            ),
+            'ListAccounts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAccounts,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountsRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountsResponse.SerializeToString,
+            ),
+            'ListPendingAccounts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPendingAccounts,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListPendingAccountsRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountIdsResponse.SerializeToString,
+            ),
+            'ListCandidates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCandidates,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListCandidatesRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.SerializeToString,
+            ),
+            'ListRecentCandidates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRecentCandidates,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListRecentCandidatesRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.SerializeToString,
+            ),
+            'ListRecoverableAccounts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRecoverableAccounts,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListRecoverableAccountsRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountIdsResponse.SerializeToString,
+            ),
+            'ListRecoverableDeltas': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRecoverableDeltas,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListRecoverableDeltasRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.SerializeToString,
+            ),
+            'ListAdminActions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAdminActions,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAdminActionsRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAdminActionsResponse.SerializeToString,
+            ),
+            'GetDashboardInfo': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDashboardInfo,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetDashboardInfoRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetDashboardInfoResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'guardian.coordinator.v1.Custody', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('guardian.coordinator.v1.Custody', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Custody:
+    """---------------------------------------------------------------------------------------------------
+    Custody: the json network type's accounts, states and deltas (docs/custody.md).
+
+    Every write is one transaction that locks the account row first (SELECT … FOR UPDATE on
+    account_metadata). What the caller must act on comes back as an outcome enum with status OK.
+    gRPC errors mean only: INVALID_ARGUMENT (bad input, the message names the field, nothing written)
+    or UNAVAILABLE (store failure, retryable). The coordinator stores the JSON and the commitments its
+    callers give; it never computes a commitment.
+
+    Formats: account ids are "0x" + 30 lowercase hex; commitments "0x" + 64 lowercase hex; states and
+    delta payloads are JSON objects of at most 1 MiB. Timestamps come from the database clock.
+    List reads return at most `limit` rows (1..500) and `has_more`; the caller resumes from the last
+    row's sort key, given back in explicit fields (never an opaque cursor).
+    """
+
+    @staticmethod
+    def ConfigureAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/ConfigureAccount',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ConfigureAccountRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ConfigureAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitCandidate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/SubmitCandidate',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.SubmitCandidateRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.SubmitCandidateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordAbandon(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/RecordAbandon',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.RecordAbandonRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.RecordAbandonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckAndAdvanceAuthTimestamp(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/CheckAndAdvanceAuthTimestamp',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.CheckAndAdvanceAuthTimestampRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.CheckAndAdvanceAuthTimestampResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Pause(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/Pause',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.PauseRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.PauseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Unpause(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/Unpause',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.UnpauseRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.UnpauseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Promote(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/Promote',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.PromoteRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.PromoteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Discard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/Discard',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.DiscardRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.DiscardResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCandidateStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/UpdateCandidateStatus',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.UpdateCandidateStatusRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.UpdateCandidateStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/GetAccount',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetAccountRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/GetState',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetStateRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetStateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDelta(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/GetDelta',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetDeltaRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetDeltaResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDeltasSince(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/ListDeltasSince',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasSinceRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAccountDeltas(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/ListAccountDeltas',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountDeltasRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDeltas(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/ListDeltas',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAccounts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/ListAccounts',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountsRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPendingAccounts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/ListPendingAccounts',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListPendingAccountsRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountIdsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCandidates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/ListCandidates',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListCandidatesRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRecentCandidates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/ListRecentCandidates',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListRecentCandidatesRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRecoverableAccounts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/ListRecoverableAccounts',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListRecoverableAccountsRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountIdsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRecoverableDeltas(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/ListRecoverableDeltas',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListRecoverableDeltasRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListDeltasResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAdminActions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/ListAdminActions',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAdminActionsRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAdminActionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDashboardInfo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/GetDashboardInfo',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetDashboardInfoRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.GetDashboardInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

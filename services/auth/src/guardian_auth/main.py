@@ -48,7 +48,9 @@ async def serve(settings: AuthSettings) -> int:
     enforce(stage, problems, log)
 
     budget = CommitmentBudget(
-        settings.dashboard_commitment_rate_burst_per_sec, settings.dashboard_commitment_rate_per_min, max_replicas.value
+        settings.dashboard_commitment_rate_burst_per_sec,
+        settings.dashboard_commitment_rate_per_min,
+        max_replicas.value,
     )
     operator = OperatorLogins(
         coordinator,
@@ -62,7 +64,9 @@ async def serve(settings: AuthSettings) -> int:
         challenge_ttl_seconds=settings.evm_challenge_ttl_seconds,
         session_ttl_seconds=settings.evm_session_ttl_seconds,
     )
-    server = GrpcServer(address=settings.grpc_addr, service_names=SERVICE_NAMES, internal_token=settings.internal_token)
+    server = GrpcServer(
+        address=settings.grpc_addr, service_names=SERVICE_NAMES, internal_token=settings.internal_token
+    )
     register(server.server, operator, evm)
     port = await server.start()
     print(f"auth listening grpc={settings.grpc_addr.rsplit(':', 1)[0]}:{port}", flush=True)

@@ -1,12 +1,12 @@
 """``guardian-operator``: developer CLI for operator Falcon keys.
 
-    guardian-operator keygen --out FILE         new key; writes FILE (mode 0600), prints public key and commitment
-    guardian-operator pubkey --key FILE         prints public key and commitment of an existing key
-    guardian-operator sign --key FILE --digest 0x...   prints the 1524-byte signature as 0x-hex
+    guardian-operator keygen --out FILE                 new key in FILE (mode 0600); prints key and commitment
+    guardian-operator pubkey --key FILE                 prints the public key and commitment of a key file
+    guardian-operator sign --key FILE --digest 0x...    prints the 1524-byte signature as 0x-hex
 
-A key file holds the 1281-byte Miden Falcon secret key as hex on one line (``0x`` accepted): the bytes the Miden
-SDK's ``AuthSecretKey.serialize()`` produces after its leading scheme byte. Exit status: 0 on success, 1 for
-unusable input (bad key file or digest), 2 for usage errors.
+A key file holds the 1281-byte Miden Falcon secret key as hex on one line (``0x`` accepted): the bytes the
+Miden SDK's ``AuthSecretKey.serialize()`` produces after its leading scheme byte. Exit status: 0 on success,
+1 for unusable input (bad key file or digest), 2 for usage errors.
 """
 
 import argparse
@@ -18,6 +18,7 @@ from pathlib import Path
 from guardian_auth.crypto.errors import CryptoInputError
 from guardian_auth.crypto.falcon_sign import SecretKey
 from guardian_auth.crypto.field import word_from_hex, word_to_hex
+from guardian_auth.operator_login import LoginFailed, login
 
 
 class CliError(Exception):
@@ -70,6 +71,16 @@ def _sign(args: argparse.Namespace) -> None:
     print("0x" + read_key_file(args.key).sign(digest).hex())
 
 
+def _login(args: argparse.Namespace) -> None:
+    try:
+        result = login(args.url, read_key_file(args.key))
+    except LoginFailed as exc:
+        raise CliError(str(exc)) from exc
+    print(result.cookie)
+    print(f"operator_id: {result.operator_id}")
+    print(f"expires_at: {result.expires_at}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="guardian-operator", description="Guardian operator key tool")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -86,6 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("--key", type=Path, required=True)
     sign.add_argument("--digest", required=True, help="Word hex: 0x + 64 hex digits")
     sign.set_defaults(handler=_sign)
+
+    login = commands.add_parser(
+        "login", help="log in to a gateway: challenge, sign, verify; print the cookie"
+    )
+    login.add_argument("--url", required=True, help="gateway base URL, e.g. http://127.0.0.1:8080")
+    login.add_argument("--key", type=Path, required=True)
+    login.set_defaults(handler=_login)
     return parser
 
 

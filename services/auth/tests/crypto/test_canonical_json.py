@@ -25,7 +25,9 @@ def test_sorting_is_by_utf8_bytes() -> None:
     assert list(json.loads(canonical_json(value))) == sorted(value, key=lambda k: k.encode())
 
 
-@pytest.mark.parametrize("bad", [1.5, {"a": float("nan")}, {1: "a"}, 2**64, -(2**63) - 1, b"x", ("a",), "\ud800"])
+@pytest.mark.parametrize(
+    "bad", [1.5, {"a": float("nan")}, {1: "a"}, 2**64, -(2**63) - 1, b"x", ("a",), "\ud800"]
+)
 def test_refused_values(bad: Any) -> None:
     with pytest.raises(CanonicalJsonError):
         canonical_json(bad)
@@ -37,7 +39,9 @@ def test_integer_range_edges() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
     max_leaves=12,
 )
 

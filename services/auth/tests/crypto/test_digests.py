@@ -2,6 +2,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from guardian_auth.crypto import digests, rpo
 from guardian_auth.crypto.errors import AccountIdError
@@ -73,10 +75,21 @@ def test_account_id_elements() -> None:
     assert digests.account_id_elements(ACCOUNT) == (13149314698818492769, 8215942271284691712)
 
 
-@pytest.mark.parametrize("bad", ["", ACCOUNT[2:], ACCOUNT + "0", ACCOUNT[:-1], "0x" + "g" * 30, "0X" + ACCOUNT[2:]])
+@pytest.mark.parametrize(
+    "bad", ["", ACCOUNT[2:], ACCOUNT + "0", ACCOUNT[:-1], "0x" + "g" * 30, "0X" + ACCOUNT[2:]]
+)
 def test_account_id_rejects(bad: str) -> None:
     with pytest.raises(AccountIdError):
         digests.account_id_elements(bad)
+
+
+@given(st.text(max_size=40))
+def test_account_id_parser_raises_only_its_error(text: str) -> None:
+    try:
+        prefix, suffix = digests.account_id_elements(text)
+    except AccountIdError:
+        return
+    assert suffix & 0xFF == 0 and prefix < 2**64
 
 
 def test_account_id_must_encode_field_elements() -> None:

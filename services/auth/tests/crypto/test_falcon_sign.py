@@ -10,10 +10,10 @@ from guardian_auth.crypto import falcon_verify as fv
 from guardian_auth.crypto.chacha_rng import ChaChaStream
 from guardian_auth.crypto.errors import FalconSignatureError
 from guardian_auth.crypto.falcon_codec import SECRET_KEY_LEN
-from guardian_auth.crypto.falcon_keygen import round_half_away
 from guardian_auth.crypto.falcon_ntt import Q, multiply
 from guardian_auth.crypto.falcon_sign import SecretKey
 from guardian_auth.crypto.field import P, word_to_hex
+from guardian_auth.crypto.rust_float import round_half_away
 
 VectorLoader = Callable[[str], dict[str, Any]]
 
@@ -23,7 +23,9 @@ def falcon_vectors(vectors: VectorLoader) -> dict[str, Any]:
     return vectors("falcon512_poseidon2_vectors")
 
 
-def test_keygen_from_seed_zero_reproduces_upstream(falcon_vectors: dict[str, Any], seed0_key: SecretKey) -> None:
+def test_keygen_from_seed_zero_reproduces_upstream(
+    falcon_vectors: dict[str, Any], seed0_key: SecretKey
+) -> None:
     key = SecretKey.generate(bytes(32))  # the one multi-second key generation of the suite
     public_key = falcon_vectors["embedded_public_key"]["public_key_hex"]
     assert "0x" + key.public_key().hex() == public_key
@@ -48,11 +50,21 @@ def test_secret_key_format(seed0_key: SecretKey) -> None:
     assert max(map(abs, f + g)) <= 31 and max(map(abs, big_f + big_g)) <= 127
 
 
-def test_secret_key_rejects_garbage() -> None:
+def test_secret_key_rejects_garbage(seed0_key: SecretKey) -> None:
     with pytest.raises(FalconSignatureError):
         SecretKey.from_bytes(b"\x59" + bytes(SECRET_KEY_LEN - 1))  # f = 0 is not invertible
     with pytest.raises(FalconSignatureError):
         SecretKey.from_bytes(bytes(SECRET_KEY_LEN))
+    f_and_g = seed0_key.to_bytes()[: 1 + 2 * 384]
+    with pytest.raises(FalconSignatureError, match="not a Falcon secret key"):
+        SecretKey.from_bytes(f_and_g + bytes(512))  # F = 0, so G = 0 and f*G - g*F = 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.binary(min_size=SECRET_KEY_LEN - 1, max_size=SECRET_KEY_LEN - 1))
+def test_random_secret_keys_are_cleanly_rejected(body: bytes) -> None:
+    with pytest.raises(FalconSignatureError):
+        SecretKey.from_bytes(b"\x59" + body)
 
 
 def test_chacha_stream_consumes_whole_words() -> None:

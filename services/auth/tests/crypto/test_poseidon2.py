@@ -18,7 +18,7 @@ def _ints(values: list[str]) -> list[int]:
 
 
 def _reference_permutation(state: list[int], constants: dict[str, object]) -> list[int]:
-    """The permutation exactly as poseidon2_constants.json words it: slow, plain, independent of the module."""
+    """The permutation as poseidon2_constants.json words it: slow, plain, independent of the module."""
     m4 = [[2, 3, 1, 1], [1, 2, 3, 1], [1, 1, 2, 3], [3, 1, 1, 2]]
 
     def external(s: list[int]) -> list[int]:

@@ -3,7 +3,6 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-
 from guardian_auth.crypto import rpo
 from guardian_auth.crypto.field import bytes_to_elements, i64_to_element, word_from_hex, word_to_hex
 
@@ -48,7 +47,11 @@ def test_guardian_lookup_vectors_rebuilt_from_raw_fields(vectors: VectorLoader) 
     assert list(tag) == _ints(tag_vector["expected_elements"])
     assert len(lookups) == 8
     for vector in lookups:
-        elements = [*tag, i64_to_element(int(vector["timestamp_ms"])), *word_from_hex(vector["key_commitment_word_hex"])]
+        elements = [
+            *tag,
+            i64_to_element(int(vector["timestamp_ms"])),
+            *word_from_hex(vector["key_commitment_word_hex"]),
+        ]
         assert elements == _ints(vector["input_elements"]), vector["name"]
         word = rpo.hash_elements(elements)
         assert word_to_hex(word) == vector["expected_word_hex"], vector["name"]

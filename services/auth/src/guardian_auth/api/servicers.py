@@ -31,11 +31,15 @@ def envelope_errors(handler: Handler[Req, Resp]) -> Handler[Req, Resp]:
             return await handler(self, request, context)
         except ErrorEnvelope as envelope:
             if envelope.code == "rate_limit_exceeded":
-                context.set_trailing_metadata((("retry-after", str(envelope.meta.get("retry_after_secs", 1))),))
+                context.set_trailing_metadata(
+                    (("retry-after", str(envelope.meta.get("retry_after_secs", 1))),)
+                )
             await context.abort(envelope.grpc_status(), envelope.to_grpc_details())
         except Exception:
             log.exception("unexpected error in %s", handler.__name__)
-            await context.abort(grpc.StatusCode.INTERNAL, ErrorEnvelope.of("internal_error").to_grpc_details())
+            await context.abort(
+                grpc.StatusCode.INTERNAL, ErrorEnvelope.of("internal_error").to_grpc_details()
+            )
         raise AssertionError("unreachable: context.abort raises")
 
     return wrapper
@@ -46,7 +50,9 @@ class OperatorAuthServicer(pb_grpc.OperatorAuthServicer):
         self._logins = logins
 
     @envelope_errors
-    async def IssueChallenge(self, request: pb.OperatorChallengeRequest, context: Context) -> pb.OperatorChallenge:
+    async def IssueChallenge(
+        self, request: pb.OperatorChallengeRequest, context: Context
+    ) -> pb.OperatorChallenge:
         c = await self._logins.issue_challenge(request.commitment)
         return pb.OperatorChallenge(
             domain=c.domain,
@@ -69,7 +75,9 @@ class OperatorAuthServicer(pb_grpc.OperatorAuthServicer):
         )
 
     @envelope_errors
-    async def Authenticate(self, request: pb.OperatorAuthenticateRequest, context: Context) -> pb.OperatorPrincipal:
+    async def Authenticate(
+        self, request: pb.OperatorAuthenticateRequest, context: Context
+    ) -> pb.OperatorPrincipal:
         operator = await self._logins.authenticate(request.token)
         return pb.OperatorPrincipal(
             operator_id=operator.operator_id,

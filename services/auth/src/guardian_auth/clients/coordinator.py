@@ -55,25 +55,45 @@ class CoordinatorClient:
             raise ErrorEnvelope.of("storage_error") from None
 
     async def describe(self) -> pb.DescribeResponse:
-        return await self._call("Describe", self.coordination.Describe(pb.DescribeRequest(), timeout=self._deadline))
+        return await self._call(
+            "Describe", self.coordination.Describe(pb.DescribeRequest(), timeout=self._deadline)
+        )
 
-    async def insert_session(self, realm: int, digest: bytes, subject_json: str, ttl_seconds: int) -> datetime:
-        request = pb.InsertRequest(realm=realm, token_digest=digest, subject_json=subject_json, ttl_seconds=ttl_seconds)
-        response = await self._call("Sessions.Insert", self._sessions.Insert(request, timeout=self._deadline))
+    async def insert_session(
+        self, realm: pb.Realm, digest: bytes, subject_json: str, ttl_seconds: int
+    ) -> datetime:
+        request = pb.InsertRequest(
+            realm=realm, token_digest=digest, subject_json=subject_json, ttl_seconds=ttl_seconds
+        )
+        response: pb.InsertResponse = await self._call(
+            "Sessions.Insert", self._sessions.Insert(request, timeout=self._deadline)
+        )
         return response.expires_at.ToDatetime(tzinfo=UTC)
 
-    async def get_session(self, realm: int, digest: bytes) -> StoredSession | None:
+    async def get_session(self, realm: pb.Realm, digest: bytes) -> StoredSession | None:
         request = pb.GetRequest(realm=realm, token_digest=digest)
         response = await self._call("Sessions.Get", self._sessions.Get(request, timeout=self._deadline))
-        return StoredSession(response.subject_json, response.expires_at.ToDatetime(tzinfo=UTC)) if response.found else None
+        return (
+            StoredSession(response.subject_json, response.expires_at.ToDatetime(tzinfo=UTC))
+            if response.found
+            else None
+        )
 
-    async def revoke_session(self, realm: int, digest: bytes) -> bool:
+    async def revoke_session(self, realm: pb.Realm, digest: bytes) -> bool:
         request = pb.RevokeRequest(realm=realm, token_digest=digest)
-        response = await self._call("Sessions.Revoke", self._sessions.Revoke(request, timeout=self._deadline))
+        response: pb.RevokeResponse = await self._call(
+            "Sessions.Revoke", self._sessions.Revoke(request, timeout=self._deadline)
+        )
         return response.revoked
 
     async def issue_challenge(
-        self, realm: int, principal: str, key: str, payload_json: str, ttl_seconds: int, max_outstanding: int
+        self,
+        realm: pb.Realm,
+        principal: str,
+        key: str,
+        payload_json: str,
+        ttl_seconds: int,
+        max_outstanding: int,
     ) -> None:
         request = pb.IssueRequest(
             realm=realm,
@@ -85,14 +105,18 @@ class CoordinatorClient:
         )
         await self._call("Challenges.Issue", self._challenges.Issue(request, timeout=self._deadline))
 
-    async def active_challenges(self, realm: int, principal: str) -> list[StoredChallenge]:
+    async def active_challenges(self, realm: pb.Realm, principal: str) -> list[StoredChallenge]:
         request = pb.ListActiveRequest(realm=realm, principal=principal)
-        response = await self._call("Challenges.ListActive", self._challenges.ListActive(request, timeout=self._deadline))
+        response = await self._call(
+            "Challenges.ListActive", self._challenges.ListActive(request, timeout=self._deadline)
+        )
         return [StoredChallenge(c.key, c.payload_json) for c in response.challenge]
 
-    async def consume_challenge(self, realm: int, principal: str, key: str) -> bool:
+    async def consume_challenge(self, realm: pb.Realm, principal: str, key: str) -> bool:
         request = pb.ConsumeRequest(realm=realm, principal=principal, key=key)
-        response = await self._call("Challenges.Consume", self._challenges.Consume(request, timeout=self._deadline))
+        response: pb.ConsumeResponse = await self._call(
+            "Challenges.Consume", self._challenges.Consume(request, timeout=self._deadline)
+        )
         return response.won
 
 

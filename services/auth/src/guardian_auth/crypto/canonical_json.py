@@ -1,17 +1,17 @@
-"""Guardian's canonical JSON: object keys sorted recursively (by UTF-8 byte order), arrays kept in order, compact
-separators, serde_json string escaping (only ``"``, ``\\`` and control characters; non-ASCII raw; ``/`` not
-escaped), UTF-8.
+"""Guardian's canonical JSON (serde_json compatible).
 
-Python's ``json`` produces exactly these bytes for strings, integers, booleans, null, lists and string-keyed dicts
-(sorting by code point equals sorting by UTF-8 bytes). Floats are refused because serde_json formats them
-differently, and integers must fit i64 or u64 like a serde_json number.
+Object keys are sorted recursively by UTF-8 bytes, arrays keep their order, separators are compact, and
+strings use serde_json escaping: only ``"``, ``\\`` and control characters; non-ASCII is written raw and ``/``
+is not escaped. The output is UTF-8.
+
+Python's ``json`` produces exactly these bytes for strings, integers, booleans, null, lists and
+string-keyed dicts (sorting by code point equals sorting by UTF-8 bytes). Floats are refused because
+serde_json formats them differently, and integers must fit i64 or u64 like a serde_json number.
 """
 
 import json
 
 from guardian_auth.crypto.errors import CanonicalJsonError
-
-JsonValue = None | bool | int | str | list["JsonValue"] | dict[str, "JsonValue"]
 
 _MIN_INT = -(1 << 63)
 _MAX_INT = (1 << 64) - 1
@@ -37,7 +37,7 @@ def _check(value: object) -> None:
     raise CanonicalJsonError(f"{type(value).__name__} has no canonical JSON form")
 
 
-def canonical_json(value: JsonValue) -> bytes:
+def canonical_json(value: object) -> bytes:
     _check(value)
     try:
         return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

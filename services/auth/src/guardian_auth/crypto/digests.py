@@ -17,7 +17,9 @@ _ACCOUNT_ID = re.compile(r"0x[0-9a-fA-F]{30}")
 
 def operator_challenge_bytes(*, commitment: str, domain: str, expires_at: str, nonce: str) -> bytes:
     """Canonical JSON of the challenge payload (auth spec §2.6)."""
-    return canonical_json({"commitment": commitment, "domain": domain, "expires_at": expires_at, "nonce": nonce})
+    return canonical_json(
+        {"commitment": commitment, "domain": domain, "expires_at": expires_at, "nonce": nonce}
+    )
 
 
 def operator_challenge_digest(*, commitment: str, domain: str, expires_at: str, nonce: str) -> Word:
@@ -30,8 +32,8 @@ def operator_challenge_digest(*, commitment: str, domain: str, expires_at: str, 
 def account_id_elements(account_id: str) -> tuple[int, int]:
     """(prefix, suffix) of a 15-byte account id written as ``0x`` + 30 hex characters (either case).
 
-    prefix = bytes 0..8 as a big-endian u64; suffix = bytes 8..15 followed by a zero byte, big-endian. Both must
-    be field elements. Version and type bits of the id are not checked here.
+    prefix = bytes 0..8 as a big-endian u64; suffix = bytes 8..15 followed by a zero byte, big-endian. Both
+    must be field elements. Version and type bits of the id are not checked here.
     """
     if not isinstance(account_id, str) or not _ACCOUNT_ID.fullmatch(account_id):
         raise AccountIdError("an account id is 0x followed by 30 hex characters")

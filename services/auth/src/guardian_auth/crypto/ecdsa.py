@@ -3,8 +3,8 @@
 * Prehash = Keccak-256 of the 32-byte Word (4 elements, 8 bytes little-endian each).
 * Signature = 65 bytes r (32, big-endian) || s (32, big-endian) || v, with v in 0..3 (bit 0: R.y odd, bit 1:
   R.x = r + n). Ethereum's 27/28 are not accepted. High-s signatures are rejected, as k256 0.13.4 does.
-* Public key = 33-byte compressed SEC1. Its commitment is Poseidon2 ``hash_elements`` over the 33 bytes packed into
-  9 little-endian u32 elements (the last zero-padded).
+* Public key = 33-byte compressed SEC1. Its commitment is Poseidon2 ``hash_elements`` over the 33 bytes packed
+  into 9 little-endian u32 elements (the last zero-padded).
 """
 
 from dataclasses import dataclass
@@ -55,7 +55,7 @@ def recover_public_key(message: Word, signature: bytes) -> bytes:
 
 
 def verify(message: Word, signature: bytes, public_key: bytes) -> bool:
-    """Verify against a given 33-byte key (the ``x-pubkey`` fallback); never raises for malformed input."""
+    """Verify against a given 33-byte key (the ``x-pubkey`` fallback); malformed signature or key: False."""
     try:
         parsed = decode_signature(signature)
         point = secp256k1.decompress(bytes(public_key))

@@ -1,11 +1,11 @@
 """EIP-712 digest and signer recovery for Guardian's EVM wallet login (auth spec §3.2-3.4).
 
-Typed data ``GuardianEvmSession(address wallet,bytes32 nonce,uint64 issued_at,uint64 expires_at)`` in the domain
-{name "Guardian EVM Session", version "1"} (no chainId, so one signature is valid on every chain). Signatures are
-65 bytes r || s || v with v in {0, 1, 27, 28}.
+Typed data ``GuardianEvmSession(address wallet,bytes32 nonce,uint64 issued_at,uint64 expires_at)`` in the
+domain {name "Guardian EVM Session", version "1"}: no chainId, so one signature is valid on every chain.
+Signatures are 65 bytes r || s || v with v in {0, 1, 27, 28}.
 
-High-s decision: signatures with s > n/2 are **rejected**. Wallets sign with RFC 6979 and normalise to low s, so
-honest clients never produce high s; accepting it would give every signature a second valid encoding.
+High-s decision: signatures with s > n/2 are **rejected**. Wallets sign with RFC 6979 and normalise to low s,
+so honest clients never produce high s; accepting it would give every signature a second valid encoding.
 """
 
 from typing import Any
@@ -65,7 +65,9 @@ def session_struct_hash(wallet: str, nonce: str | bytes, issued_at: int, expires
 
 def session_digest(wallet: str, nonce: str | bytes, issued_at: int, expires_at: int) -> bytes:
     """keccak256(0x19 0x01 || domainSeparator || hashStruct(message))."""
-    return keccak256(b"\x19\x01" + DOMAIN_SEPARATOR + session_struct_hash(wallet, nonce, issued_at, expires_at))
+    return keccak256(
+        b"\x19\x01" + DOMAIN_SEPARATOR + session_struct_hash(wallet, nonce, issued_at, expires_at)
+    )
 
 
 def session_typed_data(wallet: str, nonce: str, issued_at: int, expires_at: int) -> dict[str, Any]:
@@ -121,4 +123,8 @@ def sign_digest(private_key: bytes, digest: bytes) -> bytes:
     signature = secp256k1.sign(int.from_bytes(private_key, "big"), digest)
     if signature.recovery_id > 1:
         raise ValueError("R.x overflowed the group order; Ethereum cannot encode this signature")
-    return signature.r.to_bytes(32, "big") + signature.s.to_bytes(32, "big") + bytes([27 + signature.recovery_id])
+    return (
+        signature.r.to_bytes(32, "big")
+        + signature.s.to_bytes(32, "big")
+        + bytes([27 + signature.recovery_id])
+    )

@@ -1,7 +1,8 @@
 """Typed rejections raised by the decoders and verifiers of this package.
 
-Every public entry point that parses untrusted bytes or text raises only a subclass of :class:`CryptoInputError`
-(itself a :class:`ValueError`) for malformed input, so callers can map one exception type to a 4xx answer.
+Every public entry point that parses untrusted bytes or text raises only a subclass of
+:class:`CryptoInputError` (itself a :class:`ValueError`) for malformed input, so callers can map one exception
+type to a 4xx answer.
 """
 
 

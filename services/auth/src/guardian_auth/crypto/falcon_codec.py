@@ -1,8 +1,10 @@
 """Byte formats of Miden's Falcon-512 Poseidon2 scheme (miden-crypto ``falcon512_poseidon2``, v0.25.1).
 
 * Public key, 897 bytes: ``0x09`` then the 512 coefficients of h, 14 bits each, big-endian bit packing.
-* Signature, 1524 bytes: header ``0xB9`` | nonce version | s2 in Falcon's compressed encoding (625 bytes) | public key.
-* Secret key, 1281 bytes: header ``0x59`` | f (6-bit) | g (6-bit) | F (8-bit), two's complement, big-endian bits.
+* Signature, 1524 bytes: header ``0xB9``, nonce version, s2 in Falcon's compressed encoding (625 bytes), then
+  the public key.
+* Secret key, 1281 bytes: header ``0x59``, f (6 bits each), g (6 bits), F (8 bits); two's complement,
+  big-endian bit packing.
 
 Decoders accept only canonical encodings and raise :class:`FalconSignatureError` for anything else.
 """
@@ -65,9 +67,9 @@ def encode_public_key(h: Sequence[int]) -> bytes:
 def decode_s2(data: bytes) -> list[int]:
     """Decode Falcon's compressed encoding of s2 (coefficients returned in [0, 12289)).
 
-    Per coefficient: a sign bit, the 7 low bits of |v|, then |v| >> 7 zero bits closed by a one bit. |v| must stay
-    below 2048, "-0" is forbidden, and the unused low bits of the last byte read must be zero. Whole bytes after
-    that last byte are not examined, as in the reference decoder.
+    Per coefficient: a sign bit, the 7 low bits of |v|, then |v| >> 7 zero bits closed by a one bit. |v| must
+    stay below 2048, "-0" is forbidden, and the unused low bits of the last byte read must be zero. Whole
+    bytes after that last byte are not examined, as in the reference decoder.
     """
     if len(data) != S2_LEN:
         raise FalconSignatureError("compressed s2 is 625 bytes")
@@ -96,8 +98,10 @@ def decode_s2(data: bytes) -> list[int]:
 
 
 def encode_s2(s2: Sequence[int]) -> bytes | None:
-    """Compress signed coefficients of s2; ``None`` if one exceeds 2047 in magnitude or the result needs more
-    than 625 bytes."""
+    """Compress signed coefficients of s2.
+
+    Returns ``None`` if a magnitude exceeds 2047 or the encoding needs more than 625 bytes.
+    """
     if len(s2) != N:
         raise ValueError("s2 has 512 coefficients")
     parts = []

@@ -6,28 +6,18 @@ zero, 1000-iteration cap) so that a seed gives the same key as upstream.
 """
 
 from collections.abc import Sequence
-from functools import reduce
-from operator import add
 
 from falcon.fft import fft, ifft
 from falcon.ntrugen import field_norm, galois_conjugate, karamul, lift
 
 from guardian_auth.crypto.falcon_ntt import N, Q, ntt
-from guardian_auth.crypto.falcon_sampler import ByteSource, reciprocal, sampler_z
+from guardian_auth.crypto.falcon_sampler import ByteSource, sampler_z
+from guardian_auth.crypto.rust_float import reciprocal, round_half_away, sequential_sum, squared_magnitudes
 
 _SIGMA_FG = 1.43300980528773
 _SMALL_BOUND = 31  # f and g fit 6-bit two's complement
 _BIG_BOUND = 127  # F and G fit 8-bit two's complement
 _BABAI_LIMIT = 1000
-
-
-def round_half_away(value: float) -> int:
-    """Rust's ``f64::round``: to the nearest integer, ties away from zero."""
-    floor = int(value // 1)
-    diff = value - floor
-    if diff > 0.5 or (diff == 0.5 and value > 0):
-        return floor + 1
-    return floor
 
 
 def _gen_poly(read: ByteSource) -> list[int]:
@@ -36,12 +26,8 @@ def _gen_poly(read: ByteSource) -> list[int]:
     return [sum(samples[i * k : (i + 1) * k]) for i in range(N)]
 
 
-def _fsum(values: Sequence[float]) -> float:
-    return float(reduce(add, values, 0.0))
-
-
 def _gram_schmidt_norm_squared(f: list[int], g: list[int]) -> float:
-    gamma1 = _fsum([float(c * c) for c in f]) + _fsum([float(c * c) for c in g])
+    gamma1 = sequential_sum([float(c * c) for c in f]) + sequential_sum([float(c * c) for c in g])
     f_fft = fft([complex(c) for c in f])
     g_fft = fft([complex(c) for c in g])
     f_adj = [c.conjugate() for c in f_fft]
@@ -50,7 +36,7 @@ def _gram_schmidt_norm_squared(f: list[int], g: list[int]) -> float:
     inverse = [reciprocal(c) for c in ffgg]
     qf = [(a * float(Q)) * b for a, b in zip(f_adj, inverse, strict=True)]
     qg = [(a * float(Q)) * b for a, b in zip(g_adj, inverse, strict=True)]
-    gamma2 = _fsum([(c * c.conjugate()).real for c in qf]) / N + _fsum([(c * c.conjugate()).real for c in qg]) / N
+    gamma2 = squared_magnitudes(qf) / N + squared_magnitudes(qg) / N
     return max(gamma1, gamma2)
 
 

@@ -2,12 +2,11 @@
 
 The forward transform is the Cooley-Tukey split of x^512 + 1 into 512 linear factors (output in bit-reversed
 order); multiplication in the ring is a pointwise product between two transforms. Butterflies run as C-level
-``map`` calls over strided or contiguous slices (at most 16 slices per layer), which is what makes a pure-Python
-transform take well under a millisecond.
+``map`` calls over strided or contiguous slices (at most 16 slices per layer), which is what makes a
+pure-Python transform take well under a millisecond.
 """
 
 from collections.abc import Sequence
-from itertools import repeat
 from operator import add, mod, mul, sub
 
 Q = 12289
@@ -22,7 +21,7 @@ def _bitrev(value: int, bits: int) -> int:
 
 
 def _root_of_unity(order: int) -> int:
-    """The smallest primitive ``order``-th root of unity mod Q (``order`` a power of two dividing Q - 1)."""
+    """A primitive ``order``-th root of unity mod Q (``order`` a power of two dividing Q - 1)."""
     for candidate in range(2, Q):
         root = pow(candidate, (Q - 1) // order, Q)
         if pow(root, order // 2, Q) == Q - 1:
@@ -39,20 +38,20 @@ _Q_REPEATED = [Q] * N
 
 
 def _layer_groups(length: int) -> list[tuple[slice, slice, list[int]]]:
-    """Slices (low half, high half, per-butterfly twiddle indices) covering one layer of half-length ``length``."""
+    """(low half, high half, twiddle index per butterfly) covering the layer of half-length ``length``."""
+    # The layer has N / (2 length) blocks; block b uses twiddle index blocks + b.
     blocks = N // (2 * length)
-    first = N // (2 * length)
     if length >= _MAX_SLICES:
         return [
             (
                 slice(2 * length * b, 2 * length * b + length),
                 slice(2 * length * b + length, 2 * length * (b + 1)),
-                [first + b] * length,
+                [blocks + b] * length,
             )
             for b in range(blocks)
         ]
     return [
-        (slice(o, N, 2 * length), slice(o + length, N, 2 * length), list(range(first, first + blocks)))
+        (slice(o, N, 2 * length), slice(o + length, N, 2 * length), list(range(blocks, 2 * blocks)))
         for o in range(length)
     ]
 
@@ -103,7 +102,3 @@ def pointwise(a: Sequence[int], b: Sequence[int]) -> list[int]:
 def multiply(a: Sequence[int], b: Sequence[int]) -> list[int]:
     """The product a * b in Z_Q[x]/(x^512 + 1), coefficients in [0, Q)."""
     return intt(pointwise(ntt(a), ntt(b)))
-
-
-def repeat_q(count: int) -> "repeat[int]":
-    return repeat(Q, count)

@@ -1,8 +1,9 @@
 """Falcon's trapdoor sampler as miden-crypto runs it: the Falcon tree (LDL decomposition of the Gram matrix),
 fast-Fourier sampling, and the integer Gaussian sampler ``sampler_z``.
 
-Floating-point steps follow the Rust order of operations (reciprocal-then-multiply divisions, sequential sums) so
-that signatures come out byte-identical to upstream. Polynomials in FFT form use falcon.py's representation.
+Floating-point steps follow the Rust order of operations (reciprocal-then-multiply divisions, sequential sums)
+so that signatures come out byte-identical to upstream. Polynomials in FFT form use falcon.py's
+representation.
 """
 
 import math
@@ -10,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from falcon.fft import merge_fft, split_fft
+
+from guardian_auth.crypto.rust_float import reciprocal
 
 ByteSource = Callable[[int], bytes]
 Poly = list[complex]
@@ -111,12 +114,6 @@ def sampler_z(mu: float, sigma: float, sigma_min: float, read: ByteSource) -> in
             return z + s
 
 
-def reciprocal(c: complex) -> complex:
-    """1 / c computed as Rust's num-complex does (not CPython's scaled division)."""
-    norm = c.real * c.real + c.imag * c.imag
-    return complex(c.real / norm, -c.imag / norm)
-
-
 @dataclass
 class Leaf:
     sigma: float
@@ -136,7 +133,7 @@ def _ffldl(g00: Poly, g01: Poly, g10: Poly, g11: Poly) -> Branch:
     """Falcon tree of the 2x2 Gram matrix [[g00, g01], [g10, g11]] (FFT form); leaves hold squared norms."""
     l10 = [b * reciprocal(a) for a, b in zip(g00, g10, strict=True)]
     d00 = g00
-    d11 = [d - a * (l * l.conjugate()) for a, d, l in zip(g00, g11, l10, strict=True)]
+    d11 = [d - a * (c * c.conjugate()) for a, d, c in zip(g00, g11, l10, strict=True)]
     if len(g00) > 2:
         d00_left, d00_right = split_fft(d00)
         d11_left, d11_right = split_fft(d11)

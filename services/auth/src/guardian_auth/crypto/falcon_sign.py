@@ -1,16 +1,15 @@
-"""Falcon-512 Poseidon2 signer reproducing miden-crypto v0.25.1 byte for byte (tests and the operator CLI only).
+"""Falcon-512 Poseidon2 signer, byte-identical to miden-crypto v0.25.1 (tests and the operator CLI only).
 
-Requires the ``signer`` extra (``falcon-digital-signature`` for the FFT and NTRU helpers, ``blake3``). The server
-never imports this module.
+Requires the ``signer`` extra (``falcon-digital-signature`` for the FFT and NTRU helpers, ``blake3``). The
+server never imports this module.
 
-* ``SecretKey.generate(seed)``: ``SecretKey::with_rng(ChaCha20Rng::from_seed(seed))``; a fresh random seed if none.
-* ``sign(word)``: deterministic; the sampler's ChaCha20 stream is seeded with BLAKE3(0x09 || sk || word).
+* ``SecretKey.generate(seed)`` is ``SecretKey::with_rng(ChaCha20Rng::from_seed(seed))``, with a fresh random
+  seed when none is given.
+* ``sign(word)`` is deterministic: the sampler's ChaCha20 stream is seeded with BLAKE3(0x09 || sk || word).
 """
 
 import os
 from collections.abc import Sequence
-from functools import reduce
-from operator import add
 
 from blake3 import blake3
 from falcon.fft import fft, ifft
@@ -26,11 +25,12 @@ from guardian_auth.crypto.falcon_codec import (
     encode_secret_key,
     encode_signature,
 )
-from guardian_auth.crypto.falcon_keygen import ntru_gen, round_half_away
+from guardian_auth.crypto.falcon_keygen import ntru_gen
 from guardian_auth.crypto.falcon_ntt import N, Q, intt, multiply, ntt
 from guardian_auth.crypto.falcon_sampler import ByteSource, Tree, falcon_tree, ffsampling
 from guardian_auth.crypto.falcon_verify import SIGNATURE_BOUND, hash_to_point, public_key_commitment
 from guardian_auth.crypto.field import Word, word_to_bytes
+from guardian_auth.crypto.rust_float import round_half_away, squared_magnitudes
 
 
 def _divide(numerator: Sequence[int], denominator: Sequence[int]) -> list[int]:
@@ -45,15 +45,30 @@ def _balanced(values: Sequence[int]) -> list[int]:
     return [v - Q if v > Q // 2 else v for v in values]
 
 
-def _fsum(values: Sequence[float]) -> float:
-    return float(reduce(add, values, 0.0))
+def _exact_product(a: Sequence[int], b: Sequence[int]) -> list[int]:
+    """a * b in Z[x]/(x^512 + 1), exactly, by Kronecker substitution (coefficients must stay below 2^63)."""
+    width = 64
+    packed = sum(v << (width * i) for i, v in enumerate(a)) * sum(v << (width * i) for i, v in enumerate(b))
+    digits = []
+    for _ in range(2 * N - 1):
+        digit = packed & ((1 << width) - 1)
+        if digit >> (width - 1):
+            digit -= 1 << width
+        digits.append(digit)
+        packed = (packed - digit) >> width
+    return [digits[i] - (digits[i + N] if i + N < len(digits) else 0) for i in range(N)]
 
 
 class SecretKey:
     """A Falcon-512 secret key (f, g, F, G) with its Falcon tree and public key."""
 
-    def __init__(self, f: Sequence[int], g: Sequence[int], big_f: Sequence[int], big_g: Sequence[int]) -> None:
+    def __init__(
+        self, f: Sequence[int], g: Sequence[int], big_f: Sequence[int], big_g: Sequence[int]
+    ) -> None:
         self._f, self._g, self._big_f, self._big_g = list(f), list(g), list(big_f), list(big_g)
+        residual = [x - y for x, y in zip(_exact_product(f, big_g), _exact_product(g, big_f), strict=True)]
+        if residual != [Q] + [0] * (N - 1):
+            raise FalconSignatureError("f*G - g*F != q: not a Falcon secret key")
         self._bytes = encode_secret_key(self._f, self._g, self._big_f)
         self._h = _divide(g, f)
         self._g_fft = fft([complex(v) for v in g])
@@ -109,7 +124,7 @@ class SecretKey:
             d1 = [a - b for a, b in zip(t1, z1, strict=True)]
             s0 = [a * g + b * gg for a, b, g, gg in zip(d0, d1, self._g_fft, self._big_g_fft, strict=True)]
             s1 = [a * f + b * ff for a, b, f, ff in zip(d0, d1, self._f_fft, self._big_f_fft, strict=True)]
-            norm = (_fsum([(v * v.conjugate()).real for v in s0]) + _fsum([(v * v.conjugate()).real for v in s1])) / N
+            norm = (squared_magnitudes(s0) + squared_magnitudes(s1)) / N
             if norm > SIGNATURE_BOUND:
                 continue
             s2 = [max(-32768, min(32767, round_half_away(v))) for v in ifft(s1)]

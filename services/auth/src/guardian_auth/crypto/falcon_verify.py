@@ -1,14 +1,14 @@
 """Falcon-512 Poseidon2 verification (miden-crypto ``falcon512_poseidon2``) and the public-key commitment.
 
-``c = HashToPoint(nonce, message)``: absorb the 8 nonce elements and permute, overwrite rate[0..4] with the message
-Word, then 64 times permute and emit rate[0..8] mod 12289. Accept iff ||c - s2*h||^2 + ||s2||^2 < 34034726 with
-balanced representatives.
+``c = HashToPoint(nonce, message)``: absorb the 8 nonce elements and permute, overwrite rate[0..4] with the
+message Word, then 64 times permute and emit rate[0..8] mod 12289. Accept iff
+||c - s2*h||^2 + ||s2||^2 < 34034726, with balanced representatives.
 
-Verifying one signature against several candidate digests shares everything but the hash: decoding, s2*h (one NTT
-product) and ||s2||^2 are computed once, and the state after the nonce permutation is cached per nonce version.
-The norm is accumulated while squeezing, so a candidate that cannot verify is dropped after the first block whose
-partial sum reaches the bound (for a wrong digest that is the first or second permutation) instead of all 64.
-Verification is public data, so the early exit leaks nothing secret.
+Verifying one signature against several candidate digests shares everything but the hash: decoding, s2*h
+(one NTT product) and ||s2||^2 are computed once, and the state after the nonce permutation is cached per
+nonce version. The norm is accumulated while squeezing, so a candidate that cannot verify is dropped after the
+first block whose partial sum reaches the bound (for a wrong digest, the first or second permutation) instead
+of after all 64. Verification works on public data, so the early exit leaks nothing secret.
 """
 
 from collections.abc import Sequence
@@ -17,7 +17,12 @@ from functools import lru_cache
 
 from guardian_auth.crypto import poseidon2
 from guardian_auth.crypto.errors import CryptoInputError
-from guardian_auth.crypto.falcon_codec import FalconSignature, decode_public_key, decode_signature, nonce_elements
+from guardian_auth.crypto.falcon_codec import (
+    FalconSignature,
+    decode_public_key,
+    decode_signature,
+    nonce_elements,
+)
 from guardian_auth.crypto.falcon_ntt import N, Q, intt, ntt, pointwise
 from guardian_auth.crypto.field import P, Word, to_word
 
@@ -50,7 +55,7 @@ def hash_to_point(message: Word, nonce_version: int = 1) -> list[int]:
     return c
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def _public_key_data(public_key: bytes) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Decoded h and its transform, cached because operators keep signing with the same few keys."""
     h = decode_public_key(public_key)

@@ -1,7 +1,7 @@
 """Goldilocks field elements, Words and their byte and hex encodings.
 
-A Word is 4 field elements. Its hex form is ``0x`` followed by the 4 canonical elements, each written as 8 bytes
-little-endian (64 lowercase hex characters in all).
+A Word is 4 field elements. Its hex form is ``0x`` followed by the 4 canonical elements, each written as 8
+bytes little-endian (64 lowercase hex characters in all).
 """
 
 from collections.abc import Sequence
@@ -79,7 +79,7 @@ def normalize_commitment_hex(text: str) -> str:
 
 
 def bytes_to_elements(data: bytes) -> list[int]:
-    """Guardian's byte packing: 8-byte little-endian chunks, the last zero-padded on the right, reduced mod p."""
+    """Guardian's byte packing: 8-byte little-endian chunks, the last zero-padded on the right, mod p."""
     padded = data + bytes(-len(data) % 8)
     return [int.from_bytes(padded[i : i + 8], "little") % P for i in range(0, len(padded), 8)]
 

@@ -1,9 +1,10 @@
-"""Poseidon2 permutation (Goldilocks, width 12) and ``hash_elements``, as miden-crypto v0.25.1 / Plonky3 define it.
+"""Poseidon2 permutation (Goldilocks, width 12) and ``hash_elements`` as miden-crypto v0.25.1 (Plonky3)
+defines it.
 
 Falcon hash-to-point runs 65 permutations per verification, so the permutation is written for CPython speed:
-12 named locals instead of a list, reductions mod p only before an S-box, and the internal rounds run on a state
-scaled by 8 so that every internal-diagonal entry (a small rational: -2, 1, 2, 1/2, ..., 1/8) becomes a small
-integer. Undoing the scale costs one multiplication per lane after the 22 internal rounds.
+12 named locals instead of a list, reductions mod p only before an S-box, and the internal rounds run on a
+state scaled by 8, so that every internal-diagonal entry (a small rational: -2, 1, 2, 1/2, ..., 1/8) becomes a
+small integer. Undoing the scale costs one multiplication per lane after the 22 internal rounds.
 """
 
 from collections.abc import Sequence
@@ -15,7 +16,12 @@ from guardian_auth.crypto.sponge import sponge_hash
 _DATA = constants.load("poseidon2")
 if constants.number(_DATA["modulus_p"]) != P or int(_DATA["sbox_exponent"]) != 7:
     raise RuntimeError("poseidon2.json does not describe the Goldilocks x^7 instance")
-if [constants.numbers(row) for row in _DATA["m4"]] != [[2, 3, 1, 1], [1, 2, 3, 1], [1, 1, 2, 3], [3, 1, 1, 2]]:
+if [constants.numbers(row) for row in _DATA["m4"]] != [
+    [2, 3, 1, 1],
+    [1, 2, 3, 1],
+    [1, 1, 2, 3],
+    [3, 1, 1, 2],
+]:
     raise RuntimeError("the external layer below is written for Plonky3's M4")
 
 EXTERNAL_INITIAL = [constants.numbers(row) for row in _DATA["external_round_constants_initial"]]

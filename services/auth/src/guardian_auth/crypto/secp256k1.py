@@ -166,8 +166,6 @@ def verify(prehash: bytes, r: int, s: int, point: Affine) -> bool:
     return result is not None and result[0] % ORDER == r
 
 
-
-
 def sign(secret: int, prehash: bytes) -> RecoverableSignature:
     """Deterministic ECDSA (RFC 6979, HMAC-SHA256) normalised to low s, with its recovery id."""
     z = _scalar(prehash)

@@ -1,20 +1,20 @@
 """The ``hash_elements`` sponge shared by RPO256 and Poseidon2 (miden-crypto 0.25 layout).
 
 State width 12: rate = state[0..8], capacity = state[8..12], digest = state[0..4]. state[8] is set once to the
-input length mod 8; input elements overwrite the rate; a partial last block is zero-padded; an empty input gives the
-zero Word without any permutation.
+input length mod 8; input elements overwrite the rate; a partial last block is zero-padded; an empty input
+gives the zero Word without any permutation.
 """
 
 from collections.abc import Callable, Sequence
 
-from guardian_auth.crypto.field import P, Word, ZERO_WORD
+from guardian_auth.crypto.field import ZERO_WORD, P, Word
 
 Permutation = Callable[[list[int]], list[int]]
 RATE = 8
 
 
 def sponge_hash(elements: Sequence[int], permute: Permutation) -> Word:
-    """Hash canonical field elements with ``permute``; the permutation may return unreduced representatives."""
+    """Hash canonical field elements with ``permute`` (which may return unreduced representatives)."""
     if not all(0 <= e < P for e in elements):
         raise ValueError("hash input must be canonical field elements")
     if not elements:

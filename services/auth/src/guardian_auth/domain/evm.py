@@ -48,7 +48,9 @@ def normalize_address(raw: str) -> str:
 
 
 class EvmLogins:
-    def __init__(self, coordinator: CoordinatorClient, *, challenge_ttl_seconds: int, session_ttl_seconds: int) -> None:
+    def __init__(
+        self, coordinator: CoordinatorClient, *, challenge_ttl_seconds: int, session_ttl_seconds: int
+    ) -> None:
         self._coordinator = coordinator
         self._challenge_ttl = challenge_ttl_seconds
         self._session_ttl = session_ttl_seconds
@@ -59,9 +61,17 @@ class EvmLogins:
         issued_at = int(time.time())
         expires_at = issued_at + self._challenge_ttl
         payload = json.dumps(
-            {"kind": "evm_challenge", "address": address, "nonce": nonce, "issued_at": issued_at, "expires_at": expires_at}
+            {
+                "kind": "evm_challenge",
+                "address": address,
+                "nonce": nonce,
+                "issued_at": issued_at,
+                "expires_at": expires_at,
+            }
         )
-        await self._coordinator.issue_challenge(EVM_REALM, address, nonce, payload, self._challenge_ttl, MAX_OUTSTANDING)
+        await self._coordinator.issue_challenge(
+            EVM_REALM, address, nonce, payload, self._challenge_ttl, MAX_OUTSTANDING
+        )
         typed_data = eip712.session_typed_data(address, nonce, issued_at, expires_at)
         return EvmChallenge(address, nonce, issued_at, expires_at, json.dumps(typed_data))
 
@@ -90,7 +100,9 @@ class EvmLogins:
             raise ErrorEnvelope.of("authentication_failed")
         token = mint_evm_token()
         subject = json.dumps({"realm": "evm", "address": address})
-        expires_at = await self._coordinator.insert_session(EVM_REALM, storage_key(token), subject, self._session_ttl)
+        expires_at = await self._coordinator.insert_session(
+            EVM_REALM, storage_key(token), subject, self._session_ttl
+        )
         log.info("evm session started")
         return EvmSession(token, address, int(expires_at.timestamp() * 1000), self._session_ttl)
 

@@ -130,7 +130,9 @@ class OperatorLogins:
             raise _failed("challenge already consumed")
 
         token = mint_operator_token()
-        subject = json.dumps({"realm": "operator", "operator_id": operator.operator_id, "commitment": commitment})
+        subject = json.dumps(
+            {"realm": "operator", "operator_id": operator.operator_id, "commitment": commitment}
+        )
         expires_at = await self._coordinator.insert_session(
             OPERATOR_REALM, storage_key(token), subject, self._session_ttl
         )

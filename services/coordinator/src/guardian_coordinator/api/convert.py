@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import Enum
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
-from guardian_coordinator.domain.models import Lease, Realm
+from guardian_coordinator.domain.errors import InvalidArgument
+from guardian_coordinator.domain.models import (
+    Account,
+    AccountKey,
+    AccountState,
+    AdminAction,
+    Delta,
+    DeltaKind,
+    FeedKey,
+    Lease,
+    Realm,
+)
 
 _REALMS: dict[int, Realm] = {pb.REALM_OPERATOR: Realm.OPERATOR, pb.REALM_EVM: Realm.EVM}
 
@@ -37,4 +49,121 @@ def lease_from_proto(message: pb.Lease) -> Lease:
         holder_id=message.holder_id,
         fence_token=message.fence_token,
         expires_at=message.expires_at.ToDatetime(),
+    )
+
+
+def optional_lease(message: pb.Lease | None) -> Lease | None:
+    """None when the request carries no lease at all (the domain refuses it: fail closed)."""
+    return None if message is None else lease_from_proto(message)
+
+
+def optional_timestamp(value: datetime | None) -> Timestamp | None:
+    return None if value is None else timestamp(value)
+
+
+def instant(value: Timestamp) -> datetime:
+    return value.ToDatetime(tzinfo=UTC)
+
+
+def proto_name(prefix: str, value: Enum) -> str:
+    """A domain outcome as the name of its proto enum value: the names are the same after the prefix."""
+    return f"{prefix}_{value.name}"
+
+
+_PAUSED_FILTERS: dict[int, bool | None] = {
+    pb.PAUSED_FILTER_ALL: None,
+    pb.PAUSED_FILTER_PAUSED: True,
+    pb.PAUSED_FILTER_ACTIVE: False,
+}
+
+
+def paused_from_proto(value: int) -> bool | None:
+    """None: every account; True / False: paused / active ones only."""
+    if value not in _PAUSED_FILTERS:
+        raise InvalidArgument(
+            "paused", "must be PAUSED_FILTER_ALL, PAUSED_FILTER_PAUSED or PAUSED_FILTER_ACTIVE"
+        )
+    return _PAUSED_FILTERS[value]
+
+
+def kind_from_proto(value: int) -> DeltaKind | None:
+    """None for DELTA_KIND_UNSPECIFIED and for numbers this version does not know."""
+    name = pb.DeltaKind.Name(value) if value in pb.DeltaKind.values() else ""
+    return DeltaKind.__members__.get(name.removeprefix("DELTA_KIND_"))
+
+
+def kinds_from_proto(values: list[int]) -> list[DeltaKind | None]:
+    return [kind_from_proto(value) for value in values]
+
+
+def feed_key_from_proto(message: pb.DeltaFeedKey | None) -> FeedKey | None:
+    if message is None:
+        return None
+    return FeedKey(instant(message.status_timestamp), message.account_id, message.nonce)
+
+
+def account_key_from_proto(message: pb.AccountKey | None) -> AccountKey | None:
+    return None if message is None else AccountKey(instant(message.updated_at), message.account_id)
+
+
+def account_to_proto(account: Account) -> pb.Account:
+    return pb.Account(
+        account_id=account.account_id,
+        auth_json=account.auth_json,
+        network_config_json=account.network_config_json,
+        created_at=timestamp(account.created_at),
+        updated_at=timestamp(account.updated_at),
+        has_pending_candidate=account.has_pending_candidate,
+        paused_at=optional_timestamp(account.paused_at),
+        paused_reason=account.paused_reason or "",
+        released_at=optional_timestamp(account.released_at),
+        state_commitment=account.state_commitment or "",
+        state_created_at=optional_timestamp(account.state_created_at),
+        state_updated_at=optional_timestamp(account.state_updated_at),
+    )
+
+
+def optional_account(account: Account | None) -> pb.Account | None:
+    return None if account is None else account_to_proto(account)
+
+
+def state_to_proto(state: AccountState) -> pb.AccountState:
+    return pb.AccountState(
+        account_id=state.account_id,
+        state_json=state.state_json,
+        commitment=state.commitment,
+        created_at=timestamp(state.created_at),
+        updated_at=timestamp(state.updated_at),
+    )
+
+
+def delta_to_proto(delta: Delta) -> pb.Delta:
+    return pb.Delta(
+        account_id=delta.account_id,
+        nonce=delta.nonce,
+        prev_commitment=delta.prev_commitment,
+        new_commitment=delta.new_commitment or "",
+        delta_payload_json=delta.delta_payload_json or "",
+        ack_sig=delta.ack_sig or "",
+        status_json=delta.status_json,
+        status_kind=proto_name("DELTA_KIND", delta.status_kind),
+        status_timestamp=timestamp(delta.status_timestamp),
+        metadata_json=delta.metadata_json or "",
+    )
+
+
+def optional_delta(delta: Delta | None) -> pb.Delta | None:
+    return None if delta is None else delta_to_proto(delta)
+
+
+def admin_action_to_proto(action: AdminAction) -> pb.AdminAction:
+    return pb.AdminAction(
+        id=action.id,
+        account_id=action.account_id,
+        action=action.action,
+        operator_commitment=action.operator_commitment,
+        reason=action.reason or "",
+        created_at=timestamp(action.created_at),
+        before_state=action.before_state,
+        after_state=action.after_state,
     )

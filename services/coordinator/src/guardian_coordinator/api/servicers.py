@@ -9,8 +9,10 @@ import grpc
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
 from guardian_coordinator.api.convert import lease_from_proto, lease_to_proto, realm_from_proto, timestamp
+from guardian_coordinator.api.custody import CustodyServicer
 from guardian_coordinator.api.errors import mapped_errors
 from guardian_coordinator.domain.coordination import Coordination
+from guardian_coordinator.domain.custody import Custody
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -154,7 +156,7 @@ class LeasesServicer(pb_grpc.LeasesServicer):
 
 SERVICE_NAMES = [
     pb.DESCRIPTOR.services_by_name[name].full_name
-    for name in ("Coordination", "Sessions", "Challenges", "Leases")
+    for name in ("Coordination", "Sessions", "Challenges", "Leases", "Custody")
 ]
 
 
@@ -176,3 +178,4 @@ def register(
     pb_grpc.add_SessionsServicer_to_server(SessionsServicer(coordination), server)
     pb_grpc.add_ChallengesServicer_to_server(ChallengesServicer(coordination), server)
     pb_grpc.add_LeasesServicer_to_server(LeasesServicer(coordination), server)
+    pb_grpc.add_CustodyServicer_to_server(CustodyServicer(Custody(coordination.store.custody)), server)

@@ -76,20 +76,14 @@ class Coordination:
         return await self.store.leases.acquire(name, holder_id, ttl_ms)
 
     async def renew_lease(self, lease: Lease, ttl_ms: int) -> Lease | None:
-        _require_fence(lease)
+        v.require_fence("lease", lease)
         v.require_ttl_ms("ttl_ms", ttl_ms)
         return await self.store.leases.renew(lease, ttl_ms)
 
     async def verify_lease(self, lease: Lease) -> bool:
-        _require_fence(lease)
+        v.require_fence("lease", lease)
         return await self.store.leases.verify(lease)
 
     async def release_lease(self, lease: Lease) -> None:
-        _require_fence(lease)
+        v.require_fence("lease", lease)
         await self.store.leases.release(lease)
-
-
-def _require_fence(lease: Lease) -> None:
-    v.require_text("lease.name", lease.name)
-    v.require_text("lease.holder_id", lease.holder_id)
-    v.require_positive("lease.fence_token", lease.fence_token)

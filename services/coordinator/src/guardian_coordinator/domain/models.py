@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 
 class Realm(StrEnum):
@@ -41,3 +44,240 @@ class Lease:
     holder_id: str
     fence_token: int
     expires_at: datetime
+
+
+# --- Custody (the json network type) -----------------------------------------------------------------
+
+
+class DeltaKind(StrEnum):
+    """A delta's lifecycle kind: the `deltas.status_kind` column and the `status` tag of its status JSON."""
+
+    CANDIDATE = "candidate"
+    CANONICAL = "canonical"
+    RETAINED = "retained"
+    DISCARDED = "discarded"
+
+
+CLIENT_ABANDONED = "client_abandoned"
+RETAIN_REASONS = frozenset({"retry_exhausted", "diverged"})
+DISCARD_REASONS = frozenset({CLIENT_ABANDONED})
+
+
+class ConfigureOutcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    REPLAY = "replay"
+
+
+class SubmitOutcome(StrEnum):
+    SUBMITTED = "submitted"
+    CONFLICT = "conflict"
+    COMMITMENT_MISMATCH = "commitment_mismatch"
+    ACCOUNT_NOT_FOUND = "account_not_found"
+    PAUSED = "paused"
+    RELEASED = "released"
+
+
+class AbandonOutcome(StrEnum):
+    RECORDED = "recorded"
+    ALREADY_REQUESTED = "already_requested"
+    NOT_CANDIDATE = "not_candidate"
+    ACCOUNT_NOT_FOUND = "account_not_found"
+    PAUSED = "paused"
+    RELEASED = "released"
+
+
+class AuthTimestampOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    REPLAY = "replay"
+    ACCOUNT_NOT_FOUND = "account_not_found"
+
+
+class WriteOutcome(StrEnum):
+    """The outcome of a fenced worker write (canonicalization.md §5.2)."""
+
+    APPLIED = "applied"
+    STALE_LEASE = "stale_lease"
+    NOT_CANDIDATE = "not_candidate"
+    STALE_BASE = "stale_base"
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    auth_json: str
+    network_config_json: str
+    created_at: datetime
+    updated_at: datetime
+    has_pending_candidate: bool
+    paused_at: datetime | None
+    paused_reason: str | None
+    released_at: datetime | None
+    state_commitment: str | None
+    state_created_at: datetime | None
+    state_updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AccountState:
+    account_id: str
+    state_json: str
+    commitment: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A stored delta. List reads leave `delta_payload_json` and `ack_sig` out (None)."""
+
+    account_id: str
+    nonce: int
+    prev_commitment: str
+    new_commitment: str | None
+    status_json: str
+    status_kind: DeltaKind
+    status_timestamp: datetime
+    metadata_json: str | None
+    delta_payload_json: str | None = None
+    ack_sig: str | None = None
+
+
+@dataclass(frozen=True)
+class NewCandidate:
+    account_id: str
+    nonce: int
+    prev_commitment: str
+    new_commitment: str
+    delta_payload_json: str
+    ack_sig: str | None
+    metadata_json: str | None
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    account_id: str
+    auth_json: str
+    network_config_json: str | None
+    state_json: str
+    commitment: str
+
+
+@dataclass(frozen=True)
+class AuthStamp:
+    signer_commitment: str
+    timestamp_ms: int
+
+
+@dataclass(frozen=True)
+class Promotion:
+    account_id: str
+    nonce: int
+    new_commitment: str
+    new_state_json: str
+    auth_json: str | None
+    release: bool
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    """CANDIDATE: new counters (timestamp and abandon intent kept). RETAINED / DISCARDED: the flip."""
+
+    account_id: str
+    nonce: int
+    reason: str | None
+    retry_count: int = 0
+    divergence_count: int = 0
+    abandon_confirm_count: int = 0
+
+
+@dataclass(frozen=True)
+class ConfigureResult:
+    outcome: ConfigureOutcome
+    account: Account | None = None
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    outcome: SubmitOutcome
+    delta: Delta | None = None
+    expected_commitment: str | None = None
+    account: Account | None = None
+
+
+@dataclass(frozen=True)
+class AbandonResult:
+    outcome: AbandonOutcome
+    requested_at: datetime | None = None
+    delta: Delta | None = None
+    account: Account | None = None
+
+
+@dataclass(frozen=True)
+class PauseResult:
+    """`account` is None when there is no such account."""
+
+    account: Account | None
+    before_state: str = ""
+    after_state: str = ""
+
+
+@dataclass(frozen=True)
+class AdminAction:
+    id: int
+    account_id: str
+    action: str
+    operator_commitment: str
+    reason: str | None
+    created_at: datetime
+    before_state: str
+    after_state: str
+
+
+@dataclass(frozen=True)
+class AccountKey:
+    """Sort key of the account list: (updated_at DESC, account_id ASC)."""
+
+    updated_at: datetime
+    account_id: str
+
+
+@dataclass(frozen=True)
+class FeedKey:
+    """Sort key of a delta in the cross-account feeds: (status_timestamp, account_id, nonce)."""
+
+    status_timestamp: datetime
+    account_id: str
+    nonce: int
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    has_more: bool
+
+    @classmethod
+    def of(cls, fetched: list[T], limit: int) -> Page[T]:
+        """`fetched` holds up to limit + 1 rows: the extra one only says that more follow."""
+        return cls(fetched[:limit], len(fetched) > limit)
+
+    @classmethod
+    def within_budget(cls, fetched: list[T], sizes: list[int], limit: int, budget: int) -> Page[T]:
+        """Like `of`, and the page also ends before a row once the sizes before it reach `budget`
+        (the first row always comes)."""
+        taken: list[T] = []
+        used = 0
+        for row, size in zip(fetched[:limit], sizes, strict=False):
+            if used >= budget:
+                break
+            taken.append(row)
+            used += size
+        return cls(taken, len(taken) < len(fetched))
+
+
+@dataclass(frozen=True)
+class DashboardInfo:
+    total_account_count: int
+    accounts_by_auth_method: dict[str, int]
+    delta_status_counts: dict[str, int]
+    latest_activity: datetime | None

@@ -8,7 +8,33 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from guardian_coordinator.domain.models import Challenge, Issued, Lease, Realm, Session
+from guardian_coordinator.domain.models import (
+    AbandonResult,
+    Account,
+    AccountKey,
+    AccountState,
+    AdminAction,
+    AuthStamp,
+    AuthTimestampOutcome,
+    Challenge,
+    ConfigureResult,
+    DashboardInfo,
+    Delta,
+    DeltaKind,
+    FeedKey,
+    Issued,
+    Lease,
+    NewAccount,
+    NewCandidate,
+    Page,
+    PauseResult,
+    Promotion,
+    Realm,
+    Session,
+    StatusUpdate,
+    SubmitResult,
+    WriteOutcome,
+)
 
 
 class SessionStore(Protocol):
@@ -71,6 +97,96 @@ class LeaseStore(Protocol):
         ...
 
 
+class CustodyStore(Protocol):
+    """Accounts, states and deltas (canonicalization.md §5, §7). Every write is one transaction that locks
+    the account first; fenced writes check the lease inside that transaction, after the lock."""
+
+    async def configure(self, account: NewAccount, stamp: AuthStamp | None) -> ConfigureResult:
+        """Creates the account and its state, or replaces an existing account's auth (and network config
+        when given) and clears `released_at`. With a stamp, the replay check runs in the same
+        transaction; a replay rolls everything back."""
+        ...
+
+    async def submit_candidate(self, candidate: NewCandidate) -> SubmitResult: ...
+
+    async def record_abandon(self, account_id: str, nonce: int) -> AbandonResult: ...
+
+    async def advance_auth_timestamp(
+        self, account_id: str, signer_commitment: str, timestamp_ms: int
+    ) -> AuthTimestampOutcome:
+        """Accepted only if `timestamp_ms` is strictly greater than the signer's stored floor."""
+        ...
+
+    async def set_paused(
+        self, account_id: str, paused: bool, operator_commitment: str, reason: str | None
+    ) -> PauseResult:
+        """Idempotent; every call (no-ops too) is audited in the same transaction."""
+        ...
+
+    async def promote(self, fence: Lease, source_kind: DeltaKind, promotion: Promotion) -> WriteOutcome:
+        """Flips the row of exactly `source_kind` (DISCARDED: only a client-abandoned one) to canonical."""
+        ...
+
+    async def discard(self, fence: Lease, account_id: str, nonce: int, kind: DeltaKind) -> WriteOutcome: ...
+
+    async def update_candidate_status(
+        self, fence: Lease, new_kind: DeltaKind, update: StatusUpdate
+    ) -> WriteOutcome: ...
+
+    async def get_account(self, account_id: str) -> Account | None: ...
+
+    async def get_state(self, account_id: str) -> AccountState | None: ...
+
+    async def get_delta(self, account_id: str, nonce: int) -> Delta | None:
+        """With its payload and ack signature."""
+        ...
+
+    async def list_deltas_since(
+        self, account_id: str, from_nonce: int, kinds: frozenset[DeltaKind], limit: int, payload_budget: int
+    ) -> Page[Delta]:
+        """nonce >= from_nonce ascending, with payloads; the page also ends once the payloads before a row
+        add up to `payload_budget` bytes (the first row always comes)."""
+        ...
+
+    async def list_account_deltas(
+        self, account_id: str, kinds: frozenset[DeltaKind], before_nonce: int | None, limit: int
+    ) -> Page[Delta]:
+        """nonce DESC."""
+        ...
+
+    async def list_deltas(
+        self, kinds: frozenset[DeltaKind], after: FeedKey | None, limit: int
+    ) -> Page[Delta]:
+        """(status_timestamp DESC, account_id ASC, nonce ASC)."""
+        ...
+
+    async def list_accounts(self, paused: bool | None, after: AccountKey | None, limit: int) -> Page[Account]:
+        """(updated_at DESC, account_id ASC); `paused` None means all."""
+        ...
+
+    async def list_pending_accounts(self, after_account_id: str | None, limit: int) -> Page[str]: ...
+
+    async def list_candidates(self, account_id: str) -> list[Delta]: ...
+
+    async def list_recent_candidates(self, window_ms: int, after: FeedKey | None, limit: int) -> Page[Delta]:
+        """Candidates with status_timestamp > now - window, (status_timestamp, account_id, nonce) ASC."""
+        ...
+
+    async def list_recoverable_accounts(
+        self, retained_ttl_seconds: int, after_account_id: str | None, limit: int
+    ) -> Page[str]: ...
+
+    async def list_recoverable_deltas(self, account_id: str, retained_ttl_seconds: int) -> list[Delta]:
+        """Every retained row, and client-abandoned discards younger than the TTL; nonce ASC."""
+        ...
+
+    async def list_admin_actions(
+        self, account_id: str, before_id: int | None, limit: int
+    ) -> Page[AdminAction]: ...
+
+    async def dashboard_info(self) -> DashboardInfo: ...
+
+
 class CoordinatorStore(Protocol):
     @property
     def backend(self) -> str: ...
@@ -86,6 +202,9 @@ class CoordinatorStore(Protocol):
 
     @property
     def leases(self) -> LeaseStore: ...
+
+    @property
+    def custody(self) -> CustodyStore: ...
 
     async def schema_revision(self) -> str: ...
 

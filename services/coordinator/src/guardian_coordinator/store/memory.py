@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from guardian_coordinator.domain.models import Challenge, Issued, Lease, Realm, Session
+from guardian_coordinator.store.memory_custody import MemoryCustodyStore
 
 
 class MonotonicClock:
@@ -159,8 +160,11 @@ class MemoryLeaseStore:
         self._rows[lease.name] = renewed
         return renewed
 
-    async def verify(self, lease: Lease) -> bool:
+    def holds(self, lease: Lease) -> bool:
         return self._current(lease) is not None
+
+    async def verify(self, lease: Lease) -> bool:
+        return self.holds(lease)
 
     async def release(self, lease: Lease) -> None:
         row = self._current(lease)
@@ -179,6 +183,7 @@ class MemoryStore:
         self.sessions = MemorySessionStore(clock)
         self.challenges = MemoryChallengeStore(clock)
         self.leases = MemoryLeaseStore(clock)
+        self.custody = MemoryCustodyStore(clock, self.leases)
 
     async def schema_revision(self) -> str:
         return "memory"

@@ -54,7 +54,7 @@ RELEASE = text(
 )
 
 
-def _fence(lease: Lease) -> dict[str, object]:
+def fence_params(lease: Lease) -> dict[str, object]:
     return {"name": lease.name, "holder": lease.holder_id, "token": lease.fence_token}
 
 
@@ -70,13 +70,13 @@ class PostgresLeaseStore:
 
     async def renew(self, lease: Lease, ttl_ms: int) -> Lease | None:
         async with store_errors(), self._one_shot.connect() as conn:
-            row = (await conn.execute(RENEW, {**_fence(lease), "ttl_s": ttl_ms / 1000.0})).first()
+            row = (await conn.execute(RENEW, {**fence_params(lease), "ttl_s": ttl_ms / 1000.0})).first()
         return None if row is None else Lease(row[0], row[1], row[2], row[3])
 
     async def verify(self, lease: Lease) -> bool:
         async with store_errors(), self._one_shot.connect() as conn:
-            return (await conn.execute(VERIFY, _fence(lease))).first() is not None
+            return (await conn.execute(VERIFY, fence_params(lease))).first() is not None
 
     async def release(self, lease: Lease) -> None:
         async with store_errors(), self._one_shot.connect() as conn:
-            await conn.execute(RELEASE, _fence(lease))
+            await conn.execute(RELEASE, fence_params(lease))

@@ -95,6 +95,10 @@ def run_migrations(
     return MigrationResult(applied=applied, head=after or "")
 
 
+def all_revisions() -> list[str]:
+    return [rev.revision for rev in _scripts().walk_revisions()]
+
+
 def _revisions_between(before: str | None, after: str | None) -> list[str]:
     if after is None or before == after:
         return []

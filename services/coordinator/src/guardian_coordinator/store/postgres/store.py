@@ -1,10 +1,11 @@
-"""The Postgres-backed coordinator store: one pool, the three stores on it."""
+"""The Postgres-backed coordinator store: one pool, the four stores on it."""
 
 from __future__ import annotations
 
 from sqlalchemy import text
 
 from guardian_coordinator.store.postgres.challenges import PostgresChallengeStore
+from guardian_coordinator.store.postgres.custody import PostgresCustodyStore
 from guardian_coordinator.store.postgres.engine import PoolSettings, create_engine, store_errors
 from guardian_coordinator.store.postgres.leases import PostgresLeaseStore
 from guardian_coordinator.store.postgres.sessions import PostgresSessionStore
@@ -21,6 +22,7 @@ class PostgresStore:
         self.sessions = PostgresSessionStore(self.engine, SWEEP_BATCH)
         self.challenges = PostgresChallengeStore(self.engine, SWEEP_BATCH)
         self.leases = PostgresLeaseStore(self.engine)
+        self.custody = PostgresCustodyStore(self.engine)
 
     async def schema_revision(self) -> str:
         async with store_errors(), self.engine.connect() as conn:

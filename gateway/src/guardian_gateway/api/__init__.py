@@ -1,0 +1,1 @@
+"""HTTP adapters: routes, request parsing, response shapes and error handlers."""

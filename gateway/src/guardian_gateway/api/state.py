@@ -1,0 +1,32 @@
+"""What route handlers reach through the app: resolved configuration and the service clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends
+from starlette.requests import Request
+
+from guardian_gateway.clients.auth import AuthClient
+from guardian_gateway.clients.coordinator import CoordinatorClient
+from guardian_gateway.runtime import GatewayRuntime
+
+
+@dataclass(frozen=True)
+class GatewayState:
+    runtime: GatewayRuntime
+    auth: AuthClient
+    coordinator: CoordinatorClient
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+def gateway_state(request: Request) -> GatewayState:
+    state = request.app.state.gateway
+    if not isinstance(state, GatewayState):
+        raise TypeError("the app was not built by create_app")
+    return state
+
+
+State = Annotated[GatewayState, Depends(gateway_state)]

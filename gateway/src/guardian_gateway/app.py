@@ -1,0 +1,52 @@
+"""The gateway's ASGI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from guardian_common.rate_windows import FixedWindows
+from guardian_gateway.api import evm, operator, status
+from guardian_gateway.api.error_handlers import install_error_handlers
+from guardian_gateway.api.state import GatewayState
+from guardian_gateway.clients.auth import AuthClient
+from guardian_gateway.clients.coordinator import CoordinatorClient
+from guardian_gateway.domain.http_limiter import HttpRateLimiter
+from guardian_gateway.middleware.body_limit import BodyLimit
+from guardian_gateway.middleware.cors import Cors
+from guardian_gateway.middleware.rate_limit import RateLimit
+from guardian_gateway.middleware.unexpected_errors import UnexpectedErrors
+from guardian_gateway.runtime import GatewayRuntime
+
+TITLE = "Guardian gateway"
+DESCRIPTION = (
+    "HTTP surface of the Guardian coordination plane: operator (Falcon) and wallet (EIP-712) logins with "
+    "session cookies. Every error is the JSON envelope {code, message, meta}."
+)
+
+
+def create_app(
+    runtime: GatewayRuntime,
+    auth: AuthClient,
+    coordinator: CoordinatorClient,
+    rate_windows: FixedWindows | None = None,
+) -> FastAPI:
+    """`rate_windows` lets tests count on their own clock."""
+    app = FastAPI(
+        title=TITLE,
+        description=DESCRIPTION,
+        version=runtime.version,
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=False,
+    )
+    app.state.gateway = GatewayState(runtime, auth, coordinator)
+    for module in (status, operator, evm):
+        app.include_router(module.router)
+    install_error_handlers(app)
+    # Starlette wraps in reverse order of addition: the last one added is the outermost.
+    app.add_middleware(UnexpectedErrors)
+    app.add_middleware(BodyLimit, max_bytes=runtime.max_request_bytes)
+    app.add_middleware(RateLimit, limiter=HttpRateLimiter(runtime.limits, rate_windows))
+    app.add_middleware(Cors, policy=runtime.cors)
+    return app

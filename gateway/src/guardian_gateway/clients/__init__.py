@@ -1,0 +1,1 @@
+"""gRPC clients of the services the gateway calls: auth and the coordinator."""

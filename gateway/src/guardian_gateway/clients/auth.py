@@ -1,0 +1,73 @@
+"""The auth service's OperatorAuth and EvmAuth, each call bounded by a deadline. A failed call raises the
+ErrorEnvelope the HTTP answer must carry."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import grpc
+from google.protobuf.message import Message
+
+from guardian.auth.v1 import auth_pb2 as pb
+from guardian.auth.v1 import auth_pb2_grpc
+from guardian_gateway.clients.health import HealthProbe
+from guardian_gateway.clients.rpc_errors import envelope_for
+
+Reply = TypeVar("Reply", bound=Message)
+
+
+class AuthClient:
+    def __init__(
+        self, channel: grpc.aio.Channel, deadline_seconds: float, probe_deadline_seconds: float
+    ) -> None:
+        self._channel = channel
+        self._deadline = deadline_seconds
+        self._operator = auth_pb2_grpc.OperatorAuthStub(channel)
+        self._evm = auth_pb2_grpc.EvmAuthStub(channel)
+        self.health = HealthProbe(channel, probe_deadline_seconds)
+
+    async def _call(
+        self, method: Callable[..., Awaitable[Any]], request: Message, reply_type: type[Reply]
+    ) -> Reply:
+        try:
+            reply = await method(request, timeout=self._deadline)
+        except grpc.aio.AioRpcError as error:
+            raise envelope_for(error, "auth") from None
+        if not isinstance(reply, reply_type):
+            raise TypeError(f"auth answered {type(reply).__name__}, expected {reply_type.__name__}")
+        return reply
+
+    async def operator_challenge(self, commitment: str) -> pb.OperatorChallenge:
+        request = pb.OperatorChallengeRequest(commitment=commitment)
+        return await self._call(self._operator.IssueChallenge, request, pb.OperatorChallenge)
+
+    async def operator_verify(self, commitment: str, signature: str) -> pb.OperatorSession:
+        request = pb.OperatorVerifyRequest(commitment=commitment, signature=signature)
+        return await self._call(self._operator.Verify, request, pb.OperatorSession)
+
+    async def operator_authenticate(self, token: str) -> pb.OperatorPrincipal:
+        request = pb.OperatorAuthenticateRequest(token=token)
+        return await self._call(self._operator.Authenticate, request, pb.OperatorPrincipal)
+
+    async def operator_logout(self, token: str) -> pb.LogoutResponse:
+        return await self._call(self._operator.Logout, pb.LogoutRequest(token=token), pb.LogoutResponse)
+
+    async def evm_challenge(self, address: str) -> pb.EvmChallenge:
+        return await self._call(
+            self._evm.IssueChallenge, pb.EvmChallengeRequest(address=address), pb.EvmChallenge
+        )
+
+    async def evm_verify(self, address: str, nonce: str, signature: str) -> pb.EvmSession:
+        request = pb.EvmVerifyRequest(address=address, nonce=nonce, signature=signature)
+        return await self._call(self._evm.Verify, request, pb.EvmSession)
+
+    async def evm_authenticate(self, token: str) -> pb.EvmPrincipal:
+        request = pb.EvmAuthenticateRequest(token=token)
+        return await self._call(self._evm.Authenticate, request, pb.EvmPrincipal)
+
+    async def evm_logout(self, token: str) -> pb.LogoutResponse:
+        return await self._call(self._evm.Logout, pb.LogoutRequest(token=token), pb.LogoutResponse)
+
+    async def close(self) -> None:
+        await self._channel.close(None)

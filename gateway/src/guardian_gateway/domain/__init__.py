@@ -1,0 +1,1 @@
+"""Gateway rules that do not depend on HTTP machinery: client IP, rate-limit keys, cookies, CORS."""

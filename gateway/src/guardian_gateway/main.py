@@ -1,0 +1,130 @@
+"""`guardian-gateway`: check the configuration, describe the coordinator, serve HTTP, drain on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import sys
+from collections.abc import Iterator
+
+import uvicorn
+
+from guardian_common.coordination_line import coordination_line
+from guardian_common.errors import ConfigurationError
+from guardian_common.grpc_client import internal_channel
+from guardian_common.grpc_server import wait_for_stop_signal
+from guardian_common.logs import configure_logging
+from guardian_common.settings import load_settings
+from guardian_common.startup import enforce, retry_until
+from guardian_gateway.app import create_app
+from guardian_gateway.clients.auth import AuthClient
+from guardian_gateway.clients.coordinator import CoordinatorClient
+from guardian_gateway.config import GatewaySettings
+from guardian_gateway.cursor_secret import MISSING as MISSING_CURSOR_SECRET
+from guardian_gateway.guards import configuration_problems, coordinator_problems
+from guardian_gateway.listener import bind, parse_listen_address
+from guardian_gateway.runtime import resolve_runtime
+
+log = logging.getLogger("guardian.gateway")
+
+
+def say(line: str) -> None:
+    """Startup facts go to stdout, one line each, so operators and tests can read them."""
+    print(line, flush=True)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: `serve` decides when to drain, and exits 0 after it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve(settings: GatewaySettings) -> int:
+    runtime = resolve_runtime(settings)
+    enforce(runtime.stage, configuration_problems(settings, runtime), log)
+    if not runtime.cursor_key.configured:
+        log.warning(MISSING_CURSOR_SECRET)
+    token = settings.internal_token.get_secret_value() if settings.internal_token else None
+    probe_deadline = settings.readiness_deadline_seconds
+    coordinator = CoordinatorClient(
+        internal_channel(settings.coordinator_target, token),
+        settings.coordinator_deadline_seconds,
+        probe_deadline,
+    )
+    auth = AuthClient(
+        internal_channel(settings.auth_target, token), settings.auth_deadline_seconds, probe_deadline
+    )
+    try:
+        described = await retry_until("the coordinator", coordinator.describe, settings.startup_wait_seconds)
+        enforce(runtime.stage, coordinator_problems(described), log)
+
+        address = parse_listen_address(settings.http_addr)
+        try:
+            listener = bind(address)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot listen on GUARDIAN_HTTP_ADDR={settings.http_addr!r} ({exc.strerror}); choose a free "
+                "port and an address of this host, e.g. 0.0.0.0:8080 in a container"
+            ) from None
+        say(f"gateway listening http={address.display(listener.getsockname()[1])}")
+        say(
+            coordination_line(
+                mode=described.mode,
+                backend=described.backend,
+                stage=runtime.stage.value,
+                max_replicas=runtime.max_replicas.value,
+                cursor_secret=runtime.cursor_key.state,
+            )
+        )
+        limits = runtime.limits
+        log.info(
+            "rate limiter enabled=%s burst_per_sec=%d per_min=%d (this replica's share)",
+            limits.enabled,
+            limits.burst_per_sec,
+            limits.per_min,
+        )
+        server = _Server(
+            uvicorn.Config(
+                create_app(runtime, auth, coordinator),
+                lifespan="off",
+                log_config=None,
+                access_log=False,
+                proxy_headers=False,  # the rate limiter applies its own forwarding-header rule
+                server_header=False,
+                timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_seconds),
+            )
+        )
+        serving = asyncio.create_task(server.serve(sockets=[listener]))
+        stopping = asyncio.create_task(wait_for_stop_signal())
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping.done():
+            log.info(
+                "received %s: draining for up to %ss", stopping.result().name, settings.shutdown_grace_seconds
+            )
+            server.should_exit = True
+        else:
+            stopping.cancel()
+        await serving
+        log.info("stopped")
+        return 0 if stopping.done() and not stopping.cancelled() else 1
+    finally:
+        await auth.close()
+        await coordinator.close()
+
+
+def main() -> None:
+    configure_logging("gateway")
+    try:
+        code = asyncio.run(serve(load_settings(GatewaySettings)))
+    except ConfigurationError as exc:
+        log.error("refusing to start: %s", exc)
+        code = 2
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""ASGI middleware, outermost first: CORS, rate limit, body limit, unexpected errors."""

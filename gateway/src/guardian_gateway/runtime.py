@@ -1,0 +1,51 @@
+"""Everything the gateway resolves from its settings and the environment before it serves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib.metadata import version
+
+from guardian_common.stage import MaxReplicas, Stage, resolve_max_replicas, resolve_stage
+from guardian_gateway.config import GatewaySettings
+from guardian_gateway.cursor_secret import CursorKey, parse_cursor_secret
+from guardian_gateway.domain.cors_policy import CorsPolicy
+from guardian_gateway.domain.http_limiter import HttpLimits
+
+
+@dataclass(frozen=True)
+class GatewayRuntime:
+    stage: Stage
+    max_replicas: MaxReplicas
+    limits: HttpLimits
+    cookie_secure: bool
+    cors: CorsPolicy
+    cursor_key: CursorKey
+    max_request_bytes: int
+    environment: str
+    git_commit: str
+    version: str
+
+
+def resolve_runtime(settings: GatewaySettings, environ: Mapping[str, str] | None = None) -> GatewayRuntime:
+    """Raises ConfigurationError for what is refused in every stage (malformed cursor secret, bad CORS)."""
+    stage = resolve_stage(environ)
+    max_replicas = resolve_max_replicas(environ)
+    secret = settings.dashboard_cursor_secret
+    return GatewayRuntime(
+        stage=stage,
+        max_replicas=max_replicas,
+        limits=HttpLimits.partitioned(
+            enabled=settings.rate_limit_enabled,
+            burst_per_sec=settings.rate_burst_per_sec,
+            per_min=settings.rate_per_min,
+            max_replicas=max_replicas.value,
+        ),
+        cookie_secure=stage is Stage.PROD if settings.cookie_secure is None else settings.cookie_secure,
+        cors=CorsPolicy.parse(settings.cors_allowed_origins),
+        cursor_key=parse_cursor_secret(None if secret is None else secret.get_secret_value()),
+        max_request_bytes=settings.max_request_bytes,
+        environment=settings.network_type,
+        git_commit=settings.git_commit,
+        version=version("guardian-gateway"),
+    )

@@ -1,0 +1,84 @@
+"""GUARDIAN_MAX_REQUEST_BYTES: the cap applies to the bytes received, with or without Content-Length."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import httpx
+
+if TYPE_CHECKING:
+    from .conftest import GatewayFactory, ScriptedAuth
+
+LIMIT = 100
+
+
+def body_of_size(size: int) -> bytes:
+    """A verify body of exactly `size` bytes."""
+    base = json.dumps({"commitment": "c", "signature": ""}).encode()
+    return base.replace(b'"signature": ""', b'"signature": "' + b"a" * (size - len(base)) + b'"')
+
+
+async def chunks(body: bytes, size: int = 7) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
+def assert_too_large(response: httpx.Response) -> None:
+    assert response.status_code == 413
+    assert response.json() == {
+        "code": "payload_too_large",
+        "message": "request body too large",
+        "meta": {"retryable": False},
+    }
+
+
+async def test_bodies_up_to_the_limit_pass(make_gateway: GatewayFactory, fake_auth: ScriptedAuth) -> None:
+    headers = {"content-type": "application/json"}
+    async with make_gateway(max_request_bytes=LIMIT) as client:
+        exact = await client.post("/auth/verify", content=body_of_size(LIMIT), headers=headers)
+        streamed = await client.post("/auth/verify", content=chunks(body_of_size(LIMIT)), headers=headers)
+    assert exact.status_code == 401 and streamed.status_code == 401  # reached auth
+    assert [len(body_of_size(LIMIT)), len(fake_auth.called("OperatorAuth/Verify"))] == [LIMIT, 2]
+
+
+async def test_declared_length_above_the_limit_is_refused(
+    make_gateway: GatewayFactory, fake_auth: ScriptedAuth
+) -> None:
+    async with make_gateway(max_request_bytes=LIMIT) as client:
+        response = await client.post(
+            "/auth/verify", content=body_of_size(LIMIT + 1), headers={"content-type": "application/json"}
+        )
+    assert_too_large(response)
+    assert response.headers["connection"] == "close"
+    assert fake_auth.calls == []
+
+
+async def test_chunked_body_without_length_is_counted(
+    make_gateway: GatewayFactory, fake_auth: ScriptedAuth
+) -> None:
+    async with make_gateway(max_request_bytes=LIMIT) as client:
+        response = await client.post(
+            "/evm/auth/verify",
+            content=chunks(body_of_size(LIMIT + 1)),
+            headers={"content-type": "application/json"},
+        )
+    assert "content-length" not in response.request.headers
+    assert_too_large(response)
+    assert fake_auth.calls == []
+
+
+async def test_an_understated_content_length_does_not_help(make_gateway: GatewayFactory) -> None:
+    async with make_gateway(max_request_bytes=LIMIT) as client:
+        request = client.build_request(
+            "POST", "/auth/logout", content=chunks(b"x" * (LIMIT * 3)), headers={"content-length": "5"}
+        )
+        response = await client.send(request)
+    assert_too_large(response)
+
+
+async def test_every_route_is_covered(make_gateway: GatewayFactory) -> None:
+    async with make_gateway(max_request_bytes=LIMIT) as client:
+        for method, path in (("POST", "/auth/logout"), ("GET", "/status"), ("POST", "/nope")):
+            assert_too_large(await client.request(method, path, content=b"x" * (LIMIT + 1)))

@@ -1,0 +1,70 @@
+"""A whole stack of real processes on loopback: coordinators, auth replicas and gateways."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from guardian_testing.fixtures import ServiceStarter
+from guardian_testing.identities import OperatorIdentity
+from guardian_testing.processes import ServiceProcess
+
+
+def write_allowlist(path: Path, entries: list[tuple[OperatorIdentity, list[str]]]) -> None:
+    document = [{"public_key": op.public_key_hex, "permissions": perms} for op, perms in entries]
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(document))
+    tmp.replace(path)  # atomic: a reader never sees half a file
+
+
+@dataclass
+class Fleet:
+    coordinators: list[ServiceProcess]
+    auth: list[ServiceProcess]
+    gateways: list[ServiceProcess]
+    allowlist: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def gateway_url(self, index: int) -> str:
+        return f"http://{self.gateways[index % len(self.gateways)].addresses['http']}"
+
+    @property
+    def coordinator_target(self) -> str:
+        return "ipv4:" + ",".join(p.grpc_target for p in self.coordinators)
+
+
+def start_fleet(
+    starter: ServiceStarter,
+    *,
+    database_url: str,
+    allowlist: Path,
+    coordinators: int = 2,
+    auth: int = 2,
+    gateways: int = 2,
+    env: dict[str, str] | None = None,
+) -> Fleet:
+    """Gateway i talks to auth replica i (so consecutive gateways mean different auth replicas)."""
+    common = dict(env or {})
+    coordinator_processes = starter.replicas(
+        "guardian-coordinator", coordinators, DATABASE_URL=database_url, **common
+    )
+    target = "ipv4:" + ",".join(p.grpc_target for p in coordinator_processes)
+    auth_processes = starter.replicas(
+        "guardian-auth",
+        auth,
+        GUARDIAN_COORDINATOR_TARGET=target,
+        GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE=str(allowlist),
+        **common,
+    )
+    gateway_processes = [
+        starter.one(
+            "guardian-gateway",
+            f"guardian-gateway-{i}",
+            GUARDIAN_COORDINATOR_TARGET=target,
+            GUARDIAN_AUTH_TARGET=auth_processes[i % auth].grpc_target,
+            **common,
+        )
+        for i in range(gateways)
+    ]
+    return Fleet(coordinator_processes, auth_processes, gateway_processes, allowlist, common)

@@ -1,0 +1,453 @@
+"""Custody writes (canonicalization.md §5.3): one transaction each, the account row locked first.
+
+Fenced writes then check the lease with a plain SELECT on `worker_leases` (clock_timestamp(), no lock on
+the lease row, so a lease transfer never waits for them), and every mutation is a compare-and-set on the
+delta's lifecycle kind (and, for promotion, on the state's commitment). Timestamps are the database's.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any, ParamSpec, TypeVar, cast
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from guardian_coordinator.domain.models import (
+    AbandonOutcome,
+    AbandonResult,
+    AuthStamp,
+    AuthTimestampOutcome,
+    ConfigureOutcome,
+    ConfigureResult,
+    DeltaKind,
+    Lease,
+    NewAccount,
+    NewCandidate,
+    PauseResult,
+    Promotion,
+    StatusUpdate,
+    SubmitOutcome,
+    SubmitResult,
+    WriteOutcome,
+)
+from guardian_coordinator.store.postgres.custody_reads import (
+    FULL_DELTA_COLUMNS,
+    NOW,
+    RFC3339,
+    PostgresCustodyReads,
+    to_delta,
+)
+from guardian_coordinator.store.postgres.engine import single_statements, store_errors
+from guardian_coordinator.store.postgres.leases import VERIFY as FENCE_CHECK
+from guardian_coordinator.store.postgres.leases import fence_params
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+LOCK_ACCOUNT = text(
+    "SELECT paused_at, released_at FROM account_metadata WHERE account_id = :account_id FOR UPDATE"
+)
+CLEAR_PENDING_FLAG = text(
+    """
+    UPDATE account_metadata SET has_pending_candidate = false, updated_at = clock_timestamp()
+     WHERE account_id = :account_id AND has_pending_candidate
+       AND NOT EXISTS (SELECT 1 FROM deltas WHERE account_id = :account_id AND status_kind = 'candidate')
+    """
+)
+ADVANCE_AUTH_TIMESTAMP = text(
+    """
+    WITH account AS (SELECT account_id FROM account_metadata WHERE account_id = :account_id),
+    advanced AS (
+        INSERT INTO account_auth_state AS held (account_id, signer_commitment, last_auth_timestamp)
+        SELECT account_id, :signer, :timestamp_ms FROM account
+        ON CONFLICT (account_id, signer_commitment) DO UPDATE
+           SET last_auth_timestamp = EXCLUDED.last_auth_timestamp
+         WHERE held.last_auth_timestamp < EXCLUDED.last_auth_timestamp
+        RETURNING 1)
+    SELECT EXISTS (SELECT 1 FROM account), EXISTS (SELECT 1 FROM advanced)
+    """
+)
+
+# ConfigureAccount
+CREATE_ACCOUNT = text(
+    f"""
+    {NOW}
+    INSERT INTO account_metadata (account_id, auth, network_config, created_at, updated_at)
+    SELECT :account_id, CAST(:auth AS jsonb), COALESCE(CAST(:network_config AS jsonb), '{{}}'), t.ts, t.ts
+      FROM t
+    ON CONFLICT (account_id) DO NOTHING
+    RETURNING account_id
+    """
+)
+CREATE_STATE = text(
+    f"""
+    {NOW}
+    INSERT INTO states (account_id, state_json, commitment, created_at, updated_at)
+    SELECT :account_id, CAST(:state AS jsonb), :commitment, t.ts, t.ts FROM t
+    """
+)
+UPDATE_AUTH = text(
+    """
+    UPDATE account_metadata
+       SET auth = CAST(:auth AS jsonb),
+           network_config = COALESCE(CAST(:network_config AS jsonb), network_config),
+           released_at = NULL, updated_at = clock_timestamp()
+     WHERE account_id = :account_id
+    """
+)
+
+# SubmitCandidate (§5.3d)
+STATE_COMMITMENT = text("SELECT commitment FROM states WHERE account_id = :account_id")
+HAS_CANDIDATE = text(
+    "SELECT EXISTS (SELECT 1 FROM deltas WHERE account_id = :account_id AND status_kind = 'candidate')"
+)
+SUPERSEDE = text(
+    """
+    DELETE FROM deltas
+     WHERE account_id = :account_id AND nonce = :nonce
+       AND (status_kind = 'retained'
+            OR (status_kind = 'discarded' AND status->>'reason' = 'client_abandoned'))
+    """
+)
+INSERT_CANDIDATE = text(
+    f"""
+    {NOW}, p AS (SELECT CAST(:payload AS jsonb) AS payload)
+    INSERT INTO deltas (account_id, nonce, prev_commitment, new_commitment, delta_payload, payload_bytes,
+                        ack_sig, status, status_kind, status_timestamp, metadata)
+    SELECT :account_id, :nonce, :prev_commitment, :new_commitment, p.payload, octet_length(p.payload::text),
+           :ack_sig,
+           jsonb_build_object('status', 'candidate', 'timestamp', {RFC3339}, 'retry_count', 0,
+                              'divergence_count', 0, 'abandon_confirm_count', 0),
+           'candidate', t.ts, CAST(:metadata AS jsonb)
+      FROM t, p
+    ON CONFLICT (account_id, nonce) DO NOTHING
+    RETURNING {FULL_DELTA_COLUMNS}
+    """
+)
+MARK_PENDING = text(
+    """
+    UPDATE account_metadata SET has_pending_candidate = true, updated_at = clock_timestamp()
+     WHERE account_id = :account_id
+    """
+)
+
+# RecordAbandon (§5.3f)
+ROW_AT_NONCE = text(
+    f"""
+    SELECT {FULL_DELTA_COLUMNS}, status->>'abandon_requested_at' FROM deltas
+     WHERE account_id = :account_id AND nonce = :nonce FOR UPDATE
+    """
+)
+RECORD_ABANDON = text(
+    f"""
+    {NOW}
+    UPDATE deltas SET status = jsonb_set(status, '{{abandon_requested_at}}', to_jsonb({RFC3339}))
+      FROM t
+     WHERE account_id = :account_id AND nonce = :nonce AND status_kind = 'candidate'
+    RETURNING {FULL_DELTA_COLUMNS}, status->>'abandon_requested_at'
+    """
+)
+
+# Pause / Unpause
+SET_PAUSED = text(
+    f"""
+    {NOW}
+    UPDATE account_metadata SET paused_at = t.ts, paused_reason = :reason, updated_at = t.ts
+      FROM t WHERE account_id = :account_id
+    """
+)
+SET_ACTIVE = text(
+    """
+    UPDATE account_metadata SET paused_at = NULL, paused_reason = NULL, updated_at = clock_timestamp()
+     WHERE account_id = :account_id
+    """
+)
+AUDIT = text(
+    """
+    INSERT INTO admin_actions
+        (account_id, action, operator_commitment, reason, created_at, before_state, after_state)
+    VALUES (:account_id, :action, :operator, :reason, clock_timestamp(), :before, :after)
+    """
+)
+
+# Promote (§5.3a)
+FLIP_TO_CANONICAL = text(
+    f"""
+    {NOW}
+    UPDATE deltas
+       SET status = jsonb_build_object('status', 'canonical', 'timestamp', {RFC3339}),
+           status_kind = 'canonical', status_timestamp = t.ts, new_commitment = :new_commitment
+      FROM t
+     WHERE account_id = :account_id AND nonce = :nonce AND status_kind = :source_kind
+       AND (status_kind <> 'discarded' OR status->>'reason' = 'client_abandoned')
+    RETURNING prev_commitment
+    """
+)
+ADVANCE_STATE = text(
+    """
+    UPDATE states SET state_json = CAST(:state AS jsonb), commitment = :new_commitment,
+                      updated_at = clock_timestamp()
+     WHERE account_id = :account_id AND commitment = :prev_commitment
+    """
+)
+SYNC_AUTH = text(
+    """
+    UPDATE account_metadata SET auth = CAST(:auth AS jsonb), updated_at = clock_timestamp()
+     WHERE account_id = :account_id
+    """
+)
+RELEASE = text(
+    """
+    UPDATE account_metadata SET released_at = clock_timestamp(), updated_at = clock_timestamp()
+     WHERE account_id = :account_id
+    """
+)
+
+# Discard (§5.3b)
+DISCARD = text("DELETE FROM deltas WHERE account_id = :account_id AND nonce = :nonce AND status_kind = :kind")
+
+# UpdateCandidateStatus (§5.3c)
+CANDIDATE_INTENT = text(
+    """
+    SELECT status->>'abandon_requested_at' FROM deltas
+     WHERE account_id = :account_id AND nonce = :nonce AND status_kind = 'candidate' FOR UPDATE
+    """
+)
+SET_COUNTERS = text(
+    """
+    UPDATE deltas
+       SET status = status || jsonb_build_object(
+               'retry_count', CAST(:retry_count AS integer),
+               'divergence_count', CAST(:divergence_count AS integer),
+               'abandon_confirm_count', CAST(:abandon_confirm_count AS integer))
+     WHERE account_id = :account_id AND nonce = :nonce AND status_kind = 'candidate'
+    """
+)
+FLIP_STATUS = text(
+    f"""
+    {NOW}
+    UPDATE deltas
+       SET status = jsonb_build_object('status', CAST(:kind AS text), 'timestamp', {RFC3339},
+                                       'reason', CAST(:reason AS text)),
+           status_kind = :kind, status_timestamp = t.ts
+      FROM t
+     WHERE account_id = :account_id AND nonce = :nonce AND status_kind = 'candidate'
+    """
+)
+
+
+class _Rollback(Exception):
+    """Raised inside a transaction to roll it back; the method decorated with `_answers` returns `result`."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__()
+        self.result = result
+
+
+def _answers(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except _Rollback as rollback:
+            return cast(R, rollback.result)
+
+    return wrapper
+
+
+class PostgresCustodyStore(PostgresCustodyReads):
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+        self._engine = engine
+        self._one_shot = single_statements(engine)
+
+    @asynccontextmanager
+    async def _locked(self, account_id: str) -> AsyncIterator[tuple[AsyncConnection, Any]]:
+        """A transaction whose first statement locks the account row (None: no such account)."""
+        async with store_errors(), self._engine.begin() as conn:
+            row = (await conn.execute(LOCK_ACCOUNT, {"account_id": account_id})).first()
+            yield conn, row
+
+    @asynccontextmanager
+    async def _fenced(self, fence: Lease, account_id: str) -> AsyncIterator[AsyncConnection]:
+        """Lock, then the fence check in the same transaction; refusals raise _Rollback."""
+        async with self._locked(account_id) as (conn, account):
+            if account is None:
+                raise _Rollback(WriteOutcome.NOT_CANDIDATE)
+            if (await conn.execute(FENCE_CHECK, fence_params(fence))).first() is None:
+                raise _Rollback(WriteOutcome.STALE_LEASE)
+            yield conn
+
+    # --- client writes ---
+    @_answers
+    async def configure(self, account: NewAccount, stamp: AuthStamp | None) -> ConfigureResult:
+        params = {
+            "account_id": account.account_id,
+            "auth": account.auth_json,
+            "network_config": account.network_config_json,
+            "state": account.state_json,
+            "commitment": account.commitment,
+        }
+        async with self._locked(account.account_id) as (conn, existing):
+            created = existing is None and (await conn.execute(CREATE_ACCOUNT, params)).first() is not None
+            if created:
+                await conn.execute(CREATE_STATE, params)
+            else:
+                if existing is None:  # created concurrently: take its lock now
+                    await conn.execute(LOCK_ACCOUNT, params)
+                await conn.execute(UPDATE_AUTH, params)
+            if stamp is not None and not await _advance(conn, account.account_id, stamp):
+                raise _Rollback(ConfigureResult(ConfigureOutcome.REPLAY))
+            stored = await self.read_account(conn, account.account_id)
+        return ConfigureResult(ConfigureOutcome.CREATED if created else ConfigureOutcome.UPDATED, stored)
+
+    @_answers
+    async def submit_candidate(self, candidate: NewCandidate) -> SubmitResult:
+        scope = {"account_id": candidate.account_id, "nonce": candidate.nonce}
+        async with self._locked(candidate.account_id) as (conn, account):
+            if account is None:
+                return SubmitResult(SubmitOutcome.ACCOUNT_NOT_FOUND)
+            if account.released_at is not None or account.paused_at is not None:
+                outcome = SubmitOutcome.RELEASED if account.released_at else SubmitOutcome.PAUSED
+                return SubmitResult(outcome, account=await self.read_account(conn, candidate.account_id))
+            stored = (await conn.execute(STATE_COMMITMENT, scope)).scalar()
+            if stored is None:
+                return SubmitResult(SubmitOutcome.ACCOUNT_NOT_FOUND)
+            if stored != candidate.prev_commitment:
+                return SubmitResult(SubmitOutcome.COMMITMENT_MISMATCH, expected_commitment=stored)
+            if (await conn.execute(HAS_CANDIDATE, scope)).scalar():
+                return SubmitResult(SubmitOutcome.CONFLICT)
+            await conn.execute(SUPERSEDE, scope)
+            inserted = (
+                await conn.execute(
+                    INSERT_CANDIDATE,
+                    {
+                        **scope,
+                        "prev_commitment": candidate.prev_commitment,
+                        "new_commitment": candidate.new_commitment,
+                        "payload": candidate.delta_payload_json,
+                        "ack_sig": candidate.ack_sig,
+                        "metadata": candidate.metadata_json,
+                    },
+                )
+            ).first()
+            if inserted is None:  # canonical history holds this nonce: never overwritten
+                raise _Rollback(SubmitResult(SubmitOutcome.CONFLICT))
+            await conn.execute(MARK_PENDING, scope)
+        return SubmitResult(SubmitOutcome.SUBMITTED, delta=to_delta(inserted))
+
+    async def record_abandon(self, account_id: str, nonce: int) -> AbandonResult:
+        scope = {"account_id": account_id, "nonce": nonce}
+        async with self._locked(account_id) as (conn, account):
+            if account is None:
+                return AbandonResult(AbandonOutcome.ACCOUNT_NOT_FOUND)
+            if account.released_at is not None or account.paused_at is not None:
+                outcome = AbandonOutcome.RELEASED if account.released_at else AbandonOutcome.PAUSED
+                return AbandonResult(outcome, account=await self.read_account(conn, account_id))
+            row = (await conn.execute(ROW_AT_NONCE, scope)).first()
+            if row is None or row[5] != DeltaKind.CANDIDATE.value:
+                return AbandonResult(AbandonOutcome.NOT_CANDIDATE, delta=to_delta(row) if row else None)
+            if row[-1] is not None:
+                return AbandonResult(
+                    AbandonOutcome.ALREADY_REQUESTED, datetime.fromisoformat(row[-1]), to_delta(row)
+                )
+            row = (await conn.execute(RECORD_ABANDON, scope)).one()
+        return AbandonResult(AbandonOutcome.RECORDED, datetime.fromisoformat(row[-1]), to_delta(row))
+
+    async def advance_auth_timestamp(
+        self, account_id: str, signer_commitment: str, timestamp_ms: int
+    ) -> AuthTimestampOutcome:
+        params = {"account_id": account_id, "signer": signer_commitment, "timestamp_ms": timestamp_ms}
+        async with store_errors(), self._one_shot.connect() as conn:
+            found, advanced = (await conn.execute(ADVANCE_AUTH_TIMESTAMP, params)).one()
+        if not found:
+            return AuthTimestampOutcome.ACCOUNT_NOT_FOUND
+        return AuthTimestampOutcome.ACCEPTED if advanced else AuthTimestampOutcome.REPLAY
+
+    async def set_paused(
+        self, account_id: str, paused: bool, operator_commitment: str, reason: str | None
+    ) -> PauseResult:
+        params = {"account_id": account_id, "reason": reason}
+        async with self._locked(account_id) as (conn, account):
+            if account is None:
+                return PauseResult(None)
+            before = "paused" if account.paused_at is not None else "active"
+            after = "paused" if paused else "active"
+            if before != after:
+                await conn.execute(SET_PAUSED if paused else SET_ACTIVE, params)
+            audit = {
+                **params,
+                "action": "accounts.pause" if paused else "accounts.unpause",
+                "operator": operator_commitment,
+                "before": before,
+                "after": after,
+            }
+            await conn.execute(AUDIT, audit)
+            return PauseResult(await self.read_account(conn, account_id), before, after)
+
+    # --- fenced worker writes ---
+    @_answers
+    async def promote(self, fence: Lease, source_kind: DeltaKind, promotion: Promotion) -> WriteOutcome:
+        params = {
+            "account_id": promotion.account_id,
+            "nonce": promotion.nonce,
+            "source_kind": source_kind.value,
+            "new_commitment": promotion.new_commitment,
+            "state": promotion.new_state_json,
+            "auth": promotion.auth_json,
+        }
+        async with self._fenced(fence, promotion.account_id) as conn:
+            flipped = (await conn.execute(FLIP_TO_CANONICAL, params)).first()
+            if flipped is None:
+                raise _Rollback(WriteOutcome.NOT_CANDIDATE)
+            base = {**params, "prev_commitment": flipped[0]}
+            if (await conn.execute(ADVANCE_STATE, base)).rowcount != 1:
+                raise _Rollback(WriteOutcome.STALE_BASE)
+            if promotion.auth_json is not None:
+                await conn.execute(SYNC_AUTH, params)
+            if promotion.release:
+                await conn.execute(RELEASE, params)
+            await conn.execute(CLEAR_PENDING_FLAG, params)
+        return WriteOutcome.APPLIED
+
+    @_answers
+    async def discard(self, fence: Lease, account_id: str, nonce: int, kind: DeltaKind) -> WriteOutcome:
+        params = {"account_id": account_id, "nonce": nonce, "kind": kind.value}
+        async with self._fenced(fence, account_id) as conn:
+            if (await conn.execute(DISCARD, params)).rowcount != 1:
+                raise _Rollback(WriteOutcome.NOT_CANDIDATE)
+            await conn.execute(CLEAR_PENDING_FLAG, params)
+        return WriteOutcome.APPLIED
+
+    @_answers
+    async def update_candidate_status(
+        self, fence: Lease, new_kind: DeltaKind, update: StatusUpdate
+    ) -> WriteOutcome:
+        params = {
+            "account_id": update.account_id,
+            "nonce": update.nonce,
+            "kind": new_kind.value,
+            "reason": update.reason,
+            "retry_count": update.retry_count,
+            "divergence_count": update.divergence_count,
+            "abandon_confirm_count": update.abandon_confirm_count,
+        }
+        async with self._fenced(fence, update.account_id) as conn:
+            row = (await conn.execute(CANDIDATE_INTENT, params)).first()
+            if row is None or (new_kind is DeltaKind.RETAINED and row[0] is not None):
+                raise _Rollback(WriteOutcome.NOT_CANDIDATE)
+            if new_kind is DeltaKind.CANDIDATE:
+                await conn.execute(SET_COUNTERS, params)
+            else:
+                await conn.execute(FLIP_STATUS, params)
+                await conn.execute(CLEAR_PENDING_FLAG, params)
+        return WriteOutcome.APPLIED
+
+
+async def _advance(conn: AsyncConnection, account_id: str, stamp: AuthStamp) -> bool:
+    params = {"account_id": account_id, "signer": stamp.signer_commitment, "timestamp_ms": stamp.timestamp_ms}
+    return bool((await conn.execute(ADVANCE_AUTH_TIMESTAMP, params)).one()[1])
