@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from guardian_auth.crypto import digests, ecdsa, eip712, falcon_verify, poseidon2
-from guardian_auth.crypto.falcon_codec import decode_signature
-from guardian_auth.crypto.falcon_ntt import N, Q
-from guardian_auth.crypto.falcon_sign import SecretKey
-from guardian_auth.crypto.field import Word
+from guardian_crypto import digests, ecdsa, eip712, falcon_verify, poseidon2
+from guardian_crypto.falcon_codec import decode_signature
+from guardian_crypto.falcon_ntt import N, Q
+from guardian_crypto.falcon_sign import SecretKey
+from guardian_crypto.field import Word
 
 RESULTS = Path(__file__).resolve().parent / "results" / "crypto.md"
 MESSAGE: Word = (100, 97, 116, 97)

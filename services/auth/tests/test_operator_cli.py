@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from guardian_auth import operator_cli
-from guardian_auth.crypto import falcon_verify
-from guardian_auth.crypto.field import word_from_hex, word_to_hex
+from guardian_crypto import falcon_verify
+from guardian_crypto.field import word_from_hex, word_to_hex
 
-SEED0_KEY = Path(__file__).parent / "crypto" / "data" / "seed0_secret_key.hex"
+SEED0_KEY = (
+    Path(__file__).resolve().parents[3] / "libs" / "crypto" / "tests" / "data" / "seed0_secret_key.hex"
+)
 DIGEST = "0x6400000000000000610000000000000074000000000000006100000000000000"
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from guardian_auth.crypto import eip712
-from guardian_auth.crypto.falcon_sign import SecretKey
-from guardian_auth.crypto.field import word_from_hex
+from guardian_crypto import eip712
+from guardian_crypto.falcon_sign import SecretKey
+from guardian_crypto.field import word_from_hex
 
 DATA = Path(__file__).with_name("data")
 

@@ -15,10 +15,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from guardian_auth.crypto.errors import CryptoInputError
-from guardian_auth.crypto.falcon_sign import SecretKey
-from guardian_auth.crypto.field import word_from_hex, word_to_hex
 from guardian_auth.operator_login import LoginFailed, login
+from guardian_crypto.errors import CryptoInputError
+from guardian_crypto.falcon_sign import SecretKey
+from guardian_crypto.field import word_from_hex, word_to_hex
 
 
 class CliError(Exception):

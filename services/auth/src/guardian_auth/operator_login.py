@@ -9,8 +9,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from guardian_auth.crypto.falcon_sign import SecretKey
-from guardian_auth.crypto.field import word_from_hex, word_to_hex
+from guardian_crypto.falcon_sign import SecretKey
+from guardian_crypto.field import word_from_hex, word_to_hex
 
 COOKIE_NAME = "guardian_operator_session"
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from guardian_auth.crypto import falcon_codec
-from guardian_auth.crypto.errors import CryptoInputError
-from guardian_auth.crypto.falcon_verify import public_key_commitment
-from guardian_auth.crypto.field import word_to_hex
+from guardian_crypto import falcon_codec
+from guardian_crypto.errors import CryptoInputError
+from guardian_crypto.falcon_verify import public_key_commitment
+from guardian_crypto.field import word_to_hex
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ import time
 from dataclasses import dataclass
 
 from guardian_auth.clients.coordinator import EVM_REALM, CoordinatorClient
-from guardian_auth.crypto import eip712
-from guardian_auth.crypto.errors import CryptoInputError
 from guardian_auth.domain.tokens import EVM_TOKEN, mint_evm_token, storage_key, well_formed
 from guardian_common.envelope import ErrorEnvelope
+from guardian_crypto import eip712
+from guardian_crypto.errors import CryptoInputError
 
 log = logging.getLogger(__name__)
 

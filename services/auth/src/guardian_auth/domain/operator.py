@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from guardian_auth.clients.coordinator import OPERATOR_REALM, CoordinatorClient
-from guardian_auth.crypto.digests import operator_challenge_digest
-from guardian_auth.crypto.errors import CryptoInputError
-from guardian_auth.crypto.falcon_codec import decode_signature
-from guardian_auth.crypto.falcon_verify import prepare, public_key_commitment
-from guardian_auth.crypto.field import normalize_commitment_hex, word_from_hex, word_to_hex
 from guardian_auth.domain.allowlist import Allowlist, AllowlistError, AllowlistSource, Operator
 from guardian_auth.domain.budget import CommitmentBudget
 from guardian_auth.domain.tokens import OPERATOR_TOKEN, mint_operator_token, storage_key, well_formed
 from guardian_common.envelope import ErrorEnvelope
+from guardian_crypto.digests import operator_challenge_digest
+from guardian_crypto.errors import CryptoInputError
+from guardian_crypto.falcon_codec import decode_signature
+from guardian_crypto.falcon_verify import prepare, public_key_commitment
+from guardian_crypto.field import normalize_commitment_hex, word_from_hex, word_to_hex
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from guardian_auth.crypto import digests, rpo
-from guardian_auth.crypto.errors import AccountIdError
-from guardian_auth.crypto.field import bytes_to_elements, word_to_hex
+from guardian_crypto import digests, rpo
+from guardian_crypto.errors import AccountIdError
+from guardian_crypto.field import bytes_to_elements, word_to_hex
 
 VectorLoader = Callable[[str], dict[str, Any]]
 

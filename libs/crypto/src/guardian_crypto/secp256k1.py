@@ -8,7 +8,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from guardian_auth.crypto.errors import EcdsaSignatureError
+from guardian_crypto.errors import EcdsaSignatureError
 
 FIELD = 2**256 - 2**32 - 977
 ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from falcon.fft import fft, ifft
 from falcon.ntrugen import field_norm, galois_conjugate, karamul, lift
 
-from guardian_auth.crypto.falcon_ntt import N, Q, ntt
-from guardian_auth.crypto.falcon_sampler import ByteSource, sampler_z
-from guardian_auth.crypto.rust_float import reciprocal, round_half_away, sequential_sum, squared_magnitudes
+from guardian_crypto.falcon_ntt import N, Q, ntt
+from guardian_crypto.falcon_sampler import ByteSource, sampler_z
+from guardian_crypto.rust_float import reciprocal, round_half_away, sequential_sum, squared_magnitudes
 
 _SIGMA_FG = 1.43300980528773
 _SMALL_BOUND = 31  # f and g fit 6-bit two's complement

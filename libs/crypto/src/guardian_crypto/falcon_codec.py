@@ -12,8 +12,8 @@ Decoders accept only canonical encodings and raise :class:`FalconSignatureError`
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from guardian_auth.crypto.errors import FalconSignatureError
-from guardian_auth.crypto.falcon_ntt import N, Q
+from guardian_crypto.errors import FalconSignatureError
+from guardian_crypto.falcon_ntt import N, Q
 
 LOG_N = 9
 SIGNATURE_HEADER = 0xB9

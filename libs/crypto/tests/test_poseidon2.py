@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guardian_auth.crypto import poseidon2
-from guardian_auth.crypto.field import P, word_to_hex
+from guardian_crypto import poseidon2
+from guardian_crypto.field import P, word_to_hex
 
 VectorLoader = Callable[[str], dict[str, Any]]
 
@@ -46,7 +46,7 @@ def shared_constants(vectors: VectorLoader) -> dict[str, object]:
 
 def test_package_constants_match_shared_vectors(shared_constants: dict[str, object]) -> None:
     packaged = json.loads(
-        resources.files("guardian_auth.crypto").joinpath("data", "poseidon2.json").read_text(encoding="utf-8")
+        resources.files("guardian_crypto").joinpath("data", "poseidon2.json").read_text(encoding="utf-8")
     )
     for key in (
         "external_round_constants_initial",

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from guardian_auth.crypto.canonical_json import canonical_json
-from guardian_auth.crypto.errors import CanonicalJsonError
+from guardian_crypto.canonical_json import canonical_json
+from guardian_crypto.errors import CanonicalJsonError
 
 
 def test_keys_sorted_recursively_arrays_kept() -> None:

@@ -7,8 +7,8 @@ from eth_account.messages import encode_typed_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guardian_auth.crypto import eip712, secp256k1
-from guardian_auth.crypto.errors import EcdsaSignatureError
+from guardian_crypto import eip712, secp256k1
+from guardian_crypto.errors import EcdsaSignatureError
 
 VectorLoader = Callable[[str], dict[str, Any]]
 

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from blake3 import blake3
 from falcon.fft import fft, ifft
 
-from guardian_auth.crypto.chacha_rng import ChaChaStream
-from guardian_auth.crypto.errors import FalconSignatureError
-from guardian_auth.crypto.falcon_codec import (
+from guardian_crypto.chacha_rng import ChaChaStream
+from guardian_crypto.errors import FalconSignatureError
+from guardian_crypto.falcon_codec import (
     LOG_N,
     NONCE_VERSION,
     S2_MAX_MAGNITUDE,
@@ -25,12 +25,12 @@ from guardian_auth.crypto.falcon_codec import (
     encode_secret_key,
     encode_signature,
 )
-from guardian_auth.crypto.falcon_keygen import ntru_gen
-from guardian_auth.crypto.falcon_ntt import N, Q, intt, multiply, ntt
-from guardian_auth.crypto.falcon_sampler import ByteSource, Tree, falcon_tree, ffsampling
-from guardian_auth.crypto.falcon_verify import SIGNATURE_BOUND, hash_to_point, public_key_commitment
-from guardian_auth.crypto.field import Word, word_to_bytes
-from guardian_auth.crypto.rust_float import round_half_away, squared_magnitudes
+from guardian_crypto.falcon_keygen import ntru_gen
+from guardian_crypto.falcon_ntt import N, Q, intt, multiply, ntt
+from guardian_crypto.falcon_sampler import ByteSource, Tree, falcon_tree, ffsampling
+from guardian_crypto.falcon_verify import SIGNATURE_BOUND, hash_to_point, public_key_commitment
+from guardian_crypto.field import Word, word_to_bytes
+from guardian_crypto.rust_float import round_half_away, squared_magnitudes
 
 
 def _divide(numerator: Sequence[int], denominator: Sequence[int]) -> list[int]:

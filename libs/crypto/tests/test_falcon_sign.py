@@ -6,14 +6,14 @@ from Crypto.Cipher import ChaCha20
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guardian_auth.crypto import falcon_verify as fv
-from guardian_auth.crypto.chacha_rng import ChaChaStream
-from guardian_auth.crypto.errors import FalconSignatureError
-from guardian_auth.crypto.falcon_codec import SECRET_KEY_LEN
-from guardian_auth.crypto.falcon_ntt import Q, multiply
-from guardian_auth.crypto.falcon_sign import SecretKey
-from guardian_auth.crypto.field import P, word_to_hex
-from guardian_auth.crypto.rust_float import round_half_away
+from guardian_crypto import falcon_verify as fv
+from guardian_crypto.chacha_rng import ChaChaStream
+from guardian_crypto.errors import FalconSignatureError
+from guardian_crypto.falcon_codec import SECRET_KEY_LEN
+from guardian_crypto.falcon_ntt import Q, multiply
+from guardian_crypto.falcon_sign import SecretKey
+from guardian_crypto.field import P, word_to_hex
+from guardian_crypto.rust_float import round_half_away
 
 VectorLoader = Callable[[str], dict[str, Any]]
 

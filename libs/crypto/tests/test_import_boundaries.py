@@ -2,13 +2,13 @@ import subprocess
 import sys
 
 VERIFIER_MODULES = [
-    "guardian_auth.crypto.field",
-    "guardian_auth.crypto.rpo",
-    "guardian_auth.crypto.poseidon2",
-    "guardian_auth.crypto.falcon_verify",
-    "guardian_auth.crypto.ecdsa",
-    "guardian_auth.crypto.eip712",
-    "guardian_auth.crypto.digests",
+    "guardian_crypto.field",
+    "guardian_crypto.rpo",
+    "guardian_crypto.poseidon2",
+    "guardian_crypto.falcon_verify",
+    "guardian_crypto.ecdsa",
+    "guardian_crypto.eip712",
+    "guardian_crypto.digests",
 ]
 FORBIDDEN = ["falcon", "blake3", "numpy", "grpc", "httpx", "sqlalchemy", "psycopg"]
 

@@ -3,8 +3,8 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-from guardian_auth.crypto import rpo
-from guardian_auth.crypto.field import bytes_to_elements, i64_to_element, word_from_hex, word_to_hex
+from guardian_crypto import rpo
+from guardian_crypto.field import bytes_to_elements, i64_to_element, word_from_hex, word_to_hex
 
 VectorLoader = Callable[[str], dict[str, Any]]
 
@@ -16,7 +16,7 @@ def _ints(values: list[str]) -> list[int]:
 def test_package_constants_match_shared_vectors(vectors: VectorLoader) -> None:
     shared = vectors("rpo256_constants")
     packaged = json.loads(
-        resources.files("guardian_auth.crypto").joinpath("data", "rpo256.json").read_text(encoding="utf-8")
+        resources.files("guardian_crypto").joinpath("data", "rpo256.json").read_text(encoding="utf-8")
     )
     assert packaged["mds_first_row"] == shared["mds"]["first_row"]
     assert packaged["ark1"] == shared["ark1"]["rows"]

@@ -6,7 +6,7 @@ bytes little-endian (64 lowercase hex characters in all).
 
 from collections.abc import Sequence
 
-from guardian_auth.crypto.errors import WordHexError
+from guardian_crypto.errors import WordHexError
 
 P = 0xFFFFFFFF00000001
 """The Goldilocks prime 2^64 - 2^32 + 1."""

@@ -5,9 +5,9 @@ Only Guardian's digests use it (a handful of permutations per request), so it fa
 
 from collections.abc import Sequence
 
-from guardian_auth.crypto import constants
-from guardian_auth.crypto.field import P, Word, bytes_to_elements
-from guardian_auth.crypto.sponge import sponge_hash
+from guardian_crypto import constants
+from guardian_crypto.field import P, Word, bytes_to_elements
+from guardian_crypto.sponge import sponge_hash
 
 _DATA = constants.load("rpo256")
 if constants.number(_DATA["modulus_p"]) != P:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from falcon.fft import merge_fft, split_fft
 
-from guardian_auth.crypto.rust_float import reciprocal
+from guardian_crypto.rust_float import reciprocal
 
 ByteSource = Callable[[int], bytes]
 Poly = list[complex]

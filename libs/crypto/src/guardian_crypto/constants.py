@@ -9,9 +9,7 @@ from typing import Any
 @cache
 def load(name: str) -> dict[str, Any]:
     """Return the parsed JSON document ``data/<name>.json``."""
-    text = (
-        resources.files("guardian_auth.crypto").joinpath("data", f"{name}.json").read_text(encoding="utf-8")
-    )
+    text = resources.files("guardian_crypto").joinpath("data", f"{name}.json").read_text(encoding="utf-8")
     document: dict[str, Any] = json.loads(text)
     return document
 

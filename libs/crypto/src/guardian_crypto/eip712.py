@@ -10,9 +10,9 @@ so honest clients never produce high s; accepting it would give every signature 
 
 from typing import Any
 
-from guardian_auth.crypto import secp256k1
-from guardian_auth.crypto.errors import EcdsaSignatureError
-from guardian_auth.crypto.keccak import keccak256
+from guardian_crypto import secp256k1
+from guardian_crypto.errors import EcdsaSignatureError
+from guardian_crypto.keccak import keccak256
 
 DOMAIN_NAME = "Guardian EVM Session"
 DOMAIN_VERSION = "1"

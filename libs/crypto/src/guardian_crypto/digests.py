@@ -6,10 +6,10 @@ All are RPO256 hashes (not Poseidon2) over Goldilocks elements.
 import re
 from functools import cache
 
-from guardian_auth.crypto import rpo
-from guardian_auth.crypto.canonical_json import canonical_json
-from guardian_auth.crypto.errors import AccountIdError
-from guardian_auth.crypto.field import P, Word, i64_to_element, to_word
+from guardian_crypto import rpo
+from guardian_crypto.canonical_json import canonical_json
+from guardian_crypto.errors import AccountIdError
+from guardian_crypto.field import P, Word, i64_to_element, to_word
 
 LOOKUP_DOMAIN = b"guardian.lookup.v1"
 _ACCOUNT_ID = re.compile(r"0x[0-9a-fA-F]{30}")

@@ -9,10 +9,10 @@
 
 from dataclasses import dataclass
 
-from guardian_auth.crypto import poseidon2, secp256k1
-from guardian_auth.crypto.errors import EcdsaSignatureError
-from guardian_auth.crypto.field import Word, bytes_to_u32_elements, to_word, word_to_bytes
-from guardian_auth.crypto.keccak import keccak256
+from guardian_crypto import poseidon2, secp256k1
+from guardian_crypto.errors import EcdsaSignatureError
+from guardian_crypto.field import Word, bytes_to_u32_elements, to_word, word_to_bytes
+from guardian_crypto.keccak import keccak256
 
 SIGNATURE_LEN = 65
 PUBLIC_KEY_LEN = 33

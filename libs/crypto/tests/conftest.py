@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from guardian_auth.crypto.falcon_sign import SecretKey
+from guardian_crypto.falcon_sign import SecretKey
 
 DATA = Path(__file__).parent / "data"
 

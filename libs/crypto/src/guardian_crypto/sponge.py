@@ -7,7 +7,7 @@ gives the zero Word without any permutation.
 
 from collections.abc import Callable, Sequence
 
-from guardian_auth.crypto.field import ZERO_WORD, P, Word
+from guardian_crypto.field import ZERO_WORD, P, Word
 
 Permutation = Callable[[list[int]], list[int]]
 RATE = 8

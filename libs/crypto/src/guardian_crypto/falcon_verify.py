@@ -15,16 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from guardian_auth.crypto import poseidon2
-from guardian_auth.crypto.errors import CryptoInputError
-from guardian_auth.crypto.falcon_codec import (
+from guardian_crypto import poseidon2
+from guardian_crypto.errors import CryptoInputError
+from guardian_crypto.falcon_codec import (
     FalconSignature,
     decode_public_key,
     decode_signature,
     nonce_elements,
 )
-from guardian_auth.crypto.falcon_ntt import N, Q, intt, ntt, pointwise
-from guardian_auth.crypto.field import P, Word, to_word
+from guardian_crypto.falcon_ntt import N, Q, intt, ntt, pointwise
+from guardian_crypto.field import P, Word, to_word
 
 SIGNATURE_BOUND = 34034726
 _HALF_Q = Q // 2

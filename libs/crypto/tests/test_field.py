@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from guardian_auth.crypto.errors import WordHexError
-from guardian_auth.crypto.field import (
+from guardian_crypto.errors import WordHexError
+from guardian_crypto.field import (
     P,
     bytes_to_elements,
     bytes_to_u32_elements,

@@ -11,7 +11,7 @@ serde_json formats them differently, and integers must fit i64 or u64 like a ser
 
 import json
 
-from guardian_auth.crypto.errors import CanonicalJsonError
+from guardian_crypto.errors import CanonicalJsonError
 
 _MIN_INT = -(1 << 63)
 _MAX_INT = (1 << 64) - 1

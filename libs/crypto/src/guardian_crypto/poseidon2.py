@@ -9,9 +9,9 @@ small integer. Undoing the scale costs one multiplication per lane after the 22 
 
 from collections.abc import Sequence
 
-from guardian_auth.crypto import constants
-from guardian_auth.crypto.field import P, Word
-from guardian_auth.crypto.sponge import sponge_hash
+from guardian_crypto import constants
+from guardian_crypto.field import P, Word
+from guardian_crypto.sponge import sponge_hash
 
 _DATA = constants.load("poseidon2")
 if constants.number(_DATA["modulus_p"]) != P or int(_DATA["sbox_exponent"]) != 7:

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guardian_auth.crypto import falcon_verify as fv
-from guardian_auth.crypto.errors import FalconSignatureError
-from guardian_auth.crypto.falcon_codec import (
+from guardian_crypto import falcon_verify as fv
+from guardian_crypto.errors import FalconSignatureError
+from guardian_crypto.falcon_codec import (
     PUBLIC_KEY_LEN,
     S2_LEN,
     SIGNATURE_LEN,
@@ -21,7 +21,7 @@ from guardian_auth.crypto.falcon_codec import (
     encode_s2,
     nonce_elements,
 )
-from guardian_auth.crypto.field import P, Word, word_to_hex
+from guardian_crypto.field import P, Word, word_to_hex
 
 VectorLoader = Callable[[str], dict[str, Any]]
 

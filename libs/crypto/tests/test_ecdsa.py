@@ -6,9 +6,9 @@ from eth_keys.datatypes import PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from guardian_auth.crypto import ecdsa, poseidon2, secp256k1
-from guardian_auth.crypto.errors import EcdsaSignatureError
-from guardian_auth.crypto.field import P, bytes_to_u32_elements, word_to_bytes
+from guardian_crypto import ecdsa, poseidon2, secp256k1
+from guardian_crypto.errors import EcdsaSignatureError
+from guardian_crypto.field import P, bytes_to_u32_elements, word_to_bytes
 
 SECRET = bytes(range(1, 33))
 WORD = (1, 2, 3, 4)
