@@ -1,0 +1,1 @@
+"""Guardian devnet: a local chain for development and tests."""
