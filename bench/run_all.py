@@ -6,7 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ["bench_coordinator.py", "bench_crypto.py", "bench_login.py"]
+BENCHES = [
+    "bench_coordinator.py",
+    "bench_crypto.py",
+    "bench_login.py",
+    "bench_canonicalization.py",
+    "bench_custody.py",
+]
 
 
 def main() -> int:

@@ -1,4 +1,5 @@
-"""`make run`: the local stack in the foreground (coordinator, auth, gateway); Ctrl-C stops it all.
+"""`make run`: the local stack in the foreground (coordinator, auth, gateway, devnet, canonicalizer);
+Ctrl-C stops it all.
 
 With DATABASE_URL set the coordinator runs in shared mode, otherwise in single-process mode. In the
 non-prod stage, without GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE, a development operator key and an
@@ -73,6 +74,9 @@ def main() -> int:
     coordinator_addr = os.environ.get("GUARDIAN_RUN_COORDINATOR_ADDR", "127.0.0.1:50051")
     auth_addr = os.environ.get("GUARDIAN_RUN_AUTH_ADDR", "127.0.0.1:50061")
     gateway_addr = os.environ.get("GUARDIAN_RUN_GATEWAY_ADDR", "127.0.0.1:8080")
+    devnet_grpc = os.environ.get("GUARDIAN_RUN_DEVNET_GRPC_ADDR", "127.0.0.1:57291")
+    devnet_http = os.environ.get("GUARDIAN_RUN_DEVNET_HTTP_ADDR", "127.0.0.1:57292")
+    canonicalizer_addr = os.environ.get("GUARDIAN_RUN_CANONICALIZER_ADDR", "127.0.0.1:50071")
     auth_env = {"GUARDIAN_GRPC_ADDR": auth_addr, "GUARDIAN_COORDINATOR_TARGET": coordinator_addr}
     if (
         not os.environ.get("GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE")
@@ -94,6 +98,19 @@ def main() -> int:
             "GUARDIAN_COORDINATOR_TARGET": coordinator_addr,
         },
     )
+    processes["devnet"] = launch(
+        "devnet", "guardian-devnet", {"GUARDIAN_GRPC_ADDR": devnet_grpc, "GUARDIAN_HTTP_ADDR": devnet_http}
+    )
+    processes["canonicalizer"] = launch(
+        "canonicalizer",
+        "guardian-canonicalizer",
+        {
+            "GUARDIAN_GRPC_ADDR": canonicalizer_addr,
+            "GUARDIAN_COORDINATOR_TARGET": coordinator_addr,
+            "GUARDIAN_MIDEN_RPC_ENDPOINT": f"http://{devnet_grpc}",
+        },
+    )
+    print(f"[stack] devnet control API: http://{devnet_http}", flush=True)
     print(f"[stack] gateway: http://{gateway_addr}   (Ctrl-C stops the stack)", flush=True)
     print(
         f"[stack] log in: .venv/bin/guardian-operator login --url http://{gateway_addr} --key {RUN_DIR / 'dev-operator.key'}",

@@ -40,6 +40,9 @@ def test_run_stack_serves_logins_from_the_operator_cli_and_stops_cleanly(tmp_pat
             "GUARDIAN_RUN_COORDINATOR_ADDR": f"127.0.0.1:{free_port()}",
             "GUARDIAN_RUN_AUTH_ADDR": f"127.0.0.1:{free_port()}",
             "GUARDIAN_RUN_GATEWAY_ADDR": gateway,
+            "GUARDIAN_RUN_DEVNET_GRPC_ADDR": f"127.0.0.1:{free_port()}",
+            "GUARDIAN_RUN_DEVNET_HTTP_ADDR": f"127.0.0.1:{free_port()}",
+            "GUARDIAN_RUN_CANONICALIZER_ADDR": f"127.0.0.1:{free_port()}",
             "GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE": str(allowlist),
         },
         tmp_path,
@@ -49,6 +52,7 @@ def test_run_stack_serves_logins_from_the_operator_cli_and_stops_cleanly(tmp_pat
         stack.read_until(rf"\[stack\] gateway: http://{gateway}")
         assert stack.read_until(r"\[coordinator\] coordination mode=single-process backend=memory")
         assert stack.read_until(r"\[gateway\] coordination mode=single-process backend=memory")
+        assert stack.read_until(r"\[canonicalizer\] coordination mode=single-process backend=memory")
 
         login = subprocess.run(
             [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from guardian_common.rate_windows import FixedWindows
-from guardian_gateway.api import evm, operator, status
+from guardian_gateway.api import custody, dashboard, evm, operator, status
 from guardian_gateway.api.error_handlers import install_error_handlers
 from guardian_gateway.api.state import GatewayState
 from guardian_gateway.clients.auth import AuthClient
@@ -20,7 +20,8 @@ from guardian_gateway.runtime import GatewayRuntime
 TITLE = "Guardian gateway"
 DESCRIPTION = (
     "HTTP surface of the Guardian coordination plane: operator (Falcon) and wallet (EIP-712) logins with "
-    "session cookies. Every error is the JSON envelope {code, message, meta}."
+    "session cookies, the signed per-account API of the json network type, and the operator dashboard. "
+    "Every error is the JSON envelope {code, message, meta}."
 )
 
 
@@ -41,7 +42,7 @@ def create_app(
         redirect_slashes=False,
     )
     app.state.gateway = GatewayState(runtime, auth, coordinator)
-    for module in (status, operator, evm):
+    for module in (status, operator, evm, custody, dashboard):
         app.include_router(module.router)
     install_error_handlers(app)
     # Starlette wraps in reverse order of addition: the last one added is the outermost.

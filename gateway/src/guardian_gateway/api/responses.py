@@ -11,8 +11,11 @@ from guardian_common.envelope import ErrorEnvelope
 from guardian_gateway.api.schemas import ErrorBody
 
 DESCRIPTIONS = {
-    400: "invalid_input: missing or malformed parameter or body",
-    401: "authentication_failed",
+    400: "invalid_input (missing or malformed parameter or body), or the route's own 400 codes",
+    401: "authentication_failed, or authentication_replay (retryable) for a reused signed-request timestamp",
+    403: "GUARDIAN_INSUFFICIENT_OPERATOR_PERMISSION with meta.missing_permissions (sorted)",
+    404: "account_not_found, state_not_found or delta_not_found",
+    409: "conflict_pending_delta, GUARDIAN_ACCOUNT_PAUSED, GUARDIAN_ACCOUNT_RELEASED or GUARDIAN_CANDIDATE_LANDED",
     413: "payload_too_large: body above GUARDIAN_MAX_REQUEST_BYTES",
     415: "unsupported_media_type: body not sent as application/json",
     429: "rate_limit_exceeded, with a Retry-After header",

@@ -1,4 +1,4 @@
-"""The auth service's OperatorAuth and EvmAuth, each call bounded by a deadline. A failed call raises the
+"""The auth service's OperatorAuth, EvmAuth and AccountAuth, each call bounded by a deadline. A failed call raises the
 ErrorEnvelope the HTTP answer must carry."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class AuthClient:
         self._deadline = deadline_seconds
         self._operator = auth_pb2_grpc.OperatorAuthStub(channel)
         self._evm = auth_pb2_grpc.EvmAuthStub(channel)
+        self._account = auth_pb2_grpc.AccountAuthStub(channel)
         self.health = HealthProbe(channel, probe_deadline_seconds)
 
     async def _call(
@@ -68,6 +69,15 @@ class AuthClient:
 
     async def evm_logout(self, token: str) -> pb.LogoutResponse:
         return await self._call(self._evm.Logout, pb.LogoutRequest(token=token), pb.LogoutResponse)
+
+    async def verify_request(self, request: pb.RequestVerification) -> pb.VerifiedRequest:
+        return await self._call(self._account.VerifyRequest, request, pb.VerifiedRequest)
+
+    async def sign_ack(self, request: pb.AckRequest) -> pb.AckSignature:
+        return await self._call(self._account.SignAck, request, pb.AckSignature)
+
+    async def ack_key(self, scheme: str) -> pb.AckKeyInfo:
+        return await self._call(self._account.AckKey, pb.AckKeyRequest(scheme=scheme), pb.AckKeyInfo)
 
     async def close(self) -> None:
         await self._channel.close(None)

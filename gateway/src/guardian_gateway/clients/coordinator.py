@@ -1,12 +1,27 @@
-"""The coordinator, as far as the gateway needs it: Describe for the startup line, health for /readyz."""
+"""The coordinator, as far as the gateway needs it: Describe for the startup line, health for /readyz,
+and the Custody RPCs behind the per-account API and the dashboard.
+
+Custody outcomes are data (returned as the reply); a failed call raises the envelope the HTTP answer
+must carry: `storage_error` (retryable) when the store could not answer, `invalid_input` when the
+coordinator refused the arguments (the gateway validates first, so this is a last line of defence)."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 import grpc
+from google.protobuf.message import Message
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc
+from guardian_common.envelope import ErrorEnvelope
 from guardian_gateway.clients.health import HealthProbe
+
+log = logging.getLogger("guardian.gateway.coordinator")
+Reply = TypeVar("Reply", bound=Message)
+UNREACHABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 
 
 class CoordinatorClient:
@@ -16,6 +31,7 @@ class CoordinatorClient:
         self._channel = channel
         self._deadline = deadline_seconds
         self._coordination = coordinator_pb2_grpc.CoordinationStub(channel)
+        self._custody = coordinator_pb2_grpc.CustodyStub(channel)
         self.health = HealthProbe(channel, probe_deadline_seconds)
 
     async def describe(self) -> pb.DescribeResponse:
@@ -24,5 +40,84 @@ class CoordinatorClient:
             raise TypeError(f"coordinator answered {type(reply).__name__} to Describe")
         return reply
 
+    async def _call(
+        self, method: Callable[..., Awaitable[Any]], request: Message, reply_type: type[Reply]
+    ) -> Reply:
+        name = type(request).__name__.removesuffix("Request")
+        try:
+            reply = await method(request, timeout=self._deadline)
+        except grpc.aio.AioRpcError as error:
+            raise _envelope(name, error) from None
+        if not isinstance(reply, reply_type):
+            raise TypeError(f"coordinator answered {type(reply).__name__}, expected {reply_type.__name__}")
+        return reply
+
+    async def custody_describe(self) -> pb.DescribeResponse:
+        """Describe, with the custody error mapping (for /dashboard/info)."""
+        return await self._call(self._coordination.Describe, pb.DescribeRequest(), pb.DescribeResponse)
+
+    async def configure_account(self, request: pb.ConfigureAccountRequest) -> pb.ConfigureAccountResponse:
+        return await self._call(self._custody.ConfigureAccount, request, pb.ConfigureAccountResponse)
+
+    async def submit_candidate(self, request: pb.SubmitCandidateRequest) -> pb.SubmitCandidateResponse:
+        return await self._call(self._custody.SubmitCandidate, request, pb.SubmitCandidateResponse)
+
+    async def record_abandon(self, account_id: str, nonce: int) -> pb.RecordAbandonResponse:
+        request = pb.RecordAbandonRequest(account_id=account_id, nonce=nonce)
+        return await self._call(self._custody.RecordAbandon, request, pb.RecordAbandonResponse)
+
+    async def pause(self, account_id: str, operator: str, reason: str) -> pb.PauseResponse:
+        request = pb.PauseRequest(account_id=account_id, operator_commitment=operator, reason=reason)
+        return await self._call(self._custody.Pause, request, pb.PauseResponse)
+
+    async def unpause(self, account_id: str, operator: str, reason: str) -> pb.UnpauseResponse:
+        request = pb.UnpauseRequest(account_id=account_id, operator_commitment=operator, reason=reason)
+        return await self._call(self._custody.Unpause, request, pb.UnpauseResponse)
+
+    async def get_account(self, account_id: str) -> pb.Account | None:
+        reply = await self._call(
+            self._custody.GetAccount, pb.GetAccountRequest(account_id=account_id), pb.GetAccountResponse
+        )
+        return reply.account if reply.found else None
+
+    async def get_state(self, account_id: str) -> pb.AccountState | None:
+        reply = await self._call(
+            self._custody.GetState, pb.GetStateRequest(account_id=account_id), pb.GetStateResponse
+        )
+        return reply.state if reply.found else None
+
+    async def get_delta(self, account_id: str, nonce: int) -> pb.Delta | None:
+        request = pb.GetDeltaRequest(account_id=account_id, nonce=nonce)
+        reply = await self._call(self._custody.GetDelta, request, pb.GetDeltaResponse)
+        return reply.delta if reply.found else None
+
+    async def list_deltas_since(self, request: pb.ListDeltasSinceRequest) -> pb.ListDeltasResponse:
+        return await self._call(self._custody.ListDeltasSince, request, pb.ListDeltasResponse)
+
+    async def list_account_deltas(self, request: pb.ListAccountDeltasRequest) -> pb.ListDeltasResponse:
+        return await self._call(self._custody.ListAccountDeltas, request, pb.ListDeltasResponse)
+
+    async def list_deltas(self, request: pb.ListDeltasRequest) -> pb.ListDeltasResponse:
+        return await self._call(self._custody.ListDeltas, request, pb.ListDeltasResponse)
+
+    async def list_accounts(self, request: pb.ListAccountsRequest) -> pb.ListAccountsResponse:
+        return await self._call(self._custody.ListAccounts, request, pb.ListAccountsResponse)
+
+    async def dashboard_info(self) -> pb.GetDashboardInfoResponse:
+        return await self._call(
+            self._custody.GetDashboardInfo, pb.GetDashboardInfoRequest(), pb.GetDashboardInfoResponse
+        )
+
     async def close(self) -> None:
         await self._channel.close(None)
+
+
+def _envelope(name: str, error: grpc.aio.AioRpcError) -> ErrorEnvelope:
+    if error.code() in UNREACHABLE:
+        log.warning("coordinator %s: %s %s", name, error.code().name, error.details())
+        return ErrorEnvelope.of("storage_error")
+    if error.code() == grpc.StatusCode.INVALID_ARGUMENT:
+        log.warning("coordinator refused %s: %s", name, error.details())
+        return ErrorEnvelope.of("invalid_input")
+    log.error("coordinator %s failed: %s %s", name, error.code().name, error.details())
+    return ErrorEnvelope.of("internal_error")

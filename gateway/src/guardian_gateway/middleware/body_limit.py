@@ -9,7 +9,6 @@ from guardian_common.envelope import ErrorEnvelope
 from guardian_gateway.api.responses import envelope_response
 from guardian_gateway.middleware.scope import header_values
 
-
 DRAIN_FACTOR = 16
 
 

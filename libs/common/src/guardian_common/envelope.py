@@ -42,6 +42,55 @@ KNOWN: dict[str, tuple[int, grpc.StatusCode, bool, str]] = {
         False,
         "request body must be JSON sent with Content-Type: application/json",
     ),
+    # Per-account API (client-api.md §1) and dashboard (auth.md §1.1, §2.12).
+    "account_not_found": (404, grpc.StatusCode.NOT_FOUND, False, "account not found"),
+    "state_not_found": (404, grpc.StatusCode.NOT_FOUND, False, "state not found"),
+    "delta_not_found": (404, grpc.StatusCode.NOT_FOUND, False, "delta not found"),
+    "authorization_failed": (403, grpc.StatusCode.PERMISSION_DENIED, False, "not authorized"),
+    "invalid_delta": (400, grpc.StatusCode.INVALID_ARGUMENT, False, "the delta cannot be applied"),
+    "commitment_mismatch": (
+        400,
+        grpc.StatusCode.INVALID_ARGUMENT,
+        False,
+        "prev_commitment does not match the stored state",
+    ),
+    "invalid_network_config": (400, grpc.StatusCode.INVALID_ARGUMENT, False, "invalid network config"),
+    "invalid_limit": (400, grpc.StatusCode.INVALID_ARGUMENT, False, "limit must be an integer in 1..500"),
+    "invalid_cursor": (400, grpc.StatusCode.INVALID_ARGUMENT, False, "invalid pagination cursor"),
+    "invalid_status_filter": (400, grpc.StatusCode.INVALID_ARGUMENT, False, "invalid status filter"),
+    "unsupported_for_network": (
+        400,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        False,
+        "operation not supported for this account's network",
+    ),
+    "conflict_pending_delta": (
+        409,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        False,
+        "the account already has a pending candidate delta",
+    ),
+    "GUARDIAN_ACCOUNT_PAUSED": (409, grpc.StatusCode.FAILED_PRECONDITION, False, "the account is paused"),
+    "GUARDIAN_ACCOUNT_RELEASED": (
+        409,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        False,
+        "the account was released to another guardian",
+    ),
+    "GUARDIAN_CANDIDATE_LANDED": (
+        409,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        False,
+        "the candidate already landed and can no longer be abandoned",
+    ),
+    "GUARDIAN_INSUFFICIENT_OPERATOR_PERMISSION": (
+        403,
+        grpc.StatusCode.PERMISSION_DENIED,
+        False,
+        "the operator lacks a permission this route requires",
+    ),
+    "network_error": (502, grpc.StatusCode.UNAVAILABLE, True, "network temporarily unavailable, try again"),
+    "signing_error": (500, grpc.StatusCode.INTERNAL, True, "signing failed, try again"),
 }
 
 

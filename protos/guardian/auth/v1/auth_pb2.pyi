@@ -2,12 +2,22 @@ import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class SignatureScheme(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SIGNATURE_SCHEME_UNSPECIFIED: _ClassVar[SignatureScheme]
+    SIGNATURE_SCHEME_FALCON: _ClassVar[SignatureScheme]
+    SIGNATURE_SCHEME_ECDSA: _ClassVar[SignatureScheme]
+SIGNATURE_SCHEME_UNSPECIFIED: SignatureScheme
+SIGNATURE_SCHEME_FALCON: SignatureScheme
+SIGNATURE_SCHEME_ECDSA: SignatureScheme
 
 class OperatorChallengeRequest(_message.Message):
     __slots__ = ("commitment",)
@@ -130,3 +140,73 @@ class EvmPrincipal(_message.Message):
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     address: str
     def __init__(self, address: _Optional[str] = ...) -> None: ...
+
+class RequestVerification(_message.Message):
+    __slots__ = ("account_id", "pubkey", "signature", "timestamp", "payload", "scheme", "cosigner_commitments", "consume_timestamp")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBKEY_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    SCHEME_FIELD_NUMBER: _ClassVar[int]
+    COSIGNER_COMMITMENTS_FIELD_NUMBER: _ClassVar[int]
+    CONSUME_TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    pubkey: str
+    signature: str
+    timestamp: str
+    payload: bytes
+    scheme: SignatureScheme
+    cosigner_commitments: _containers.RepeatedScalarFieldContainer[str]
+    consume_timestamp: bool
+    def __init__(self, account_id: _Optional[str] = ..., pubkey: _Optional[str] = ..., signature: _Optional[str] = ..., timestamp: _Optional[str] = ..., payload: _Optional[bytes] = ..., scheme: _Optional[_Union[SignatureScheme, str]] = ..., cosigner_commitments: _Optional[_Iterable[str]] = ..., consume_timestamp: _Optional[bool] = ...) -> None: ...
+
+class VerifiedRequest(_message.Message):
+    __slots__ = ("signer_commitment", "timestamp_ms")
+    SIGNER_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
+    signer_commitment: str
+    timestamp_ms: int
+    def __init__(self, signer_commitment: _Optional[str] = ..., timestamp_ms: _Optional[int] = ...) -> None: ...
+
+class AckRequest(_message.Message):
+    __slots__ = ("account_id", "nonce", "prev_commitment", "new_commitment", "delta_payload_json")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    PREV_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    NEW_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    DELTA_PAYLOAD_JSON_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    nonce: int
+    prev_commitment: str
+    new_commitment: str
+    delta_payload_json: str
+    def __init__(self, account_id: _Optional[str] = ..., nonce: _Optional[int] = ..., prev_commitment: _Optional[str] = ..., new_commitment: _Optional[str] = ..., delta_payload_json: _Optional[str] = ...) -> None: ...
+
+class AckSignature(_message.Message):
+    __slots__ = ("ack_sig", "ack_pubkey", "ack_scheme", "message")
+    ACK_SIG_FIELD_NUMBER: _ClassVar[int]
+    ACK_PUBKEY_FIELD_NUMBER: _ClassVar[int]
+    ACK_SCHEME_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    ack_sig: str
+    ack_pubkey: str
+    ack_scheme: str
+    message: str
+    def __init__(self, ack_sig: _Optional[str] = ..., ack_pubkey: _Optional[str] = ..., ack_scheme: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
+class AckKeyRequest(_message.Message):
+    __slots__ = ("scheme",)
+    SCHEME_FIELD_NUMBER: _ClassVar[int]
+    scheme: str
+    def __init__(self, scheme: _Optional[str] = ...) -> None: ...
+
+class AckKeyInfo(_message.Message):
+    __slots__ = ("scheme", "public_key", "commitment")
+    SCHEME_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    scheme: str
+    public_key: str
+    commitment: str
+    def __init__(self, scheme: _Optional[str] = ..., public_key: _Optional[str] = ..., commitment: _Optional[str] = ...) -> None: ...

@@ -429,3 +429,172 @@ class EvmAuth:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class AccountAuthStub:
+    """Per-account request signatures (client-api.md §4) and the server acknowledgement of pushed deltas
+    (client-api.md §5). The gateway passes what it received; auth decides.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.VerifyRequest = channel.unary_unary(
+                '/guardian.auth.v1.AccountAuth/VerifyRequest',
+                request_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.RequestVerification.SerializeToString,
+                response_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.VerifiedRequest.FromString,
+                _registered_method=True)
+        self.SignAck = channel.unary_unary(
+                '/guardian.auth.v1.AccountAuth/SignAck',
+                request_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckRequest.SerializeToString,
+                response_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckSignature.FromString,
+                _registered_method=True)
+        self.AckKey = channel.unary_unary(
+                '/guardian.auth.v1.AccountAuth/AckKey',
+                request_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckKeyRequest.SerializeToString,
+                response_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckKeyInfo.FromString,
+                _registered_method=True)
+
+
+class AccountAuthServicer:
+    """Per-account request signatures (client-api.md §4) and the server acknowledgement of pushed deltas
+    (client-api.md §5). The gateway passes what it received; auth decides.
+    """
+
+    def VerifyRequest(self, request, context):
+        """Checks the ±300 s window, verifies the signature (Falcon: key taken from the signature, trailing
+        bytes ignored; ECDSA: recovered key first, then x-pubkey) against the authorised commitments,
+        then, if asked, advances the signer's replay floor in the coordinator (strictly increasing).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignAck(self, request, context):
+        """ECDSA secp256k1 signature over the ack message of a delta (docs/client-api.md).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AckKey(self, request, context):
+        """The public ack key (GET /pubkey, POST /configure).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_AccountAuthServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'VerifyRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyRequest,
+                    request_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.RequestVerification.FromString,
+                    response_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.VerifiedRequest.SerializeToString,
+            ),
+            'SignAck': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignAck,
+                    request_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckRequest.FromString,
+                    response_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckSignature.SerializeToString,
+            ),
+            'AckKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.AckKey,
+                    request_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckKeyRequest.FromString,
+                    response_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckKeyInfo.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'guardian.auth.v1.AccountAuth', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('guardian.auth.v1.AccountAuth', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class AccountAuth:
+    """Per-account request signatures (client-api.md §4) and the server acknowledgement of pushed deltas
+    (client-api.md §5). The gateway passes what it received; auth decides.
+    """
+
+    @staticmethod
+    def VerifyRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.auth.v1.AccountAuth/VerifyRequest',
+            guardian_dot_auth_dot_v1_dot_auth__pb2.RequestVerification.SerializeToString,
+            guardian_dot_auth_dot_v1_dot_auth__pb2.VerifiedRequest.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignAck(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.auth.v1.AccountAuth/SignAck',
+            guardian_dot_auth_dot_v1_dot_auth__pb2.AckRequest.SerializeToString,
+            guardian_dot_auth_dot_v1_dot_auth__pb2.AckSignature.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AckKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.auth.v1.AccountAuth/AckKey',
+            guardian_dot_auth_dot_v1_dot_auth__pb2.AckKeyRequest.SerializeToString,
+            guardian_dot_auth_dot_v1_dot_auth__pb2.AckKeyInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

@@ -6,13 +6,16 @@ import asyncio
 import logging
 import sys
 
+from guardian_auth.api.account_servicer import register_account_auth
 from guardian_auth.api.servicers import SERVICE_NAMES, register
 from guardian_auth.clients.coordinator import CoordinatorClient
 from guardian_auth.config import AuthSettings
+from guardian_auth.domain.ack import load_ack_signer
 from guardian_auth.domain.allowlist import AllowlistSource, FileAllowlist, StaticAllowlist
 from guardian_auth.domain.budget import CommitmentBudget
 from guardian_auth.domain.evm import EvmLogins
 from guardian_auth.domain.operator import OperatorLogins
+from guardian_auth.domain.request_auth import CoordinatorReplayFloor, RequestAuthenticator
 from guardian_common.coordination_line import coordination_line
 from guardian_common.errors import ConfigurationError
 from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
@@ -36,6 +39,7 @@ def allowlist_source(settings: AuthSettings) -> AllowlistSource:
 async def serve(settings: AuthSettings) -> int:
     stage = resolve_stage()
     max_replicas = resolve_max_replicas()
+    ack_signer = load_ack_signer(settings.ack_ecdsa_key_file, stage)
     coordinator = CoordinatorClient(
         settings.coordinator_target, settings.internal_token, settings.coordinator_deadline_seconds
     )
@@ -68,6 +72,9 @@ async def serve(settings: AuthSettings) -> int:
         address=settings.grpc_addr, service_names=SERVICE_NAMES, internal_token=settings.internal_token
     )
     register(server.server, operator, evm)
+    register_account_auth(
+        server.server, RequestAuthenticator(CoordinatorReplayFloor(coordinator)), ack_signer
+    )
     port = await server.start()
     print(f"auth listening grpc={settings.grpc_addr.rsplit(':', 1)[0]}:{port}", flush=True)
     print(
@@ -81,6 +88,12 @@ async def serve(settings: AuthSettings) -> int:
         flush=True,
     )
     log.info("per-commitment login budget per replica: %d/s, %d/min", budget.burst, budget.sustained)
+    log.info(
+        "ack key %s (%s) commitment=%s",
+        "configured" if ack_signer.configured else "ephemeral",
+        ack_signer.public_key_hex,
+        ack_signer.commitment,
+    )
     received = await wait_for_stop_signal()
     log.info("received %s: draining for up to %ss", received.name, settings.shutdown_grace_seconds)
     await server.drain(settings.shutdown_grace_seconds)

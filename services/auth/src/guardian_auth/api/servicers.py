@@ -121,9 +121,12 @@ class EvmAuthServicer(pb_grpc.EvmAuthServicer):
         return pb.LogoutResponse(revoked=await self._logins.logout(request.token))
 
 
-SERVICE_NAMES = [pb.DESCRIPTOR.services_by_name[name].full_name for name in ("OperatorAuth", "EvmAuth")]
+SERVICE_NAMES = [
+    pb.DESCRIPTOR.services_by_name[name].full_name for name in ("OperatorAuth", "EvmAuth", "AccountAuth")
+]
 
 
 def register(server: grpc.aio.Server, operator: OperatorLogins, evm: EvmLogins) -> None:
+    """OperatorAuth and EvmAuth; AccountAuth is added by `api.account_servicer.register_account_auth`."""
     pb_grpc.add_OperatorAuthServicer_to_server(OperatorAuthServicer(operator), server)
     pb_grpc.add_EvmAuthServicer_to_server(EvmAuthServicer(evm), server)

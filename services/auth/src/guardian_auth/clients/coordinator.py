@@ -41,6 +41,7 @@ class CoordinatorClient:
         self.coordination = pb_grpc.CoordinationStub(self._channel)
         self._sessions = pb_grpc.SessionsStub(self._channel)
         self._challenges = pb_grpc.ChallengesStub(self._channel)
+        self._custody = pb_grpc.CustodyStub(self._channel)
 
     async def close(self) -> None:
         await self._channel.close(None)
@@ -119,6 +120,24 @@ class CoordinatorClient:
         )
         return response.won
 
+    async def advance_auth_timestamp(self, account_id: str, signer_commitment: str, timestamp_ms: int) -> str:
+        """The per-signer replay floor (Custody.CheckAndAdvanceAuthTimestamp): `accepted`, `replay` or
+        `account_not_found`. An outcome this client does not know is reported as `replay` (fail closed)."""
+        request = pb.CheckAndAdvanceAuthTimestampRequest(
+            account_id=account_id, signer_commitment=signer_commitment, timestamp_ms=timestamp_ms
+        )
+        response: pb.CheckAndAdvanceAuthTimestampResponse = await self._call(
+            "Custody.CheckAndAdvanceAuthTimestamp",
+            self._custody.CheckAndAdvanceAuthTimestamp(request, timeout=self._deadline),
+        )
+        return _FLOOR_OUTCOMES.get(response.outcome, "replay")
+
+
+_FLOOR_OUTCOMES = {
+    pb.AUTH_TIMESTAMP_OUTCOME_ACCEPTED: "accepted",
+    pb.AUTH_TIMESTAMP_OUTCOME_REPLAY: "replay",
+    pb.AUTH_TIMESTAMP_OUTCOME_ACCOUNT_NOT_FOUND: "account_not_found",
+}
 
 OPERATOR_REALM = pb.REALM_OPERATOR
 EVM_REALM = pb.REALM_EVM

@@ -1,0 +1,142 @@
+"""The paged dashboard feeds: limit and cursor rules (auth.md §2.12) over the coordinator's keyset reads.
+
+A cursor carries the last row of its page and is bound to its feed (kind) and to the filter or account it
+was minted under (scope), so it cannot be replayed against another feed or filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from guardian.coordinator.v1 import coordinator_pb2 as pb
+from guardian_common.envelope import ErrorEnvelope
+from guardian_gateway.api.state import GatewayState
+from guardian_gateway.api.views import KINDS, account_summary, delta_entry
+from guardian_gateway.domain.accounts import ACCOUNT_ID
+from guardian_gateway.domain.cursors import CursorCodec, CursorKind, InvalidCursor, int_field, str_field
+from guardian_gateway.domain.pagination import parse_limit, parse_paused_filter, parse_status_filter
+
+MAX_NONCE = (1 << 63) - 1
+MAX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
+PAUSED = {None: pb.PAUSED_FILTER_ALL, True: pb.PAUSED_FILTER_PAUSED, False: pb.PAUSED_FILTER_ACTIVE}
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """A checked `limit` and the raw `cursor` (checked against its feed when opened)."""
+
+    limit: int
+    cursor: str | None
+
+
+def page_query(raw_limit: str | None, raw_cursor: str | None) -> PageQuery:
+    return PageQuery(parse_limit(raw_limit), raw_cursor)
+
+
+def _codec(state: GatewayState) -> CursorCodec:
+    return CursorCodec(state.runtime.cursor_key.key)
+
+
+def _open(state: GatewayState, raw: str | None, kind: CursorKind, scope: str) -> dict[str, Any] | None:
+    """The position of a presented cursor (absent or empty: the first page); 400 invalid_cursor."""
+    if raw is None or raw == "":
+        return None
+    try:
+        return _codec(state).open(raw, kind, scope)
+    except InvalidCursor:
+        raise ErrorEnvelope.of("invalid_cursor") from None
+
+
+def _timestamp(position: dict[str, Any]) -> Timestamp:
+    return Timestamp(
+        seconds=int_field(position, "s", 0, MAX_SECONDS), nanos=int_field(position, "ns", 0, 999_999_999)
+    )
+
+
+def _position_error() -> ErrorEnvelope:
+    return ErrorEnvelope.of("invalid_cursor")
+
+
+def _next_cursor(
+    state: GatewayState, has_more: bool, kind: CursorKind, scope: str, position: dict[str, Any] | None
+) -> str | None:
+    """A cursor after the page's last row while more rows follow; null on the last page."""
+    if not has_more or position is None:
+        return None
+    return _codec(state).mint(kind, scope, position)
+
+
+def _feed_position(moment: Timestamp, account_id: str, **more: int) -> dict[str, Any]:
+    return {"s": moment.seconds, "ns": moment.nanos, "a": account_id, **more}
+
+
+async def accounts_page(state: GatewayState, query: PageQuery, raw_paused: str | None) -> Page:
+    paused = parse_paused_filter(raw_paused)
+    scope = {None: "all", True: "paused", False: "active"}[paused]
+    position = _open(state, query.cursor, CursorKind.ACCOUNT_LIST, scope)
+    request = pb.ListAccountsRequest(paused=PAUSED[paused], limit=query.limit)
+    if position is not None:
+        try:
+            request.after.CopyFrom(
+                pb.AccountKey(
+                    updated_at=_timestamp(position), account_id=str_field(position, "a", ACCOUNT_ID)
+                )
+            )
+        except InvalidCursor:
+            raise _position_error() from None
+    reply = await state.coordinator.list_accounts(request)
+    last = reply.accounts[-1] if reply.accounts else None
+    position = _feed_position(last.updated_at, last.account_id) if last else None
+    next_cursor = _next_cursor(state, reply.has_more, CursorKind.ACCOUNT_LIST, scope, position)
+    return Page([account_summary(a) for a in reply.accounts], next_cursor)
+
+
+async def account_deltas_page(state: GatewayState, account_id: str, query: PageQuery) -> Page:
+    position = _open(state, query.cursor, CursorKind.ACCOUNT_DELTAS, account_id)
+    request = pb.ListAccountDeltasRequest(account_id=account_id, limit=query.limit)
+    if position is not None:
+        try:
+            request.before_nonce = int_field(position, "n", 0, MAX_NONCE)
+        except InvalidCursor:
+            raise _position_error() from None
+    reply = await state.coordinator.list_account_deltas(request)
+    last_nonce = {"n": reply.deltas[-1].nonce} if reply.deltas else None
+    next_cursor = _next_cursor(state, reply.has_more, CursorKind.ACCOUNT_DELTAS, account_id, last_nonce)
+    return Page([delta_entry(d, with_account=False) for d in reply.deltas], next_cursor)
+
+
+async def global_deltas_page(state: GatewayState, query: PageQuery, raw_status: str | None) -> Page:
+    statuses = parse_status_filter(raw_status)
+    scope = ",".join(statuses)
+    position = _open(state, query.cursor, CursorKind.GLOBAL_DELTAS, scope)
+    request = pb.ListDeltasRequest(statuses=[KINDS[s] for s in statuses], limit=query.limit)
+    if position is not None:
+        try:
+            request.after.CopyFrom(
+                pb.DeltaFeedKey(
+                    status_timestamp=_timestamp(position),
+                    account_id=str_field(position, "a", ACCOUNT_ID),
+                    nonce=int_field(position, "n", 0, MAX_NONCE),
+                )
+            )
+        except InvalidCursor:
+            raise _position_error() from None
+    reply = await state.coordinator.list_deltas(request)
+    last = reply.deltas[-1] if reply.deltas else None
+    position = _feed_position(last.status_timestamp, last.account_id, n=last.nonce) if last else None
+    next_cursor = _next_cursor(state, reply.has_more, CursorKind.GLOBAL_DELTAS, scope, position)
+    return Page([delta_entry(d, with_account=True) for d in reply.deltas], next_cursor)
+
+
+def empty_proposals_page(state: GatewayState, kind: CursorKind, query: PageQuery) -> Page:
+    """No proposals exist; the limit and cursor are still checked like any feed's."""
+    _open(state, query.cursor, kind, "")
+    return Page([], None)

@@ -1,0 +1,278 @@
+"""A local canonicalization stack for tests, the benchmark and demos.
+
+Client-side steps of the json network (configure an account, submit a merge patch as a candidate),
+done through the coordinator's Custody RPCs as the per-account API would; the canonicalizers' write
+journal read back from their logs; and their Status RPC.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import grpc
+
+from guardian.canonicalizer.v1 import canonicalizer_pb2 as status_pb
+from guardian.canonicalizer.v1 import canonicalizer_pb2_grpc as status_grpc
+from guardian.coordinator.v1 import coordinator_pb2 as pb
+from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
+from guardian_network import JsonNetwork
+
+NETWORK = JsonNetwork()
+AUTH_JSON = json.dumps({"Ecdsa": {"cosigner_commitments": ["0x" + "0c" * 32]}})
+WRITE = re.compile(
+    r"write op=(?P<op>\S+) account=(?P<account>\S+) nonce=(?P<nonce>\d+) source=(?P<source>\S+) "
+    r"holder=(?P<holder>\S+) fence=(?P<fence>\d+) result=(?P<result>\S+) outcome=(?P<outcome>\S+) "
+    r"sent=(?P<sent>[0-9.]+)"
+)
+ACQUIRED = re.compile(
+    r"lease acquired holder=(?P<holder>\S+) fence=(?P<fence>\d+) acquired_at=(?P<acquired>\S+) "
+    r"expires_at=(?P<expires>\S+)"
+)
+
+RELEASED = re.compile(r"lease released holder=(?P<holder>\S+) fence=(?P<fence>\d+) held_until=(?P<until>\S+)")
+
+
+def new_account_id() -> str:
+    return "0x" + secrets.token_hex(15)
+
+
+@dataclass
+class JsonAccount:
+    """An account configured through Custody, and the state its next candidate builds on."""
+
+    account_id: str
+    state: dict[str, Any]
+    commitment: str
+    next_nonce: int = 0
+
+
+@dataclass(frozen=True)
+class Submitted:
+    account_id: str
+    nonce: int
+    prev_commitment: str
+    new_commitment: str
+
+
+async def configure(custody: pb_grpc.CustodyStub, state: dict[str, Any] | None = None) -> JsonAccount:
+    account = JsonAccount(new_account_id(), state or {"owner": secrets.token_hex(4)}, "")
+    account.commitment = NETWORK.commitment(account.state)
+    response = await custody.ConfigureAccount(
+        pb.ConfigureAccountRequest(
+            account_id=account.account_id,
+            auth_json=AUTH_JSON,
+            network_config_json="{}",
+            initial_state_json=json.dumps(account.state),
+            initial_commitment=account.commitment,
+        )
+    )
+    assert response.outcome == pb.CONFIGURE_OUTCOME_CREATED, response
+    return account
+
+
+async def submit(custody: pb_grpc.CustodyStub, account: JsonAccount, patch: dict[str, Any]) -> Submitted:
+    """Submits `{"patch": patch}` on the account's current state; the account moves to the new state
+    (as a client would, optimistically) so the next call builds on it once this one is canonical."""
+    payload = {"patch": patch}
+    transition = NETWORK.apply(account.state, payload)
+    response = await custody.SubmitCandidate(
+        pb.SubmitCandidateRequest(
+            account_id=account.account_id,
+            nonce=account.next_nonce,
+            prev_commitment=account.commitment,
+            new_commitment=transition.commitment,
+            delta_payload_json=json.dumps(payload),
+        )
+    )
+    assert response.outcome == pb.SUBMIT_OUTCOME_SUBMITTED, response
+    submitted = Submitted(account.account_id, account.next_nonce, account.commitment, transition.commitment)
+    account.state, account.commitment = transition.new_state, transition.commitment
+    account.next_nonce += 1
+    return submitted
+
+
+async def delta_kind(custody: pb_grpc.CustodyStub, account_id: str, nonce: int) -> str:
+    """`candidate` | `canonical` | `retained` | `discarded` | `missing`."""
+    got = await custody.GetDelta(pb.GetDeltaRequest(account_id=account_id, nonce=nonce))
+    if not got.found:
+        return "missing"
+    return str(json.loads(got.delta.status_json)["status"])
+
+
+async def status(target: str) -> status_pb.StatusResponse:
+    async with grpc.aio.insecure_channel(target) as channel:
+        response: status_pb.StatusResponse = await status_grpc.CanonicalizerStub(channel).Status(
+            status_pb.StatusRequest(), timeout=5
+        )
+        return response
+
+
+@dataclass(frozen=True)
+class JournalWrite:
+    op: str
+    account_id: str
+    nonce: int
+    holder: str
+    fence: int
+    result: str
+    outcome: str
+    sent: float  # the writer's time.monotonic() when it sent the write
+
+
+@dataclass(frozen=True)
+class JournalLease:
+    holder: str
+    fence: int
+    acquired_at: datetime  # database clock
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class JournalRelease:
+    holder: str
+    fence: int
+    held_until: datetime  # the expiry the lease had before the release (database clock)
+
+
+@dataclass
+class Journal:
+    writes: list[JournalWrite]
+    leases: list[JournalLease]
+    releases: list[JournalRelease]
+
+
+def read_journal(*log_paths: Path) -> Journal:
+    journal = Journal([], [], [])
+    for path in log_paths:
+        _read_one(path, journal)
+    return journal
+
+
+def _read_one(log_path: Path, journal: Journal) -> None:
+    writes, leases, releases = journal.writes, journal.leases, journal.releases
+    for line in log_path.read_text(errors="replace").splitlines():
+        if m := WRITE.search(line):
+            writes.append(
+                JournalWrite(
+                    m["op"],
+                    m["account"],
+                    int(m["nonce"]),
+                    m["holder"],
+                    int(m["fence"]),
+                    m["result"],
+                    m["outcome"],
+                    float(m["sent"]),
+                )
+            )
+        elif m := ACQUIRED.search(line):
+            leases.append(
+                JournalLease(
+                    m["holder"],
+                    int(m["fence"]),
+                    datetime.fromisoformat(m["acquired"]),
+                    datetime.fromisoformat(m["expires"]),
+                )
+            )
+        elif m := RELEASED.search(line):
+            releases.append(JournalRelease(m["holder"], int(m["fence"]), datetime.fromisoformat(m["until"])))
+
+
+class Starter(Protocol):
+    def __call__(self, script: str, count: int, name: str | None = None, **env: str) -> list[Any]: ...
+
+
+def canonicalizer_env(coordinator_target: str, chain_grpc: str, **overrides: str) -> dict[str, str]:
+    """Sub-second cadence for tests and the benchmark (the defaults are production's)."""
+    env = {
+        "GUARDIAN_COORDINATOR_TARGET": coordinator_target,
+        "GUARDIAN_MIDEN_RPC_ENDPOINT": f"http://{chain_grpc}",
+        "GUARDIAN_MIDEN_RPC_TIMEOUT_MS": "500",
+        "GUARDIAN_COORDINATOR_DEADLINE_SECONDS": "2",
+        "GUARDIAN_CANONICALIZATION_CHECK_INTERVAL_SECONDS": "1",
+        "GUARDIAN_CANONICALIZATION_FAST_PROMOTION_INTERVAL_SECONDS": "0.25",
+        "GUARDIAN_CANONICALIZATION_LEASE_TTL_SECONDS": "1.5",
+        "GUARDIAN_CANONICALIZATION_RENEW_INTERVAL_SECONDS": "0.3",
+        "GUARDIAN_CANONICALIZATION_RECONCILE_INTERVAL_SECONDS": "1",
+    }
+    env.update(overrides)
+    return env
+
+
+@dataclass
+class Stack:
+    """Coordinators on one database, a devnet, and canonicalizer replicas (processes of the starter)."""
+
+    replicas: Starter
+    coordinators: list[Any]
+    devnet: Any
+    canonicalizers: list[Any]
+    env: dict[str, str]
+
+    @property
+    def coordinator_target(self) -> str:
+        return "ipv4:" + ",".join(p.grpc_target for p in self.coordinators)
+
+    @property
+    def devnet_url(self) -> str:
+        return f"http://{self.devnet.addresses['http']}"
+
+    def add_canonicalizers(self, count: int, name: str = "guardian-canonicalizer") -> list[Any]:
+        started = self.replicas("guardian-canonicalizer", count, name, **self.env)
+        self.canonicalizers.extend(started)
+        return started
+
+    async def leader(self) -> tuple[Any, status_pb.StatusResponse] | None:
+        """The live replica that reports itself leader, if any."""
+        for process in self.canonicalizers:
+            if process.popen.poll() is not None:
+                continue
+            try:
+                reported = await status(process.grpc_target)
+            except grpc.aio.AioRpcError:
+                continue
+            if reported.role == "leader":
+                return process, reported
+        return None
+
+    def journal(self) -> Journal:
+        return read_journal(*(p.log_path for p in self.canonicalizers))
+
+
+def start_stack(
+    replicas: Starter,
+    database_url: str,
+    *,
+    coordinators: int = 2,
+    canonicalizers: int = 3,
+    coordinator_env: dict[str, str] | None = None,
+    **overrides: str,
+) -> Stack:
+    coordinator_processes = replicas(
+        "guardian-coordinator", coordinators, DATABASE_URL=database_url, **(coordinator_env or {})
+    )
+    devnet = replicas("guardian-devnet", 1)[0]
+    target = "ipv4:" + ",".join(p.grpc_target for p in coordinator_processes)
+    env = canonicalizer_env(target, devnet.addresses["grpc"], **overrides)
+    stack = Stack(replicas, coordinator_processes, devnet, [], env)
+    stack.add_canonicalizers(canonicalizers)
+    return stack
+
+
+async def wait_until(
+    check: Callable[[], Awaitable[bool]], what: str, within: float = 60.0, every: float = 0.1
+) -> None:
+    """Polls an observable condition until it holds; fails with `what` after `within` seconds."""
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within:g}s waiting for {what}")
+        await asyncio.sleep(every)

@@ -1,0 +1,167 @@
+"""Per-account request authentication (client-api.md §4): freshness window, signature against the
+account's authorised cosigners, then the per-signer replay floor."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from guardian_auth.clients.coordinator import CoordinatorClient
+from guardian_common.envelope import ErrorEnvelope
+from guardian_crypto import ecdsa
+from guardian_crypto.digests import request_digest
+from guardian_crypto.errors import CryptoInputError
+from guardian_crypto.falcon_codec import decode_signature
+from guardian_crypto.falcon_verify import prepare
+from guardian_crypto.field import Word, word_to_hex
+
+log = logging.getLogger(__name__)
+
+WINDOW_MS = 300_000
+# Rust's i64::from_str: an optional sign, then decimal digits.
+_TIMESTAMP = re.compile(r"[+-]?[0-9]{1,19}")
+_HEX = re.compile(r"[0-9a-fA-F]*")
+MAX_SIGNATURE_HEX = 16_384
+
+
+class Scheme(Enum):
+    FALCON = "falcon"
+    ECDSA = "ecdsa"
+
+
+class FloorOutcome(Enum):
+    ACCEPTED = "accepted"
+    REPLAY = "replay"
+    ACCOUNT_NOT_FOUND = "account_not_found"
+
+
+class ReplayFloor(Protocol):
+    async def advance(self, account_id: str, signer_commitment: str, timestamp_ms: int) -> FloorOutcome: ...
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    account_id: str
+    pubkey: str
+    signature: str
+    timestamp: str
+    payload: bytes
+    scheme: Scheme
+    cosigners: Collection[str]
+    consume_timestamp: bool
+
+
+@dataclass(frozen=True)
+class Verified:
+    signer_commitment: str
+    timestamp_ms: int
+
+
+def _failed(reason: str) -> ErrorEnvelope:
+    log.info("request authentication failed: %s", reason)
+    return ErrorEnvelope.of("authentication_failed")
+
+
+def parse_timestamp(raw: str) -> int:
+    """Decimal i64 milliseconds (a leading `+` is accepted, as upstream)."""
+    text = raw.strip()
+    if not _TIMESTAMP.fullmatch(text):
+        raise _failed("x-timestamp is not a decimal integer")
+    value = int(text)
+    if not -(1 << 63) <= value < (1 << 63):
+        raise _failed("x-timestamp does not fit in i64")
+    return value
+
+
+def hex_bytes(raw: str, what: str) -> bytes:
+    """Hex with every leading `0x` stripped (as upstream)."""
+    text = raw.strip()
+    while text[:2] in ("0x", "0X"):
+        text = text[2:]
+    if len(text) > MAX_SIGNATURE_HEX or len(text) % 2 or not _HEX.fullmatch(text):
+        raise _failed(f"{what} is not hex")
+    return bytes.fromhex(text)
+
+
+def falcon_signer(signature: bytes, digest: Word, cosigners: Collection[str]) -> str:
+    """The key is the one embedded in the signature; trailing bytes are ignored."""
+    try:
+        prepared = prepare(decode_signature(signature, allow_trailing=True))
+    except (CryptoInputError, ValueError) as exc:
+        raise _failed(f"falcon signature does not decode: {exc}") from None
+    commitment = word_to_hex(prepared.commitment)
+    if commitment not in cosigners:
+        raise _failed("falcon key is not an authorised cosigner")
+    if not prepared.verifies(digest):
+        raise _failed("falcon signature does not verify")
+    return commitment
+
+
+def ecdsa_signer(signature: bytes, pubkey_raw: str, digest: Word, cosigners: Collection[str]) -> str:
+    """The recovered key if it is authorised (recovery proves the signature); else x-pubkey's key
+    (first 33 bytes), which must be authorised and verify."""
+    try:
+        recovered = ecdsa.recover_public_key(digest, signature)
+        commitment = word_to_hex(ecdsa.public_key_commitment(recovered))
+        if commitment in cosigners:
+            return commitment
+    except CryptoInputError:
+        pass
+    key = hex_bytes(pubkey_raw, "x-pubkey")[: ecdsa.PUBLIC_KEY_LEN]
+    try:
+        commitment = word_to_hex(ecdsa.public_key_commitment(key))
+    except CryptoInputError:
+        raise _failed("x-pubkey is not a compressed secp256k1 key") from None
+    if commitment not in cosigners:
+        raise _failed("ecdsa key is not an authorised cosigner")
+    if not ecdsa.verify(digest, signature, key):
+        raise _failed("ecdsa signature does not verify")
+    return commitment
+
+
+class CoordinatorReplayFloor:
+    """The coordinator's Custody.CheckAndAdvanceAuthTimestamp as the replay floor."""
+
+    def __init__(self, coordinator: CoordinatorClient) -> None:
+        self._coordinator = coordinator
+
+    async def advance(self, account_id: str, signer_commitment: str, timestamp_ms: int) -> FloorOutcome:
+        return FloorOutcome(
+            await self._coordinator.advance_auth_timestamp(account_id, signer_commitment, timestamp_ms)
+        )
+
+
+class RequestAuthenticator:
+    def __init__(self, floor: ReplayFloor, clock_ms: Callable[[], int] | None = None) -> None:
+        self._floor = floor
+        self._clock_ms = clock_ms or (lambda: time.time_ns() // 1_000_000)
+
+    async def verify(self, request: SignedRequest) -> Verified:
+        timestamp_ms = parse_timestamp(request.timestamp)
+        if abs(self._clock_ms() - timestamp_ms) > WINDOW_MS:
+            raise _failed("x-timestamp outside the ±300 s window")
+        if not request.cosigners:
+            raise _failed("the account has no authorised cosigner")
+        try:
+            digest = request_digest(request.account_id, timestamp_ms, request.payload)
+        except (CryptoInputError, ValueError) as exc:
+            raise _failed(f"no digest: {exc}") from None
+        signature = hex_bytes(request.signature, "x-signature")
+        cosigners = frozenset(request.cosigners)
+        if request.scheme is Scheme.FALCON:
+            signer = falcon_signer(signature, digest, cosigners)
+        else:
+            signer = ecdsa_signer(signature, request.pubkey, digest, cosigners)
+        if request.consume_timestamp:
+            outcome = await self._floor.advance(request.account_id, signer, timestamp_ms)
+            if outcome is FloorOutcome.REPLAY:
+                log.info("replayed timestamp for signer %s on %s", signer, request.account_id)
+                raise ErrorEnvelope.of("authentication_replay")
+            if outcome is FloorOutcome.ACCOUNT_NOT_FOUND:
+                raise ErrorEnvelope.of("account_not_found")
+        return Verified(signer, timestamp_ms)

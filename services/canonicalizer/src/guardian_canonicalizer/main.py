@@ -1,0 +1,150 @@
+"""`guardian-canonicalizer`: the lease loop and the passes, a Status RPC, optional metrics.
+
+SIGTERM/SIGINT: stop admitting work, let in-flight writes finish, release the lease, exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from guardian_canonicalizer.api.status import SERVICE_NAMES, register
+from guardian_canonicalizer.clients.chain import ChainAdapter
+from guardian_canonicalizer.clients.coordinator import CoordinatorClient
+from guardian_canonicalizer.config import CanonicalizerSettings
+from guardian_canonicalizer.domain.clock import SystemClock
+from guardian_canonicalizer.domain.leadership import Leadership
+from guardian_canonicalizer.domain.passes import Passes, PassSettings
+from guardian_canonicalizer.domain.status import StatusBoard
+from guardian_canonicalizer.domain.worker import Cadence, Worker
+from guardian_canonicalizer.holder import holder_id
+from guardian_canonicalizer.metrics import Metrics
+from guardian_common.coordination_line import coordination_line
+from guardian_common.errors import ConfigurationError
+from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
+from guardian_common.logs import configure_logging
+from guardian_common.settings import load_settings
+from guardian_common.stage import resolve_max_replicas, resolve_stage
+from guardian_common.startup import COORDINATOR_IN_MEMORY, MISSING_INTERNAL_TOKEN, enforce, retry_until
+from guardian_network import JsonNetwork
+
+log = logging.getLogger("guardian.canonicalizer")
+
+
+def cadence(settings: CanonicalizerSettings) -> Cadence:
+    return Cadence(
+        full_seconds=settings.canonicalization_check_interval_seconds,
+        fast_seconds=(
+            settings.canonicalization_fast_promotion_interval_seconds
+            if settings.canonicalization_fast_promotion_enabled
+            else None
+        ),
+        reconcile_seconds=(
+            settings.canonicalization_reconcile_interval_seconds
+            if settings.canonicalization_retained_ttl_seconds > 0
+            else None
+        ),
+        heartbeat_seconds=settings.canonicalization_renew_interval_seconds,
+    )
+
+
+async def serve(settings: CanonicalizerSettings) -> int:
+    stage = resolve_stage()
+    max_replicas = resolve_max_replicas()
+    coordinator = CoordinatorClient(
+        settings.coordinator_target, settings.internal_token, settings.coordinator_deadline_seconds
+    )
+    described = await retry_until("the coordinator", coordinator.describe, settings.startup_wait_seconds)
+    problems = [p for p in (max_replicas.problem,) if p]
+    if not settings.internal_token:
+        problems.append(MISSING_INTERNAL_TOKEN)
+    if described.backend != "postgres":
+        problems.append(COORDINATOR_IN_MEMORY)
+    enforce(stage, problems, log)
+
+    board = StatusBoard(holder_id=holder_id(settings.instance_id))
+    metrics = Metrics()
+    chain = ChainAdapter(settings.miden_rpc_endpoint, settings.miden_rpc_timeout_ms / 1000)
+    leadership = Leadership(
+        coordinator,
+        holder_id=board.holder_id,
+        ttl_seconds=settings.canonicalization_lease_ttl_seconds,
+        renew_interval_seconds=settings.canonicalization_renew_interval_seconds,
+        status=board,
+        metrics=metrics,
+    )
+    passes = Passes(
+        coordinator,
+        chain,
+        JsonNetwork(),
+        SystemClock(),
+        settings.policy(),
+        PassSettings(
+            max_concurrent_accounts=settings.canonicalization_max_concurrent_accounts,
+            fast_window_seconds=settings.canonicalization_fast_promotion_window_seconds,
+            reconcile_page_size=settings.canonicalization_reconcile_page_size,
+            reconcile_interval_seconds=settings.canonicalization_reconcile_interval_seconds,
+        ),
+        board,
+        metrics,
+    )
+    worker = Worker(leadership, passes, cadence(settings), board, metrics)
+
+    server = GrpcServer(
+        address=settings.grpc_addr, service_names=SERVICE_NAMES, internal_token=settings.internal_token
+    )
+    register(server.server, board)
+    port = await server.start()
+    metrics_note = ""
+    if settings.metrics_enabled:
+        metrics_port = metrics.serve(settings.metrics_addr)
+        metrics_note = f" metrics={settings.metrics_addr.rsplit(':', 1)[0]}:{metrics_port}"
+    print(
+        f"canonicalizer listening grpc={settings.grpc_addr.rsplit(':', 1)[0]}:{port}{metrics_note}",
+        flush=True,
+    )
+    print(
+        coordination_line(
+            mode=described.mode,
+            backend=described.backend,
+            stage=stage.value,
+            max_replicas=max_replicas.value,
+            cursor_secret="n/a",
+        ),
+        flush=True,
+    )
+    log.info("holder %s, chain %s", board.holder_id, settings.miden_rpc_endpoint)
+    loop_task = asyncio.create_task(worker.run())
+    stop_signal = asyncio.create_task(wait_for_stop_signal())
+    done, _ = await asyncio.wait({loop_task, stop_signal}, return_when=asyncio.FIRST_COMPLETED)
+    if stop_signal in done:
+        log.info("received %s: finishing in-flight work, then releasing the lease", stop_signal.result().name)
+    else:
+        stop_signal.cancel()
+    worker.stop()
+    code = 0
+    try:
+        await loop_task  # the pass finishes its admitted work; the loop releases the lease
+    except Exception:
+        log.exception("the lease loop failed")
+        code = 1
+    await server.drain(settings.shutdown_grace_seconds)
+    await chain.close()
+    await coordinator.close()
+    log.info("stopped")
+    return code
+
+
+def main() -> None:
+    configure_logging("canonicalizer")
+    try:
+        code = asyncio.run(serve(load_settings(CanonicalizerSettings)))
+    except ConfigurationError as exc:
+        log.error("refusing to start: %s", exc)
+        code = 2
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()
