@@ -55,7 +55,7 @@ def serve_http(address: str, next_target: str) -> None:
         return {"operator_id": "bare", "permissions": "[]"}
 
     host, port = address.rsplit(":", 1)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # lets asyncio disable Nagle
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, int(port)))
     print(f"bare listening http={host}:{sock.getsockname()[1]}", flush=True)

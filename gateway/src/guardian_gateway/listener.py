@@ -33,7 +33,17 @@ def parse_listen_address(text: str) -> ListenAddress:
 
 def bind(address: ListenAddress) -> socket.socket:
     """A listening TCP socket; connections queue in its backlog until the server starts accepting."""
-    family, _, _, _, sockaddr = socket.getaddrinfo(
+    family, kind, proto, _, sockaddr = socket.getaddrinfo(
         address.host, address.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
     )[0]
-    return socket.create_server(sockaddr[:2], family=family, backlog=BACKLOG)
+    # proto must be IPPROTO_TCP, not 0: asyncio only disables Nagle on accepted connections whose socket
+    # says TCP, and with Nagle on every keep-alive response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(sockaddr)
+        sock.listen(BACKLOG)
+    except OSError:
+        sock.close()
+        raise
+    return sock
