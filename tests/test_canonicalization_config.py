@@ -18,7 +18,6 @@ def test_defaults_replace_a_crashed_leader_within_fifteen_seconds(monkeypatch: p
     assert ttl + settings.canonicalization_renew_interval_seconds <= 15
     assert settings.canonicalization_max_retries == 48
     assert settings.miden_rpc_timeout_ms == 10_000
-    assert settings.metrics_enabled is False
 
 
 @pytest.mark.parametrize(

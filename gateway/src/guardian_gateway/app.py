@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from guardian_common.rate_windows import FixedWindows
+from guardian_common.telemetry.metrics import metrics_enabled
+from guardian_common.telemetry.tracing import tracer_provider
 from guardian_gateway.api import custody, dashboard, evm, operator, status
 from guardian_gateway.api.error_handlers import install_error_handlers
 from guardian_gateway.api.state import GatewayState
@@ -13,6 +15,7 @@ from guardian_gateway.clients.coordinator import CoordinatorClient
 from guardian_gateway.domain.http_limiter import HttpRateLimiter
 from guardian_gateway.middleware.body_limit import BodyLimit
 from guardian_gateway.middleware.cors import Cors
+from guardian_gateway.middleware.http_metrics import HttpMetrics
 from guardian_gateway.middleware.rate_limit import RateLimit
 from guardian_gateway.middleware.unexpected_errors import UnexpectedErrors
 from guardian_gateway.runtime import GatewayRuntime
@@ -50,4 +53,22 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=runtime.max_request_bytes)
     app.add_middleware(RateLimit, limiter=HttpRateLimiter(runtime.limits, rate_windows))
     app.add_middleware(Cors, policy=runtime.cors)
+    install_telemetry(app)
     return app
+
+
+def install_telemetry(app: FastAPI) -> None:
+    """Request metrics, then (outermost) the server span that continues a caller's `traceparent`; each only
+    when switched on, so a gateway without telemetry pays nothing per request."""
+    if metrics_enabled():
+        app.add_middleware(HttpMetrics)
+    provider = tracer_provider()
+    if provider is not None:
+        from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+        app.add_middleware(
+            OpenTelemetryMiddleware,
+            tracer_provider=provider,
+            excluded_urls="/healthz,/readyz",
+            exclude_spans=["receive", "send"],
+        )

@@ -18,6 +18,7 @@ from guardian_common.grpc_server import wait_for_stop_signal
 from guardian_common.logs import configure_logging
 from guardian_common.settings import load_settings
 from guardian_common.startup import enforce, retry_until
+from guardian_common.telemetry import setup_telemetry
 from guardian_gateway.app import create_app
 from guardian_gateway.clients.auth import AuthClient
 from guardian_gateway.clients.coordinator import CoordinatorClient
@@ -44,6 +45,7 @@ class _Server(uvicorn.Server):
 
 
 async def serve(settings: GatewaySettings) -> int:
+    setup_telemetry("gateway")
     runtime = resolve_runtime(settings)
     enforce(runtime.stage, configuration_problems(settings, runtime), log)
     if not runtime.cursor_key.configured:

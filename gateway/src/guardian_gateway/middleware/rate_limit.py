@@ -11,6 +11,7 @@ from guardian_common.envelope import ErrorEnvelope
 from guardian_gateway.api.responses import envelope_response
 from guardian_gateway.domain.client_ip import client_ip
 from guardian_gateway.domain.http_limiter import HttpRateLimiter, enhanced_identity
+from guardian_gateway.metrics import RATE_LIMIT_REJECTIONS
 from guardian_gateway.middleware.scope import header_values, peer_host, raw_path
 
 log = logging.getLogger("guardian.gateway.rate_limit")
@@ -37,6 +38,7 @@ class RateLimit:
         if rejection is None:
             await self.app(scope, receive, send)
             return
+        RATE_LIMIT_REJECTIONS.labels(rejection.limit_type, "http").inc()
         log.debug(
             "request rate limited client_ip=%s limit_type=%s endpoint=%s identity=%s",
             ip,

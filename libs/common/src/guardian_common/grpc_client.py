@@ -1,4 +1,5 @@
-"""Client channels for internal gRPC calls: round-robin over replicas, internal token on every call."""
+"""Client channels for internal gRPC calls: round-robin over replicas, internal token and trace context on
+every call."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import grpc
 
 from guardian_common.internal_token import AUTHORIZATION, bearer
+from guardian_common.telemetry import client_interceptors
 
 
 class _TokenInjector(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[type-arg]
@@ -27,9 +29,10 @@ class _TokenInjector(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[type
 
 def internal_channel(target: str, internal_token: str | None) -> grpc.aio.Channel:
     """`target` is `host:port`, `ipv4:h1:p1,h2:p2` or `dns:///name:port`; calls are spread round-robin."""
-    interceptors = [_TokenInjector(internal_token)] if internal_token else None
+    token = [_TokenInjector(internal_token)] if internal_token else []
+    interceptors = [*client_interceptors(), *token]
     return grpc.aio.insecure_channel(
         target,
         options=[("grpc.lb_policy_name", "round_robin"), ("grpc.enable_retries", 0)],
-        interceptors=interceptors,  # type: ignore[arg-type]
+        interceptors=interceptors or None,
     )

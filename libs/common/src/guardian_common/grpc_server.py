@@ -1,4 +1,4 @@
-"""gRPC server bootstrap shared by every service: health, reflection, internal token, drain on SIGTERM."""
+"""gRPC server bootstrap shared by every service: health, reflection, internal token, telemetry, drain on SIGTERM."""
 
 from __future__ import annotations
 
@@ -12,16 +12,28 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from guardian_common.internal_token import InternalTokenInterceptor
+from guardian_common.telemetry import server_interceptors
+
+MAX_CONNECTION_AGE_MS = 5 * 60 * 1000
+MAX_CONNECTION_AGE_GRACE_MS = 30 * 1000
 
 
 class GrpcServer:
     """One grpc.aio server with gRPC health checking and reflection for the given service names."""
 
     def __init__(self, *, address: str, service_names: Iterable[str], internal_token: str | None) -> None:
-        interceptors = [InternalTokenInterceptor(internal_token)] if internal_token else []
+        token_check = [InternalTokenInterceptor(internal_token)] if internal_token else []
+        interceptors = [*server_interceptors(), *token_check]
         self.server = grpc.aio.server(
             interceptors=interceptors,
-            options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 4 * 1024 * 1024)],
+            options=[
+                ("grpc.so_reuseport", 0),
+                ("grpc.max_receive_message_length", 4 * 1024 * 1024),
+                # Clients reconnect (and re-resolve DNS) at least this often, so replicas added by an
+                # autoscaler start receiving traffic from long-lived channels.
+                ("grpc.max_connection_age_ms", MAX_CONNECTION_AGE_MS),
+                ("grpc.max_connection_age_grace_ms", MAX_CONNECTION_AGE_GRACE_MS),
+            ],
         )
         self._address = address
         self._service_names = list(service_names)

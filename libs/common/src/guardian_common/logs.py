@@ -1,4 +1,5 @@
-"""Process-wide logging setup: plain text by default, JSON lines with GUARDIAN_LOG_FORMAT=json."""
+"""Process-wide logging setup: plain text by default, JSON lines with GUARDIAN_LOG_FORMAT=json (with the
+trace_id and span_id of the active span, when tracing is on)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import logging
 import os
 import sys
 from datetime import UTC, datetime
+
+from guardian_common.telemetry.tracing import current_trace_ids
 
 
 class JsonFormatter(logging.Formatter):
@@ -17,6 +20,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        ids = current_trace_ids()
+        if ids is not None:
+            entry["trace_id"], entry["span_id"] = ids
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry)

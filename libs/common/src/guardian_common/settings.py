@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
@@ -11,6 +11,16 @@ from pydantic_settings import BaseSettings
 from guardian_common.errors import ConfigurationError
 
 S = TypeVar("S", bound=BaseSettings)
+
+
+def strict_bool(value: Any) -> Any:
+    """`true` or `false` exactly (any case, trimmed): `1`, `yes` and typos refuse startup."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in ("true", "false"):
+        raise ValueError("must be exactly `true` or `false`")
+    return text == "true"
 
 
 def env_name(settings_type: type[BaseSettings], field: str) -> str:

@@ -23,6 +23,7 @@ from guardian_common.logs import configure_logging
 from guardian_common.settings import load_settings
 from guardian_common.stage import resolve_max_replicas, resolve_stage
 from guardian_common.startup import COORDINATOR_IN_MEMORY, MISSING_INTERNAL_TOKEN, enforce, retry_until
+from guardian_common.telemetry import setup_telemetry
 
 log = logging.getLogger("guardian.auth")
 
@@ -37,6 +38,7 @@ def allowlist_source(settings: AuthSettings) -> AllowlistSource:
 
 
 async def serve(settings: AuthSettings) -> int:
+    setup_telemetry("auth")
     stage = resolve_stage()
     max_replicas = resolve_max_replicas()
     ack_signer = load_ack_signer(settings.ack_ecdsa_key_file, stage)

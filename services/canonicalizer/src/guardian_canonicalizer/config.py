@@ -6,23 +6,13 @@ production ones of canonicalization.md §1, plus a lease sized so a crashed lead
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from guardian_canonicalizer.domain.policy import Policy
-
-
-def _strict_bool(value: Any) -> Any:
-    """`true` or `false` exactly (any case, trimmed): `1`, `yes` and typos refuse startup."""
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text not in ("true", "false"):
-        raise ValueError("must be exactly `true` or `false`")
-    return text == "true"
+from guardian_common.settings import strict_bool
 
 
 class CanonicalizerSettings(BaseSettings):
@@ -38,9 +28,6 @@ class CanonicalizerSettings(BaseSettings):
 
     miden_rpc_endpoint: str = "http://localhost:57291"
     miden_rpc_timeout_ms: int = Field(default=10_000, ge=1, le=600_000)
-
-    metrics_enabled: bool = False
-    metrics_addr: str = "127.0.0.1:9471"
 
     canonicalization_check_interval_seconds: float = Field(default=10.0, gt=0, le=3600)
     canonicalization_fast_promotion_enabled: bool = True
@@ -58,9 +45,7 @@ class CanonicalizerSettings(BaseSettings):
     canonicalization_lease_ttl_seconds: float = Field(default=10.0, gt=0, le=3600)
     canonicalization_renew_interval_seconds: float = Field(default=3.0, gt=0, le=3600)
 
-    _bools = field_validator("metrics_enabled", "canonicalization_fast_promotion_enabled", mode="before")(
-        _strict_bool
-    )
+    _bools = field_validator("canonicalization_fast_promotion_enabled", mode="before")(strict_bool)
 
     @field_validator("miden_rpc_endpoint")
     @classmethod

@@ -1,4 +1,4 @@
-"""`guardian-canonicalizer`: the lease loop and the passes, a Status RPC, optional metrics.
+"""`guardian-canonicalizer`: the lease loop and the passes, a Status RPC, optional metrics and traces.
 
 SIGTERM/SIGINT: stop admitting work, let in-flight writes finish, release the lease, exit 0.
 """
@@ -27,6 +27,8 @@ from guardian_common.logs import configure_logging
 from guardian_common.settings import load_settings
 from guardian_common.stage import resolve_max_replicas, resolve_stage
 from guardian_common.startup import COORDINATOR_IN_MEMORY, MISSING_INTERNAL_TOKEN, enforce, retry_until
+from guardian_common.telemetry import setup_telemetry
+from guardian_common.telemetry.metrics import REGISTRY
 from guardian_network import JsonNetwork
 
 log = logging.getLogger("guardian.canonicalizer")
@@ -50,6 +52,7 @@ def cadence(settings: CanonicalizerSettings) -> Cadence:
 
 
 async def serve(settings: CanonicalizerSettings) -> int:
+    setup_telemetry("canonicalizer")
     stage = resolve_stage()
     max_replicas = resolve_max_replicas()
     coordinator = CoordinatorClient(
@@ -64,7 +67,7 @@ async def serve(settings: CanonicalizerSettings) -> int:
     enforce(stage, problems, log)
 
     board = StatusBoard(holder_id=holder_id(settings.instance_id))
-    metrics = Metrics()
+    metrics = Metrics(REGISTRY)
     chain = ChainAdapter(settings.miden_rpc_endpoint, settings.miden_rpc_timeout_ms / 1000)
     leadership = Leadership(
         coordinator,
@@ -96,14 +99,7 @@ async def serve(settings: CanonicalizerSettings) -> int:
     )
     register(server.server, board)
     port = await server.start()
-    metrics_note = ""
-    if settings.metrics_enabled:
-        metrics_port = metrics.serve(settings.metrics_addr)
-        metrics_note = f" metrics={settings.metrics_addr.rsplit(':', 1)[0]}:{metrics_port}"
-    print(
-        f"canonicalizer listening grpc={settings.grpc_addr.rsplit(':', 1)[0]}:{port}{metrics_note}",
-        flush=True,
-    )
+    print(f"canonicalizer listening grpc={settings.grpc_addr.rsplit(':', 1)[0]}:{port}", flush=True)
     print(
         coordination_line(
             mode=described.mode,

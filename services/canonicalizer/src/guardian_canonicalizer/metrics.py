@@ -1,52 +1,71 @@
-"""Prometheus metrics of one canonicalizer replica, served on their own port when enabled."""
+"""Prometheus metrics of one canonicalizer replica (the guardian_canonicalization_ family of ops.md §5.2,
+plus the lease facts upstream lacks: leader, fence token, acquisitions, renew failures, refused stale writes).
+Registered on the process registry that `setup_telemetry` serves when metrics are enabled."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from guardian_common.telemetry.metrics import PASS_BUCKETS
+
+PREFIX = "guardian_canonicalization"
 
 
 class Metrics:
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
+    def __init__(self, registry: CollectorRegistry) -> None:
         self.passes = Counter(
-            "guardian_canonicalizer_passes",
+            f"{PREFIX}_runs",
             "Passes run, by kind (full, fast, reconcile) and outcome (completed, partial, cancelled, error)",
             ["kind", "outcome"],
-            registry=self.registry,
+            registry=registry,
+        )
+        self.pass_duration = Histogram(
+            f"{PREFIX}_run_duration_seconds",
+            "Duration of a pass, by kind",
+            ["kind"],
+            buckets=PASS_BUCKETS,
+            registry=registry,
         )
         self.candidate_outcomes = Counter(
-            "guardian_canonicalizer_candidate_outcomes",
+            f"{PREFIX}_candidates",
             "Per-candidate decisions carried out (canonicalized, retried, grace_deferred, diverged, ...)",
             ["outcome"],
-            registry=self.registry,
+            registry=registry,
         )
         self.lease_acquisitions = Counter(
-            "guardian_canonicalizer_lease_acquisitions",
+            f"{PREFIX}_lease_acquisitions",
             "Times this replica became the leader (a new fence token)",
-            registry=self.registry,
+            registry=registry,
         )
         self.renew_failures = Counter(
-            "guardian_canonicalizer_lease_renew_failures",
-            "Lease renewals that failed: error (coordinator unreachable) or lost (taken or expired)",
-            ["reason"],
-            registry=self.registry,
+            f"{PREFIX}_lease_renew_failures",
+            "Lease renewals that failed, by outcome: error (coordinator unreachable) or lost (taken or expired)",
+            ["outcome"],
+            registry=registry,
         )
         self.stale_writes = Counter(
-            "guardian_canonicalizer_stale_writes_refused",
+            f"{PREFIX}_stale_writes_refused",
             "Fenced writes the coordinator refused with STALE_LEASE, by operation",
             ["operation"],
-            registry=self.registry,
+            registry=registry,
         )
         self.commitment_mismatches = Counter(
-            "guardian_canonicalizer_claimed_commitment_mismatches",
+            f"{PREFIX}_commitment_mismatches",
             "Promotions whose recomputed commitment differed from the one claimed at submission",
-            registry=self.registry,
+            registry=registry,
         )
-        self.leader = Gauge(
-            "guardian_canonicalizer_leader", "1 while this replica holds the lease", registry=self.registry
+        self.leader = Gauge(f"{PREFIX}_leader", "1 while this replica holds the lease", registry=registry)
+        self.fence_token = Gauge(
+            f"{PREFIX}_fence_token",
+            "Fence token of the lease this replica holds, 0 when standby",
+            registry=registry,
         )
 
-    def serve(self, address: str) -> int:
-        host, _, port = address.rpartition(":")
-        server, _thread = start_http_server(int(port), addr=host or "127.0.0.1", registry=self.registry)
-        return int(server.server_port)
+    def holding(self, fence_token: int | None) -> None:
+        """The lease this replica holds now (None: standby)."""
+        self.leader.set(0 if fence_token is None else 1)
+        self.fence_token.set(fence_token or 0)
+
+    def pass_finished(self, kind: str, outcome: str, seconds: float) -> None:
+        self.passes.labels(kind, outcome).inc()
+        self.pass_duration.labels(kind).observe(seconds)

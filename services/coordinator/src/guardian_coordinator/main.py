@@ -14,6 +14,7 @@ from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
 from guardian_common.logs import configure_logging
 from guardian_common.settings import load_settings
 from guardian_common.stage import resolve_max_replicas, resolve_stage
+from guardian_common.telemetry import setup_telemetry
 from guardian_coordinator.api.servicers import SERVICE_NAMES, register
 from guardian_coordinator.config import CoordinatorSettings
 from guardian_coordinator.domain.coordination import Coordination
@@ -24,6 +25,7 @@ from guardian_coordinator.store.postgres.engine import redacted
 from guardian_coordinator.store.postgres.migrate import run_migrations
 from guardian_coordinator.store.postgres.store import PostgresStore
 from guardian_coordinator.sweeper import run_sweeper
+from guardian_coordinator.telemetry import observe_engine
 
 log = logging.getLogger("guardian.coordinator")
 
@@ -44,10 +46,13 @@ async def build_store(settings: CoordinatorSettings) -> CoordinatorStore:
         connect_timeout_s=settings.db_connect_timeout_seconds,
     )
     say(f"migrations applied={len(result.applied)} head={result.head}")
-    return PostgresStore(settings.database_url, settings.pool())
+    store = PostgresStore(settings.database_url, settings.pool())
+    observe_engine(store.engine)
+    return store
 
 
 async def serve(settings: CoordinatorSettings) -> int:
+    setup_telemetry("coordinator")
     stage = resolve_stage()
     max_replicas = resolve_max_replicas()
     problems = startup_problems(settings, max_replicas)

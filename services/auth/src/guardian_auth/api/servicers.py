@@ -14,6 +14,15 @@ from guardian.auth.v1 import auth_pb2 as pb
 from guardian.auth.v1 import auth_pb2_grpc as pb_grpc
 from guardian_auth.domain.evm import EvmLogins
 from guardian_auth.domain.operator import OperatorLogins
+from guardian_auth.metrics import (
+    EVM_CHALLENGES,
+    EVM_SESSIONS,
+    EVM_VERIFICATIONS,
+    OPERATOR_CHALLENGES,
+    OPERATOR_SESSIONS,
+    OPERATOR_VERIFICATIONS,
+    counted,
+)
 from guardian_common.envelope import ErrorEnvelope
 
 log = logging.getLogger(__name__)
@@ -50,6 +59,7 @@ class OperatorAuthServicer(pb_grpc.OperatorAuthServicer):
         self._logins = logins
 
     @envelope_errors
+    @counted(OPERATOR_CHALLENGES)
     async def IssueChallenge(
         self, request: pb.OperatorChallengeRequest, context: Context
     ) -> pb.OperatorChallenge:
@@ -63,6 +73,7 @@ class OperatorAuthServicer(pb_grpc.OperatorAuthServicer):
         )
 
     @envelope_errors
+    @counted(OPERATOR_VERIFICATIONS, OPERATOR_SESSIONS)
     async def Verify(self, request: pb.OperatorVerifyRequest, context: Context) -> pb.OperatorSession:
         session = await self._logins.verify(request.commitment, request.signature)
         expires_at = Timestamp()
@@ -95,6 +106,7 @@ class EvmAuthServicer(pb_grpc.EvmAuthServicer):
         self._logins = logins
 
     @envelope_errors
+    @counted(EVM_CHALLENGES)
     async def IssueChallenge(self, request: pb.EvmChallengeRequest, context: Context) -> pb.EvmChallenge:
         c = await self._logins.issue_challenge(request.address)
         return pb.EvmChallenge(
@@ -106,6 +118,7 @@ class EvmAuthServicer(pb_grpc.EvmAuthServicer):
         )
 
     @envelope_errors
+    @counted(EVM_VERIFICATIONS, EVM_SESSIONS)
     async def Verify(self, request: pb.EvmVerifyRequest, context: Context) -> pb.EvmSession:
         s = await self._logins.verify(request.address, request.nonce, request.signature)
         return pb.EvmSession(

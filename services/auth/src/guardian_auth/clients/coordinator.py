@@ -17,6 +17,7 @@ from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
 from guardian_common.envelope import ErrorEnvelope
 from guardian_common.grpc_client import internal_channel
+from guardian_common.telemetry.metrics import STORE_ERRORS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,6 +54,7 @@ class CoordinatorClient:
             log.warning("coordinator %s failed: %s %s", what, exc.code().name, exc.details())
             if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
                 raise ErrorEnvelope.of("configuration_error") from None
+            STORE_ERRORS.labels(what).inc()
             raise ErrorEnvelope.of("storage_error") from None
 
     async def describe(self) -> pb.DescribeResponse:

@@ -60,7 +60,7 @@ class Leadership:
         self._status.fence_token = lease.fence_token if lease else 0
         if self._status.role != "stopping":
             self._status.role = "leader" if lease else "standby"
-        self._metrics.leader.set(1 if lease else 0)
+        self._metrics.holding(lease.fence_token if lease else None)
 
     def step_down(self, why: str) -> None:
         if self.lease is not None:

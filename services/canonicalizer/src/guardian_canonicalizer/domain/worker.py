@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -105,6 +106,7 @@ class Worker:
 
     async def _run_pass(self, kind: str, lease: HeldLease, deadline: float | None) -> None:
         scope = PassScope(deadline, self._stopping)
+        started = time.monotonic()
         run = {"full": self._passes.full, "fast": self._passes.fast, "reconcile": self._passes.reconcile}[
             kind
         ]
@@ -117,7 +119,7 @@ class Worker:
             log.warning("%s pass cancelled: %s", kind, scope.cancel_reason)
             if scope.cancel_reason == STALE_LEASE_REASON:
                 self._leadership.step_down(STALE_LEASE_REASON)
-        self._metrics.passes.labels(kind, outcome).inc()
+        self._metrics.pass_finished(kind, outcome, time.monotonic() - started)
         self._status.passes += 1
         self._status.last_pass_kind = kind
         self._status.last_pass_outcome = outcome

@@ -35,6 +35,7 @@ from guardian_coordinator.domain.models import (
     Promotion,
     StatusUpdate,
 )
+from guardian_coordinator.metrics import fenced
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -153,7 +154,7 @@ class CustodyServicer(pb_grpc.CustodyServicer):
                 release=request.release,
             ),
         )
-        return pb.PromoteResponse(outcome=proto_name("WRITE_OUTCOME", result))
+        return pb.PromoteResponse(outcome=proto_name("WRITE_OUTCOME", fenced("promote", result)))
 
     @mapped_errors
     async def Discard(self, request: pb.DiscardRequest, context: Context) -> pb.DiscardResponse:
@@ -163,7 +164,7 @@ class CustodyServicer(pb_grpc.CustodyServicer):
             request.nonce,
             kind_from_proto(request.kind),
         )
-        return pb.DiscardResponse(outcome=proto_name("WRITE_OUTCOME", result))
+        return pb.DiscardResponse(outcome=proto_name("WRITE_OUTCOME", fenced("discard", result)))
 
     @mapped_errors
     async def UpdateCandidateStatus(
@@ -181,7 +182,9 @@ class CustodyServicer(pb_grpc.CustodyServicer):
                 abandon_confirm_count=request.abandon_confirm_count,
             ),
         )
-        return pb.UpdateCandidateStatusResponse(outcome=proto_name("WRITE_OUTCOME", result))
+        return pb.UpdateCandidateStatusResponse(
+            outcome=proto_name("WRITE_OUTCOME", fenced("update_candidate_status", result))
+        )
 
     # --- reads ---
     @mapped_errors

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import grpc
 
+from guardian_common.telemetry.metrics import STORE_ERRORS
 from guardian_coordinator.domain.errors import InvalidArgument, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,8 @@ Handler = Callable[[Any, Req, grpc.aio.ServicerContext[Req, Resp]], Awaitable[Re
 
 
 def mapped_errors(handler: Handler[Req, Resp]) -> Handler[Req, Resp]:
+    operation = handler.__qualname__.replace("Servicer.", ".")  # e.g. Sessions.Insert
+
     @functools.wraps(handler)
     async def wrapper(self: Any, request: Req, context: grpc.aio.ServicerContext[Req, Resp]) -> Resp:
         try:
@@ -27,6 +30,7 @@ def mapped_errors(handler: Handler[Req, Resp]) -> Handler[Req, Resp]:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except StoreUnavailable as exc:
             log.warning("store unavailable in %s: %s", handler.__name__, exc)
+            STORE_ERRORS.labels(operation).inc()
             await context.abort(grpc.StatusCode.UNAVAILABLE, f"{exc}; retry later")
         raise AssertionError("unreachable: context.abort raises")
 

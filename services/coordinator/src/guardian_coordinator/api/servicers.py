@@ -13,6 +13,7 @@ from guardian_coordinator.api.custody import CustodyServicer
 from guardian_coordinator.api.errors import mapped_errors
 from guardian_coordinator.domain.coordination import Coordination
 from guardian_coordinator.domain.custody import Custody
+from guardian_coordinator.metrics import LEASE_ACQUISITIONS, LEASE_RENEWALS
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -133,6 +134,7 @@ class LeasesServicer(pb_grpc.LeasesServicer):
     @mapped_errors
     async def Acquire(self, request: pb.AcquireRequest, context: Context) -> pb.AcquireResponse:
         lease = await self._coordination.acquire_lease(request.name, request.holder_id, request.ttl_ms)
+        LEASE_ACQUISITIONS.labels("held_elsewhere" if lease is None else "granted").inc()
         if lease is None:
             return pb.AcquireResponse(acquired=False)
         return pb.AcquireResponse(acquired=True, lease=lease_to_proto(lease))
@@ -140,6 +142,7 @@ class LeasesServicer(pb_grpc.LeasesServicer):
     @mapped_errors
     async def Renew(self, request: pb.RenewRequest, context: Context) -> pb.RenewResponse:
         renewed = await self._coordination.renew_lease(lease_from_proto(request.lease), request.ttl_ms)
+        LEASE_RENEWALS.labels("lost" if renewed is None else "renewed").inc()
         if renewed is None:
             return pb.RenewResponse(held=False)
         return pb.RenewResponse(held=True, expires_at=timestamp(renewed.expires_at))

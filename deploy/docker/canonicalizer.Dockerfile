@@ -1,0 +1,39 @@
+# syntax=docker/dockerfile:1
+# guardian-canonicalizer image. Build from the repository root (see docs/deploy.md):
+#   docker build -f deploy/docker/canonicalizer.Dockerfile -t guardian-canonicalizer:$(git rev-parse --short HEAD) .
+# Builder: uv resolves exactly what uv.lock pins for guardian-canonicalizer (no dev group) into /opt/venv and
+# installs the workspace packages as wheels (--no-editable), so the final stage needs the venv only.
+FROM python:3.11-slim-bookworm AS builder
+COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /usr/local/bin/uv
+ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=/opt/venv
+WORKDIR /src
+COPY pyproject.toml uv.lock ./
+COPY libs libs
+COPY protos protos
+COPY services services
+COPY gateway gateway
+COPY tools tools
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-editable --package guardian-canonicalizer
+
+# Runtime: the slim Python image, the venv and an unprivileged user; no uv, no compilers, no sources.
+# /run/guardian is the user's scratch directory for files written at start (ECS: secrets as files).
+FROM python:3.11-slim-bookworm
+RUN groupadd --system --gid 10001 guardian \
+ && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin guardian \
+ && install -d -o 10001 -g 10001 -m 0700 /run/guardian
+COPY --from=builder /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    GUARDIAN_GRPC_ADDR=0.0.0.0:50071 \
+    GUARDIAN_METRICS_ADDR=0.0.0.0:9464
+EXPOSE 50071 9464
+USER 10001:10001
+# Every service drains on SIGTERM within GUARDIAN_SHUTDOWN_GRACE_SECONDS (10 s by default): give it
+# more than that before SIGKILL (docker stop -t 30, stop_grace_period, terminationGracePeriodSeconds).
+STOPSIGNAL SIGTERM
+# gRPC health (grpc.health.v1, unauthenticated) of the whole server on the port of GUARDIAN_GRPC_ADDR.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["python", "-c", "import os, sys, grpc; from grpc_health.v1 import health_pb2 as h, health_pb2_grpc as g; port = os.environ.get('GUARDIAN_GRPC_ADDR', '0.0.0.0:50071').rsplit(':', 1)[1]; r = g.HealthStub(grpc.insecure_channel('127.0.0.1:' + port)).Check(h.HealthCheckRequest(), timeout=4); sys.exit(r.status != h.HealthCheckResponse.SERVING)"]
+ENTRYPOINT ["guardian-canonicalizer"]

@@ -1,0 +1,15 @@
+"""The gateway's metrics (ops.md §5.2): HTTP requests by route template, and rate-limit rejections."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+
+from guardian_common.telemetry.metrics import REGISTRY, request_metrics
+
+HTTP = request_metrics("http", ["method", "route"], "status", "HTTP requests")
+RATE_LIMIT_REJECTIONS = Counter(
+    "guardian_rate_limit_rejections",
+    "Requests refused by the rate limiter, by limit type and transport",
+    ["limit_type", "transport"],
+    registry=REGISTRY,
+)
