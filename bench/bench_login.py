@@ -17,7 +17,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Measurement, bench_database, closed_loop, markdown_table, write_report
+from harness import KeepAliveHttp, Measurement, bench_database, closed_loop, markdown_table, write_report
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_auth.domain.tokens import storage_key
@@ -40,12 +40,18 @@ BENCH_ENV = {
 
 
 def http_get(
-    client: httpx.AsyncClient, url: str, headers: dict[str, str]
+    base: str, path: str, headers: dict[str, str], connections: list[KeepAliveHttp]
 ) -> Callable[[int], Callable[[], Awaitable[object]]]:
+    """One keep-alive connection per caller, kept in `connections` for closing."""
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+
     def make(_: int) -> Callable[[], Awaitable[object]]:
+        connection = KeepAliveHttp(host, int(port))
+        connections.append(connection)
+
         async def call() -> None:
-            response = await client.get(url, headers=headers)
-            assert response.status_code == 200, response.text
+            status, body = await connection.get(path, headers)
+            assert status == 200, body
 
         return call
 
@@ -117,19 +123,24 @@ async def main() -> str:
                 session_cookie = verify.headers["set-cookie"].split(";", 1)[0]
                 token = session_cookie.split("=", 1)[1]
                 headers = {"cookie": session_cookie}
+                connections: list[KeepAliveHttp] = []
                 rows.append(
                     await closed_loop(
                         "GET /dashboard/session (gateway→auth→coordinator→PostgreSQL)",
                         CLIENTS,
-                        http_get(client, f"{base}/dashboard/session", headers),
+                        http_get(base, "/dashboard/session", headers, connections),
                     )
                 )
-                bare_url = f"http://{bare.addresses['http']}/dashboard/session"
+                bare_base = f"http://{bare.addresses['http']}"
                 rows.append(
                     await closed_loop(
-                        "bare chain HTTP→gRPC→gRPC (no work)", CLIENTS, http_get(client, bare_url, {})
+                        "bare chain HTTP→gRPC→gRPC (no work)",
+                        CLIENTS,
+                        http_get(bare_base, "/dashboard/session", {}, connections),
                     )
                 )
+                for connection in connections:
+                    await connection.close()
                 async with CoordinatorClient(fleet.coordinators[0].grpc_target) as coordinator:
                     key = storage_key(token)
 
@@ -191,7 +202,8 @@ async def main() -> str:
     )
     report = (
         "## Login and authenticated requests\n\n"
-        "One coordinator (PostgreSQL), one auth, one gateway; the client is one asyncio process (httpx). "
+        "One coordinator (PostgreSQL), one auth, one gateway; the client is one asyncio process: a minimal "
+        "keep-alive HTTP/1.1 client for the session rows (one connection per caller), httpx for the logins. "
         "Login rows include the client's own signing (Falcon signing is ~50 ms of pure Python).\n\n"
         f"{table}\n\n{verdict}"
     )
