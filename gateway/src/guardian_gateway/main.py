@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import sys
 from collections.abc import Iterator
 
 import uvicorn
@@ -15,9 +14,7 @@ from guardian_common.coordination_line import coordination_line
 from guardian_common.errors import ConfigurationError
 from guardian_common.grpc_client import internal_channel
 from guardian_common.grpc_server import wait_for_stop_signal
-from guardian_common.logs import configure_logging
-from guardian_common.settings import load_settings
-from guardian_common.startup import enforce, retry_until
+from guardian_common.startup import enforce, retry_until, run_service
 from guardian_common.telemetry import setup_telemetry
 from guardian_gateway.app import create_app
 from guardian_gateway.clients.auth import AuthClient
@@ -119,13 +116,7 @@ async def serve(settings: GatewaySettings) -> int:
 
 
 def main() -> None:
-    configure_logging("gateway")
-    try:
-        code = asyncio.run(serve(load_settings(GatewaySettings)))
-    except ConfigurationError as exc:
-        log.error("refusing to start: %s", exc)
-        code = 2
-    sys.exit(code)
+    run_service("gateway", GatewaySettings, serve)
 
 
 if __name__ == "__main__":

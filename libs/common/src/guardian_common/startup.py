@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+
+from pydantic_settings import BaseSettings
 
 from guardian_common.errors import ConfigurationError
+from guardian_common.logs import configure_logging
+from guardian_common.settings import load_settings
 from guardian_common.stage import Stage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+S = TypeVar("S", bound=BaseSettings)
 
 COORDINATOR_IN_MEMORY = (
     "the coordinator runs in single-process mode (memory backend): sessions, challenges and leases would "
@@ -52,3 +58,17 @@ def enforce(stage: Stage, problems: list[str], logger: logging.Logger) -> None:
         raise ConfigurationError(problems[0])
     for problem in problems:
         logger.warning("%s (continuing: not the prod stage)", problem)
+
+
+def run_service(service: str, settings_type: type[S], serve: Callable[[S], Coroutine[Any, Any, int]]) -> None:
+    """A console script's body: logging first, settings, serve until stopped, exit with its code.
+
+    A configuration problem exits 2 with one `refusing to start: …` line naming the fix.
+    """
+    logger = configure_logging(service)
+    try:
+        code: int = asyncio.run(serve(load_settings(settings_type)))
+    except ConfigurationError as exc:
+        logger.error("refusing to start: %s", exc)
+        code = 2
+    sys.exit(code)

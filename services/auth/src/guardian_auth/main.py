@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import sys
 
 from guardian_auth.api.account_servicer import register_account_auth
 from guardian_auth.api.servicers import SERVICE_NAMES, register
@@ -17,12 +15,15 @@ from guardian_auth.domain.evm import EvmLogins
 from guardian_auth.domain.operator import OperatorLogins
 from guardian_auth.domain.request_auth import CoordinatorReplayFloor, RequestAuthenticator
 from guardian_common.coordination_line import coordination_line
-from guardian_common.errors import ConfigurationError
 from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
-from guardian_common.logs import configure_logging
-from guardian_common.settings import load_settings
 from guardian_common.stage import resolve_max_replicas, resolve_stage
-from guardian_common.startup import COORDINATOR_IN_MEMORY, MISSING_INTERNAL_TOKEN, enforce, retry_until
+from guardian_common.startup import (
+    COORDINATOR_IN_MEMORY,
+    MISSING_INTERNAL_TOKEN,
+    enforce,
+    retry_until,
+    run_service,
+)
 from guardian_common.telemetry import setup_telemetry
 
 log = logging.getLogger("guardian.auth")
@@ -104,13 +105,7 @@ async def serve(settings: AuthSettings) -> int:
 
 
 def main() -> None:
-    configure_logging("auth")
-    try:
-        code = asyncio.run(serve(load_settings(AuthSettings)))
-    except ConfigurationError as exc:
-        log.error("refusing to start: %s", exc)
-        code = 2
-    sys.exit(code)
+    run_service("auth", AuthSettings, serve)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 
 from guardian_canonicalizer.api.status import SERVICE_NAMES, register
 from guardian_canonicalizer.clients.chain import ChainAdapter
@@ -21,12 +20,15 @@ from guardian_canonicalizer.domain.worker import Cadence, Worker
 from guardian_canonicalizer.holder import holder_id
 from guardian_canonicalizer.metrics import Metrics
 from guardian_common.coordination_line import coordination_line
-from guardian_common.errors import ConfigurationError
 from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
-from guardian_common.logs import configure_logging
-from guardian_common.settings import load_settings
 from guardian_common.stage import resolve_max_replicas, resolve_stage
-from guardian_common.startup import COORDINATOR_IN_MEMORY, MISSING_INTERNAL_TOKEN, enforce, retry_until
+from guardian_common.startup import (
+    COORDINATOR_IN_MEMORY,
+    MISSING_INTERNAL_TOKEN,
+    enforce,
+    retry_until,
+    run_service,
+)
 from guardian_common.telemetry import setup_telemetry
 from guardian_common.telemetry.metrics import REGISTRY
 from guardian_network import JsonNetwork
@@ -133,13 +135,7 @@ async def serve(settings: CanonicalizerSettings) -> int:
 
 
 def main() -> None:
-    configure_logging("canonicalizer")
-    try:
-        code = asyncio.run(serve(load_settings(CanonicalizerSettings)))
-    except ConfigurationError as exc:
-        log.error("refusing to start: %s", exc)
-        code = 2
-    sys.exit(code)
+    run_service("canonicalizer", CanonicalizerSettings, serve)
 
 
 if __name__ == "__main__":

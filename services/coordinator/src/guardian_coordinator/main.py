@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sys
 from importlib.metadata import version
 
 from guardian_common.coordination_line import coordination_line
-from guardian_common.errors import ConfigurationError
 from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
-from guardian_common.logs import configure_logging
-from guardian_common.settings import load_settings
 from guardian_common.stage import resolve_max_replicas, resolve_stage
+from guardian_common.startup import run_service
 from guardian_common.telemetry import setup_telemetry
 from guardian_coordinator.api.servicers import SERVICE_NAMES, register
 from guardian_coordinator.config import CoordinatorSettings
@@ -52,6 +49,7 @@ async def build_store(settings: CoordinatorSettings) -> CoordinatorStore:
 
 
 async def serve(settings: CoordinatorSettings) -> int:
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     setup_telemetry("coordinator")
     stage = resolve_stage()
     max_replicas = resolve_max_replicas()
@@ -106,15 +104,7 @@ async def serve(settings: CoordinatorSettings) -> int:
 
 
 def main() -> None:
-    configure_logging("coordinator")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    try:
-        settings = load_settings(CoordinatorSettings)
-        code = asyncio.run(serve(settings))
-    except ConfigurationError as exc:
-        log.error("refusing to start: %s", exc)
-        code = 2
-    sys.exit(code)
+    run_service("coordinator", CoordinatorSettings, serve)
 
 
 if __name__ == "__main__":

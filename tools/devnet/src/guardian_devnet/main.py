@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sys
 from collections.abc import Iterator
 
 import grpc
@@ -17,8 +16,7 @@ import uvicorn
 
 from guardian_common.errors import ConfigurationError
 from guardian_common.grpc_server import wait_for_stop_signal
-from guardian_common.logs import configure_logging
-from guardian_common.settings import load_settings
+from guardian_common.startup import run_service
 from guardian_devnet.config import DevnetSettings
 from guardian_devnet.grpc_api import register
 from guardian_devnet.http_api import build_app
@@ -69,13 +67,7 @@ async def serve(settings: DevnetSettings) -> int:
 
 
 def main() -> None:
-    configure_logging("devnet")
-    try:
-        code = asyncio.run(serve(load_settings(DevnetSettings)))
-    except ConfigurationError as exc:
-        log.error("refusing to start: %s", exc)
-        code = 2
-    sys.exit(code)
+    run_service("devnet", DevnetSettings, serve)
 
 
 if __name__ == "__main__":
