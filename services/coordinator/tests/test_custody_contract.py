@@ -270,6 +270,33 @@ async def test_configure_with_a_replayed_stamp_writes_nothing(client: Coordinato
     assert replay.outcome == pb.AUTH_TIMESTAMP_OUTCOME_REPLAY, "configure advanced the signer's floor"
 
 
+async def test_create_only_configure_of_an_existing_account_writes_nothing(client: CoordinatorClient) -> None:
+    """A request authorised as a creation must not turn into a reconfigure if another request created
+    the account first (two replicas racing the same new account id)."""
+    signer, account_id = new_commitment(), new_account_id()
+    first = pb.ConfigureAccountRequest(
+        account_id=account_id,
+        auth_json=auth(),
+        initial_state_json="{}",
+        initial_commitment=new_commitment(),
+        auth_stamp=pb.AuthStamp(signer_commitment=signer, timestamp_ms=1000),
+        create_only=True,
+    )
+    assert (await client.custody.ConfigureAccount(first)).outcome == pb.CONFIGURE_OUTCOME_CREATED
+    before = (await client.custody.GetAccount(pb.GetAccountRequest(account_id=account_id))).account
+    second = pb.ConfigureAccountRequest()
+    second.CopyFrom(first)
+    second.auth_json = auth("Intruder")
+    second.auth_stamp.timestamp_ms = 2000
+    assert (await client.custody.ConfigureAccount(second)).outcome == pb.CONFIGURE_OUTCOME_EXISTS
+    assert (await client.custody.GetAccount(pb.GetAccountRequest(account_id=account_id))).account == before
+    floor = pb.CheckAndAdvanceAuthTimestampRequest(
+        account_id=account_id, signer_commitment=signer, timestamp_ms=1500
+    )
+    accepted = await client.custody.CheckAndAdvanceAuthTimestamp(floor)
+    assert accepted.outcome == pb.AUTH_TIMESTAMP_OUTCOME_ACCEPTED, "the refused request consumed no timestamp"
+
+
 # --- SubmitCandidate ------------------------------------------------------------------------------
 
 

@@ -90,8 +90,13 @@ async def configure(request: Request, state: State) -> JSONResponse:
             auth_stamp=pb.AuthStamp(
                 signer_commitment=verified.signer_commitment, timestamp_ms=verified.timestamp_ms
             ),
+            create_only=existing is None,
         )
     )
+    if reply.outcome == pb.CONFIGURE_OUTCOME_EXISTS:
+        # Authorised as a creation, but another request created the account meanwhile: changing it now
+        # needs a stored cosigner's signature, which a retry will be checked against.
+        raise ErrorEnvelope.of("account_configured_concurrently")
     if reply.outcome == pb.CONFIGURE_OUTCOME_REPLAY:
         raise ErrorEnvelope.of("authentication_replay")
     if reply.outcome not in (pb.CONFIGURE_OUTCOME_CREATED, pb.CONFIGURE_OUTCOME_UPDATED):

@@ -27,6 +27,12 @@ KNOWN: dict[str, tuple[int, grpc.StatusCode, bool, str]] = {
     "invalid_input": (400, grpc.StatusCode.INVALID_ARGUMENT, False, "invalid input"),
     "invalid_evm_proposal": (400, grpc.StatusCode.INVALID_ARGUMENT, False, "invalid signature format"),
     "internal_error": (500, grpc.StatusCode.INTERNAL, False, "internal error"),
+    "account_configured_concurrently": (
+        409,
+        grpc.StatusCode.ABORTED,
+        True,
+        "the account was created by another request meanwhile; retry",
+    ),
     "service_unavailable": (
         503,
         grpc.StatusCode.UNAVAILABLE,

@@ -30,6 +30,7 @@ class ConfigureOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CONFIGURE_OUTCOME_CREATED: _ClassVar[ConfigureOutcome]
     CONFIGURE_OUTCOME_UPDATED: _ClassVar[ConfigureOutcome]
     CONFIGURE_OUTCOME_REPLAY: _ClassVar[ConfigureOutcome]
+    CONFIGURE_OUTCOME_EXISTS: _ClassVar[ConfigureOutcome]
 
 class SubmitOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -83,6 +84,7 @@ CONFIGURE_OUTCOME_UNSPECIFIED: ConfigureOutcome
 CONFIGURE_OUTCOME_CREATED: ConfigureOutcome
 CONFIGURE_OUTCOME_UPDATED: ConfigureOutcome
 CONFIGURE_OUTCOME_REPLAY: ConfigureOutcome
+CONFIGURE_OUTCOME_EXISTS: ConfigureOutcome
 SUBMIT_OUTCOME_UNSPECIFIED: SubmitOutcome
 SUBMIT_OUTCOME_SUBMITTED: SubmitOutcome
 SUBMIT_OUTCOME_CONFLICT: SubmitOutcome
@@ -417,20 +419,22 @@ class AuthStamp(_message.Message):
     def __init__(self, signer_commitment: _Optional[str] = ..., timestamp_ms: _Optional[int] = ...) -> None: ...
 
 class ConfigureAccountRequest(_message.Message):
-    __slots__ = ("account_id", "auth_json", "network_config_json", "initial_state_json", "initial_commitment", "auth_stamp")
+    __slots__ = ("account_id", "auth_json", "network_config_json", "initial_state_json", "initial_commitment", "auth_stamp", "create_only")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     AUTH_JSON_FIELD_NUMBER: _ClassVar[int]
     NETWORK_CONFIG_JSON_FIELD_NUMBER: _ClassVar[int]
     INITIAL_STATE_JSON_FIELD_NUMBER: _ClassVar[int]
     INITIAL_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
     AUTH_STAMP_FIELD_NUMBER: _ClassVar[int]
+    CREATE_ONLY_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     auth_json: str
     network_config_json: str
     initial_state_json: str
     initial_commitment: str
     auth_stamp: AuthStamp
-    def __init__(self, account_id: _Optional[str] = ..., auth_json: _Optional[str] = ..., network_config_json: _Optional[str] = ..., initial_state_json: _Optional[str] = ..., initial_commitment: _Optional[str] = ..., auth_stamp: _Optional[_Union[AuthStamp, _Mapping]] = ...) -> None: ...
+    create_only: bool
+    def __init__(self, account_id: _Optional[str] = ..., auth_json: _Optional[str] = ..., network_config_json: _Optional[str] = ..., initial_state_json: _Optional[str] = ..., initial_commitment: _Optional[str] = ..., auth_stamp: _Optional[_Union[AuthStamp, _Mapping]] = ..., create_only: _Optional[bool] = ...) -> None: ...
 
 class ConfigureAccountResponse(_message.Message):
     __slots__ = ("outcome", "account")

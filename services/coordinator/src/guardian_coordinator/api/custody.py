@@ -77,6 +77,7 @@ class CustodyServicer(pb_grpc.CustodyServicer):
             request.initial_state_json,
             request.initial_commitment,
             None if stamp is None else AuthStamp(stamp.signer_commitment, stamp.timestamp_ms),
+            create_only=request.create_only,
         )
         return pb.ConfigureAccountResponse(
             outcome=proto_name("CONFIGURE_OUTCOME", result.outcome), account=optional_account(result.account)

@@ -53,6 +53,7 @@ class Custody:
         state_json: str,
         commitment: str,
         stamp: AuthStamp | None,
+        create_only: bool = False,
     ) -> ConfigureResult:
         account = NewAccount(
             account_id=v.require_account_id("account_id", account_id),
@@ -60,6 +61,7 @@ class Custody:
             network_config_json=v.optional_json_object("network_config_json", network_config_json),
             state_json=v.require_json_object("initial_state_json", state_json, v.MAX_STATE_BYTES),
             commitment=v.require_commitment("initial_commitment", commitment),
+            create_only=create_only,
         )
         if stamp is not None:
             _require_stamp("auth_stamp", stamp)

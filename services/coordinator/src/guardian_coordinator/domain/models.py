@@ -67,6 +67,7 @@ class ConfigureOutcome(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
     REPLAY = "replay"
+    EXISTS = "exists"
 
 
 class SubmitOutcome(StrEnum):
@@ -161,6 +162,7 @@ class NewAccount:
     network_config_json: str | None
     state_json: str
     commitment: str
+    create_only: bool = False
 
 
 @dataclass(frozen=True)

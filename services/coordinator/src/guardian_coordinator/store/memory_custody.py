@@ -192,6 +192,8 @@ class MemoryCustodyStore:
     # --- client writes ---
     async def configure(self, account: NewAccount, stamp: AuthStamp | None) -> ConfigureResult:
         existing = self._accounts.get(account.account_id)
+        if existing is not None and account.create_only:
+            return ConfigureResult(ConfigureOutcome.EXISTS)
         if stamp is not None and existing is not None and not self._stamp_accepted(account.account_id, stamp):
             return ConfigureResult(ConfigureOutcome.REPLAY)
         now = self.clock.now()

@@ -296,6 +296,8 @@ class PostgresCustodyStore(PostgresCustodyReads):
             created = existing is None and (await conn.execute(CREATE_ACCOUNT, params)).first() is not None
             if created:
                 await conn.execute(CREATE_STATE, params)
+            elif account.create_only:
+                raise _Rollback(ConfigureResult(ConfigureOutcome.EXISTS))
             else:
                 if existing is None:  # created concurrently: take its lock now
                     await conn.execute(LOCK_ACCOUNT, params)
