@@ -28,7 +28,12 @@ from harness import bench_database, markdown_table, write_report
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_devnet.control import DevnetControl
-from guardian_testing.canonicalization import Stack, Submitted, configure, start_stack, submit, wait_until
+from guardian_testing.canonicalization import (
+    Stack,
+    seed_candidates,
+    start_stack,
+    wait_until,
+)
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.fixtures import ServiceStarter
 
@@ -37,18 +42,6 @@ M = int(os.environ.get("GUARDIAN_BENCH_LANDINGS", "150"))
 KILLS = int(os.environ.get("GUARDIAN_BENCH_KILLS", "5"))
 FAST_S, CHECK_S, TTL_S, RENEW_S = 1.0, 10.0, 3.0, 1.0
 TARGET_RATE = 1000.0
-
-
-async def seed(client: CoordinatorClient, count: int) -> list[Submitted]:
-    out: list[Submitted] = []
-    for chunk in range(0, count, 100):
-
-        async def one() -> Submitted:
-            account = await configure(client.custody)
-            return await submit(client.custody, account, {"balance": random.randint(1, 10**9)})
-
-        out += await asyncio.gather(*(one() for _ in range(min(100, count - chunk))))
-    return out
 
 
 async def canonical_count(client: CoordinatorClient) -> int:
@@ -75,7 +68,7 @@ async def run() -> str:
             chain = DevnetControl(stack.devnet_url)
             async with CoordinatorClient(stack.coordinator_target) as client:
                 # 1. throughput
-                backlog = await seed(client, N)
+                backlog = await seed_candidates(client.custody, N)
                 await asyncio.gather(*(chain.land(s.account_id, s.new_commitment) for s in backlog))
                 stack.add_canonicalizers(3)
                 began = time.perf_counter()  # from the moment the replicas listen (boot excluded)
@@ -85,7 +78,7 @@ async def run() -> str:
                 throughput_s = time.perf_counter() - began
 
                 # 2. land-to-canonical latency (fast pass on, full pass every 10 s)
-                pending = await seed(client, M)
+                pending = await seed_candidates(client.custody, M)
                 await asyncio.sleep(CHECK_S)  # let the full pass see them as unlanded (grace defers)
                 landed_at: dict[str, datetime] = {}
                 for s in pending:

@@ -28,11 +28,10 @@ from guardian_testing.canonicalization import (
     Journal,
     Stack,
     Submitted,
-    configure,
     delta_kind,
+    seed_candidates,
     start_stack,
     status,
-    submit,
     wait_until,
 )
 from guardian_testing.coordinator_client import CoordinatorClient
@@ -41,14 +40,6 @@ from guardian_testing.processes import ServiceProcess
 
 pytestmark = pytest.mark.slow
 ACCOUNTS = 120
-
-
-async def seed(client: CoordinatorClient, count: int) -> list[Submitted]:
-    async def one() -> Submitted:
-        account = await configure(client.custody)
-        return await submit(client.custody, account, {"balance": random.randint(1, 10**6)})
-
-    return list(await asyncio.gather(*(one() for _ in range(count))))
 
 
 async def all_canonical(client: CoordinatorClient, submitted: list[Submitted]) -> bool:
@@ -101,7 +92,7 @@ async def test_every_candidate_is_canonical_exactly_once_while_the_leader_is_kil
     stack = start_stack(start_replicas, fresh_database_url, coordinators=2, canonicalizers=3)
     chain = DevnetControl(stack.devnet_url)
     async with CoordinatorClient(stack.coordinator_target) as client:
-        submitted = await seed(client, ACCOUNTS)
+        submitted = await seed_candidates(client.custody, ACCOUNTS)
         random.shuffle(submitted)
 
         async def land_all() -> None:
@@ -156,7 +147,7 @@ async def test_sigterm_releases_the_lease_and_a_standby_takes_over_before_it_wou
         leader.signal(signal.SIGTERM)
         assert leader.wait_exit(30) == 0
 
-        submitted = await seed(client, 5)
+        submitted = await seed_candidates(client.custody, 5)
         for s in submitted:
             await chain.land(s.account_id, s.new_commitment)
         await wait_until(lambda: all_canonical(client, submitted), "promotion by the standby", within=15)
@@ -183,7 +174,7 @@ async def test_a_killed_leader_is_replaced_and_the_new_fence_promotes(
         leader, reported = found
         leader.signal(signal.SIGKILL)
         killed_at = time.monotonic()
-        submitted = await seed(client, 5)
+        submitted = await seed_candidates(client.custody, 5)
         for s in submitted:
             await chain.land(s.account_id, s.new_commitment)
         await wait_until(lambda: all_canonical(client, submitted), "promotion after the kill", within=30)
@@ -209,14 +200,11 @@ async def test_a_paused_leader_has_every_late_write_refused(
         GUARDIAN_CANONICALIZATION_MAX_RETRIES="100000",
         GUARDIAN_CANONICALIZATION_FAST_PROMOTION_ENABLED="false",
         GUARDIAN_CANONICALIZATION_CHECK_INTERVAL_SECONDS="0.2",
-        # Every candidate's probe in flight at once: when the leader resumes, answers arrive for many
-        # of them together, so it almost always sends writes before it notices the lost lease.
-        GUARDIAN_CANONICALIZATION_MAX_CONCURRENT_ACCOUNTS="40",
     )
     chain = DevnetControl(stack.devnet_url)
     async with CoordinatorClient(stack.coordinator_target) as client:
         await chain.fault("hang", count=1_000_000, seconds=0.3)
-        waiting = await seed(client, 40)
+        waiting = await seed_candidates(client.custody, 40)
         await wait_until(lambda: _has_leader(stack), "a leader")
         found = await stack.leader()
         assert found is not None

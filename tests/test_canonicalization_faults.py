@@ -17,11 +17,10 @@ from guardian_devnet.control import DevnetControl
 from guardian_testing.canonicalization import (
     Stack,
     Submitted,
-    configure,
     delta_kind,
+    seed_candidates,
     start_stack,
     status,
-    submit,
     wait_until,
 )
 from guardian_testing.coordinator_client import CoordinatorClient
@@ -29,14 +28,6 @@ from guardian_testing.fault_proxy import FaultProxy
 from guardian_testing.fixtures import StartReplicas
 
 pytestmark = pytest.mark.slow
-
-
-async def seed(client: CoordinatorClient, count: int) -> list[Submitted]:
-    async def one() -> Submitted:
-        account = await configure(client.custody)
-        return await submit(client.custody, account, {"step": 1})
-
-    return list(await asyncio.gather(*(one() for _ in range(count))))
 
 
 async def kinds_of(client: CoordinatorClient, submitted: list[Submitted]) -> list[str]:
@@ -72,7 +63,7 @@ async def test_a_failing_or_hanging_chain_promotes_nothing_counts_retries_once_p
     chain = DevnetControl(stack.devnet_url)
     await chain.fault("unavailable", count=1_000_000)
     async with CoordinatorClient(stack.coordinator_target) as client:
-        landed, never = await seed(client, 6), await seed(client, 6)
+        landed, never = await seed_candidates(client.custody, 6), await seed_candidates(client.custody, 6)
         for s in landed:
             await chain.land(s.account_id, s.new_commitment)  # on chain, but the node does not answer
 
@@ -130,7 +121,7 @@ async def test_a_lagging_chain_needs_two_consecutive_foreign_observations_to_div
     foreign = "0x" + "ee" * 32
     async with CoordinatorClient(stack.coordinator_target) as client:
         # One stale foreign answer, then the real one: promoted, not diverged.
-        [lagged] = await seed(client, 1)
+        [lagged] = await seed_candidates(client.custody, 1)
         await chain.land(lagged.account_id, foreign)
         await chain.land(lagged.account_id, lagged.new_commitment)
         await chain.fault("lag", count=1)
@@ -143,7 +134,7 @@ async def test_a_lagging_chain_needs_two_consecutive_foreign_observations_to_div
         assert [w.outcome for w in deferred] == ["divergence_deferred"]
 
         # The chain really moved elsewhere: retained as diverged after exactly two observations.
-        [moved] = await seed(client, 1)
+        [moved] = await seed_candidates(client.custody, 1)
         await chain.land(moved.account_id, foreign)
         await wait_until(lambda: _all(client, [moved], "retained"), "retention after confirmed divergence")
         assert (await status_json(client, moved))["reason"] == "diverged"
@@ -178,11 +169,11 @@ async def test_a_database_outage_makes_the_leader_step_down_and_canonicalization
     )
     chain = DevnetControl(stack.devnet_url)
     async with CoordinatorClient(stack.coordinator_target) as client:
-        before = await seed(client, 5)
+        before = await seed_candidates(client.custody, 5)
         for s in before:
             await chain.land(s.account_id, s.new_commitment)
         await wait_until(lambda: _all(client, before, "canonical"), "promotion while healthy")
-        during = await seed(client, 8)
+        during = await seed_candidates(client.custody, 8)
 
         proxy.cut()
         await wait_until(lambda: _nobody_leads(stack), "every replica standing by", within=30)

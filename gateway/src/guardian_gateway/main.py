@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import uvicorn
 
-from guardian_common.coordination_line import coordination_line
+from guardian_common.coordination_line import announce
 from guardian_common.errors import ConfigurationError
 from guardian_common.grpc_client import internal_channel
 from guardian_common.grpc_server import wait_for_stop_signal
@@ -26,11 +26,6 @@ from guardian_gateway.listener import bind, parse_listen_address
 from guardian_gateway.runtime import resolve_runtime
 
 log = logging.getLogger("guardian.gateway")
-
-
-def say(line: str) -> None:
-    """Startup facts go to stdout, one line each, so operators and tests can read them."""
-    print(line, flush=True)
 
 
 class _Server(uvicorn.Server):
@@ -69,15 +64,14 @@ async def serve(settings: GatewaySettings) -> int:
                 f"cannot listen on GUARDIAN_HTTP_ADDR={settings.http_addr!r} ({exc.strerror}); choose a free "
                 "port and an address of this host, e.g. 0.0.0.0:8080 in a container"
             ) from None
-        say(f"gateway listening http={address.display(listener.getsockname()[1])}")
-        say(
-            coordination_line(
-                mode=described.mode,
-                backend=described.backend,
-                stage=runtime.stage.value,
-                max_replicas=runtime.max_replicas.value,
-                cursor_secret=runtime.cursor_key.state,
-            )
+        announce(
+            "gateway",
+            f"http={address.display(listener.getsockname()[1])}",
+            mode=described.mode,
+            backend=described.backend,
+            stage=runtime.stage.value,
+            max_replicas=runtime.max_replicas.value,
+            cursor_secret=runtime.cursor_key.state,
         )
         limits = runtime.limits
         log.info(

@@ -56,5 +56,5 @@ def test_tokens_are_random_hex_and_only_their_digest_is_a_key() -> None:
     assert not well_formed(evm, OPERATOR_TOKEN) and not well_formed(operator, EVM_TOKEN)
     assert mint_operator_token() != operator
     assert storage_key(evm) == hashlib.sha256(evm.encode()).digest()
-    for bad in ("", "zz" * 32, operator.upper(), operator + "0", "0X" + operator):
-        assert not well_formed(bad, OPERATOR_TOKEN) or bad == operator
+    for bad in ("", "zz" * 32, "F" * 64, operator + "0", "0X" + operator):
+        assert not well_formed(bad, OPERATOR_TOKEN), bad

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 import secrets
 import time
@@ -98,6 +99,19 @@ async def submit(custody: pb_grpc.CustodyStub, account: JsonAccount, patch: dict
     account.state, account.commitment = transition.new_state, transition.commitment
     account.next_nonce += 1
     return submitted
+
+
+async def seed_candidates(custody: pb_grpc.CustodyStub, count: int, batch: int = 100) -> list[Submitted]:
+    """`count` new accounts with one candidate each (a random balance), created `batch` at a time."""
+
+    async def one() -> Submitted:
+        account = await configure(custody)
+        return await submit(custody, account, {"balance": random.randint(1, 10**9)})
+
+    seeded: list[Submitted] = []
+    for start in range(0, count, batch):
+        seeded += await asyncio.gather(*(one() for _ in range(min(batch, count - start))))
+    return seeded
 
 
 async def delta_kind(custody: pb_grpc.CustodyStub, account_id: str, nonce: int) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from types import TracebackType
 
-import grpc
-
 from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
 from guardian_common.grpc_client import internal_channel
 
@@ -29,7 +27,3 @@ class CoordinatorClient:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
-
-
-def status_of(error: BaseException) -> grpc.StatusCode | None:
-    return error.code() if isinstance(error, grpc.aio.AioRpcError) else None

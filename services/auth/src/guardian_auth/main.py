@@ -14,7 +14,7 @@ from guardian_auth.domain.budget import CommitmentBudget
 from guardian_auth.domain.evm import EvmLogins
 from guardian_auth.domain.operator import OperatorLogins
 from guardian_auth.domain.request_auth import CoordinatorReplayFloor, RequestAuthenticator
-from guardian_common.coordination_line import coordination_line
+from guardian_common.coordination_line import announce
 from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
 from guardian_common.stage import resolve_max_replicas, resolve_stage
 from guardian_common.startup import (
@@ -79,16 +79,14 @@ async def serve(settings: AuthSettings) -> int:
         server.server, RequestAuthenticator(CoordinatorReplayFloor(coordinator)), ack_signer
     )
     port = await server.start()
-    print(f"auth listening grpc={settings.grpc_addr.rsplit(':', 1)[0]}:{port}", flush=True)
-    print(
-        coordination_line(
-            mode=described.mode,
-            backend=described.backend,
-            stage=stage.value,
-            max_replicas=max_replicas.value,
-            cursor_secret="n/a",
-        ),
-        flush=True,
+    announce(
+        "auth",
+        f"grpc={settings.grpc_addr.rsplit(':', 1)[0]}:{port}",
+        mode=described.mode,
+        backend=described.backend,
+        stage=stage.value,
+        max_replicas=max_replicas.value,
+        cursor_secret="n/a",
     )
     log.info("per-commitment login budget per replica: %d/s, %d/min", budget.burst, budget.sustained)
     log.info(

@@ -19,7 +19,7 @@ from guardian_canonicalizer.domain.status import StatusBoard
 from guardian_canonicalizer.domain.worker import Cadence, Worker
 from guardian_canonicalizer.holder import holder_id
 from guardian_canonicalizer.metrics import Metrics
-from guardian_common.coordination_line import coordination_line
+from guardian_common.coordination_line import announce
 from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
 from guardian_common.stage import resolve_max_replicas, resolve_stage
 from guardian_common.startup import (
@@ -101,16 +101,14 @@ async def serve(settings: CanonicalizerSettings) -> int:
     )
     register(server.server, board)
     port = await server.start()
-    print(f"canonicalizer listening grpc={settings.grpc_addr.rsplit(':', 1)[0]}:{port}", flush=True)
-    print(
-        coordination_line(
-            mode=described.mode,
-            backend=described.backend,
-            stage=stage.value,
-            max_replicas=max_replicas.value,
-            cursor_secret="n/a",
-        ),
-        flush=True,
+    announce(
+        "canonicalizer",
+        f"grpc={settings.grpc_addr.rsplit(':', 1)[0]}:{port}",
+        mode=described.mode,
+        backend=described.backend,
+        stage=stage.value,
+        max_replicas=max_replicas.value,
+        cursor_secret="n/a",
     )
     log.info("holder %s, chain %s", board.holder_id, settings.miden_rpc_endpoint)
     loop_task = asyncio.create_task(worker.run())

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from importlib.metadata import version
 
-from guardian_common.coordination_line import coordination_line
+from guardian_common.coordination_line import announce, say
 from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
 from guardian_common.stage import resolve_max_replicas, resolve_stage
 from guardian_common.startup import run_service
@@ -25,11 +25,6 @@ from guardian_coordinator.sweeper import run_sweeper
 from guardian_coordinator.telemetry import observe_engine
 
 log = logging.getLogger("guardian.coordinator")
-
-
-def say(line: str) -> None:
-    """Startup facts go to stdout, one line each, so operators and tests can read them."""
-    print(line, flush=True)
 
 
 async def build_store(settings: CoordinatorSettings) -> CoordinatorStore:
@@ -80,16 +75,14 @@ async def serve(settings: CoordinatorSettings) -> int:
         version=version("guardian-coordinator"),
     )
     port = await server.start()
-    host = settings.grpc_addr.rsplit(":", 1)[0]
-    say(f"coordinator listening grpc={host}:{port}")
-    say(
-        coordination_line(
-            mode=mode,
-            backend=store.backend,
-            stage=stage.value,
-            max_replicas=max_replicas.value,
-            cursor_secret="n/a",
-        )
+    announce(
+        "coordinator",
+        f"grpc={settings.grpc_addr.rsplit(':', 1)[0]}:{port}",
+        mode=mode,
+        backend=store.backend,
+        stage=stage.value,
+        max_replicas=max_replicas.value,
+        cursor_secret="n/a",
     )
     sweeper = asyncio.create_task(run_sweeper(coordination, settings.sweep_interval_seconds))
     received = await wait_for_stop_signal()
