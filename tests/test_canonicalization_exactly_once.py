@@ -224,7 +224,7 @@ async def test_a_paused_leader_has_every_late_write_refused(
         finally:
             resumed_at = time.monotonic()
             paused.signal(signal.SIGCONT)
-        await wait_until(lambda: _pass_cancelled(paused), "the resumed replica's pass cancelled", within=30)
+        await wait_until(lambda: _stood_down(paused), "the resumed replica standing by", within=30)
 
         journal = stack.journal()
         late = [w for w in journal.writes if w.fence == reported.fence_token and w.sent > resumed_at]
@@ -248,6 +248,8 @@ async def _new_leader_above(stack: Stack, fence: int) -> bool:
     return found is not None and found[1].fence_token > fence
 
 
-async def _pass_cancelled(process: ServiceProcess) -> bool:
+async def _stood_down(process: ServiceProcess) -> bool:
+    """It noticed the lost lease and follows. How its interrupted pass ended (cancelled, partial, failed
+    or even completed with nothing to write) is a race, so it is not part of the condition."""
     reported = await status(process.grpc_target)
-    return reported.role == "standby" and reported.last_pass_outcome == "cancelled"
+    return reported.role == "standby"
