@@ -1,4 +1,5 @@
-"""Sessions.Get through one coordinator vs. direct psycopg and `pgbench -S`, on the same database.
+"""Sessions.Get through one coordinator vs. direct psycopg and `pgbench -S`, on the same database, and vs. a
+gRPC server that does no work at all (the ceiling of any Python gRPC service called by this client).
 
 Run with `make bench` (or `python bench/bench_coordinator.py`). Writes bench/results/coordinator.md.
 """
@@ -15,7 +16,9 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import grpc
 import psycopg
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -33,6 +36,7 @@ from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.processes import start
 
+BARE_CHAIN = str(Path(__file__).resolve().with_name("bare_chain.py"))
 SESSIONS = 10_000
 CONCURRENCY = (1, 32)
 DIRECT_SELECT = (
@@ -69,6 +73,19 @@ async def coordinator_get(client: CoordinatorClient, digests: list[bytes], concu
         return call
 
     return await closed_loop("coordinator Sessions.Get (gRPC)", concurrency, make)
+
+
+async def noop_grpc(target: str, concurrency: int) -> Measurement:
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+
+        def make(_: int) -> Callable[[], Awaitable[object]]:
+            async def call() -> None:
+                await stub.Check(health_pb2.HealthCheckRequest())
+
+            return call
+
+        return await closed_loop("no-op gRPC server (same client)", concurrency, make)
 
 
 async def direct_select(url: str, digests: list[bytes], concurrency: int) -> Measurement:
@@ -124,49 +141,48 @@ async def main() -> str:
             {"DATABASE_URL": url, "GUARDIAN_GRPC_ADDR": "127.0.0.1:0", "GUARDIAN_DB_POOL_MAX_SIZE": "32"},
             Path(logs),
         )
+        noop = start([sys.executable, BARE_CHAIN, "leaf", "127.0.0.1:0"], {}, Path(logs))
         try:
             async with CoordinatorClient(coordinator.grpc_target) as client:
                 digests = await seed_sessions(client)
-                results: dict[int, tuple[Measurement, Measurement, float]] = {}
+                results: dict[int, tuple[Measurement, Measurement, Measurement, float]] = {}
                 for concurrency in CONCURRENCY:
                     via = await coordinator_get(client, digests, concurrency)
+                    bare = await noop_grpc(noop.grpc_target, concurrency)
                     direct = await direct_select(url, digests, concurrency)
                     tps = pgbench_select_only(url, concurrency)
-                    results[concurrency] = (via, direct, tps)
+                    results[concurrency] = (via, bare, direct, tps)
         finally:
+            noop.stop()
             coordinator.stop()
 
     rows = []
-    for concurrency, (via, direct, tps) in results.items():
+    for concurrency, (via, bare, direct, tps) in results.items():
         rows.append(
-            [str(concurrency), "pgbench -S (C client, pgbench_accounts)", f"{tps:,.0f}", "-", "-", "-"]
+            [str(concurrency), "pgbench -S (C client, pgbench_accounts)", f"{tps:,.0f}", "-", "-", "-", "-"]
         )
-        rows.append(
-            [
-                str(concurrency),
-                direct.name,
-                f"{direct.rate:,.0f}",
-                f"{direct.p50_ms:.2f}",
-                f"{direct.p99_ms:.2f}",
-                "1.00",
-            ]
-        )
-        rows.append(
-            [
-                str(concurrency),
-                via.name,
-                f"{via.rate:,.0f}",
-                f"{via.p50_ms:.2f}",
-                f"{via.p99_ms:.2f}",
-                f"{via.rate / direct.rate:.2f}",
-            ]
-        )
-    table = markdown_table(["callers", "path", "ops/s", "p50 ms", "p99 ms", "ratio vs direct psycopg"], rows)
-    via32, direct32, _ = results[32]
+        for measured in (direct, bare, via):
+            rows.append(
+                [
+                    str(concurrency),
+                    measured.name,
+                    f"{measured.rate:,.0f}",
+                    f"{measured.p50_ms:.2f}",
+                    f"{measured.p99_ms:.2f}",
+                    f"{measured.rate / direct.rate:.2f}",
+                    f"{measured.rate / bare.rate:.2f}",
+                ]
+            )
+    table = markdown_table(
+        ["callers", "path", "ops/s", "p50 ms", "p99 ms", "vs direct psycopg", "vs no-op gRPC"], rows
+    )
+    via32, bare32, direct32, _ = results[32]
     verdict = (
         f"Target at 32 callers: coordinator >= 60% of direct psycopg ({via32.rate / direct32.rate:.0%}) "
         f"and p99 <= 10 ms ({via32.p99_ms:.2f} ms): "
         + ("MET" if via32.rate >= 0.6 * direct32.rate and via32.p99_ms <= 10 else "NOT MET")
+        + f". The no-op gRPC server reaches {bare32.rate / direct32.rate:.0%} of direct psycopg "
+        f"with p99 {bare32.p99_ms:.2f} ms: the ceiling for any service this client calls over gRPC."
     )
     report = (
         "## Coordinator: Sessions.Get\n\n"

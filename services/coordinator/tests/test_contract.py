@@ -80,6 +80,53 @@ async def test_unknown_session_is_not_found(client: CoordinatorClient) -> None:
     assert not (await client.sessions.Revoke(pb.RevokeRequest(realm=EVM, token_digest=digest()))).revoked
 
 
+async def test_concurrent_lookups_each_get_their_own_answer_and_see_a_revocation_at_once(
+    client: CoordinatorClient,
+) -> None:
+    # On Postgres concurrent lookups share statements (coalesced_reads.py): no answer may be crossed
+    # with another caller's, and none may predate its request.
+    subjects = {digest(): {"operator_id": f"op-{i}"} for i in range(48)}
+    await asyncio.gather(
+        *(
+            client.sessions.Insert(
+                pb.InsertRequest(realm=OPERATOR, token_digest=k, subject_json=json.dumps(s), ttl_seconds=600)
+            )
+            for k, s in subjects.items()
+        )
+    )
+    live = list(subjects)
+    asked = [*live, *(digest() for _ in range(16)), *live[:8]]
+    answers = await asyncio.gather(
+        *(client.sessions.Get(pb.GetRequest(realm=OPERATOR, token_digest=k)) for k in asked)
+    )
+    for key, answer in zip(asked, answers, strict=True):
+        assert answer.found == (key in subjects)
+        if answer.found:
+            assert json.loads(answer.subject_json) == subjects[key]
+    other_realm = await asyncio.gather(
+        *(client.sessions.Get(pb.GetRequest(realm=EVM, token_digest=k)) for k in live[:8])
+    )
+    assert not any(answer.found for answer in other_realm)
+
+    stop = asyncio.Event()
+
+    async def keep_reading(offset: int) -> None:
+        while not stop.is_set():
+            key = live[8 + offset % 40]
+            assert (await client.sessions.Get(pb.GetRequest(realm=OPERATOR, token_digest=key))).found
+            offset += 1
+
+    load = [asyncio.create_task(keep_reading(i)) for i in range(16)]
+    try:
+        for key in live[:8]:
+            assert (await client.sessions.Revoke(pb.RevokeRequest(realm=OPERATOR, token_digest=key))).revoked
+            after = await client.sessions.Get(pb.GetRequest(realm=OPERATOR, token_digest=key))
+            assert not after.found, "a lookup sent after the revocation returned must not find the session"
+    finally:
+        stop.set()
+        await asyncio.gather(*load)
+
+
 async def test_the_same_digest_in_two_realms_is_two_sessions(client: CoordinatorClient) -> None:
     key = digest()
     await client.sessions.Insert(

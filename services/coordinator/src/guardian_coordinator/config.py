@@ -18,6 +18,8 @@ class CoordinatorSettings(BaseSettings):
     db_pool_acquire_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
     db_connect_timeout_seconds: int = Field(default=5, ge=1, le=300)
     db_statement_timeout_ms: int = Field(default=5000, ge=1, le=3_600_000)
+    db_session_lookups_in_flight: int = Field(default=2, ge=1, le=64)
+    db_session_lookup_interval_ms: float = Field(default=2.0, ge=0, le=100)
     migration_lock_poll_ms: int = Field(default=500, ge=10, le=60_000)
     migration_lock_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     sweep_interval_seconds: float = Field(default=60.0, gt=0, le=86_400)
@@ -29,4 +31,6 @@ class CoordinatorSettings(BaseSettings):
             acquire_timeout_seconds=self.db_pool_acquire_timeout_seconds,
             connect_timeout_seconds=self.db_connect_timeout_seconds,
             statement_timeout_ms=self.db_statement_timeout_ms,
+            session_lookups_in_flight=self.db_session_lookups_in_flight,
+            session_lookup_interval_ms=self.db_session_lookup_interval_ms,
         )

@@ -20,6 +20,10 @@ class PoolSettings:
     acquire_timeout_seconds: float = 5.0
     connect_timeout_seconds: int = 5
     statement_timeout_ms: int = 5000
+    # Session lookups share statements (coalesced_reads.py): at most this many run at once, and under load
+    # a new one starts at most once per interval.
+    session_lookups_in_flight: int = 2
+    session_lookup_interval_ms: float = 2.0
 
 
 def sqlalchemy_url(database_url: str) -> str:
@@ -28,6 +32,12 @@ def sqlalchemy_url(database_url: str) -> str:
     if parts.scheme not in ("postgres", "postgresql", "postgresql+psycopg"):
         raise ValueError("DATABASE_URL must start with postgresql://")
     return urlunsplit(("postgresql+psycopg", *parts[1:]))
+
+
+def libpq_url(database_url: str) -> str:
+    """The URL as libpq and psycopg take it (`postgresql+psycopg://` is SQLAlchemy's spelling)."""
+    parts = urlsplit(sqlalchemy_url(database_url))
+    return urlunsplit(("postgresql", *parts[1:]))
 
 
 def redacted(database_url: str) -> str:

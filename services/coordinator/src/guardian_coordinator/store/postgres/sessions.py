@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guardian_coordinator.domain.models import Issued, Realm, Session
+from guardian_coordinator.store.postgres.coalesced_reads import CoalescedReads
 from guardian_coordinator.store.postgres.engine import single_statements, store_errors, sweep_in_batches
+from guardian_coordinator.store.postgres.lookup_connections import LookupConnections
 
 INSERT = text(
     """
@@ -18,12 +22,13 @@ INSERT = text(
     RETURNING issued_at, expires_at
     """
 )
-GET = text(
+# Runs on LookupConnections (psycopg placeholders): one statement answers every lookup of a batch.
+GET_MANY = """
+    SELECT s.realm, s.token_digest, s.subject::text, s.issued_at, s.expires_at
+      FROM unnest(%s::text[], %s::bytea[]) AS k(realm, token_digest)
+      JOIN auth_sessions s ON s.realm = k.realm AND s.token_digest = k.token_digest
+     WHERE s.revoked_at IS NULL AND s.expires_at > now()
     """
-    SELECT subject::text, issued_at, expires_at FROM auth_sessions
-     WHERE realm = :realm AND token_digest = :digest AND revoked_at IS NULL AND expires_at > now()
-    """
-)
 REVOKE = text(
     """
     UPDATE auth_sessions SET revoked_at = now()
@@ -40,10 +45,14 @@ SWEEP = text(
 
 
 class PostgresSessionStore:
-    def __init__(self, engine: AsyncEngine, sweep_batch: int) -> None:
+    def __init__(self, engine: AsyncEngine, lookups: LookupConnections, *, sweep_batch: int) -> None:
         self._engine = engine
         self._one_shot = single_statements(engine)
         self._sweep_batch = sweep_batch
+        self._lookup_connections = lookups
+        self._lookups = CoalescedReads(
+            self._get_many, max_in_flight=lookups.max_in_flight, min_interval_s=lookups.min_interval_s
+        )
 
     async def insert(self, realm: Realm, token_digest: bytes, subject_json: str, ttl_seconds: int) -> Issued:
         params = {"realm": realm.value, "digest": token_digest, "subject": subject_json, "ttl": ttl_seconds}
@@ -52,9 +61,12 @@ class PostgresSessionStore:
         return Issued(row[0], row[1])
 
     async def get(self, realm: Realm, token_digest: bytes) -> Session | None:
-        async with store_errors(), self._one_shot.connect() as conn:
-            row = (await conn.execute(GET, {"realm": realm.value, "digest": token_digest})).first()
-        return None if row is None else Session(row[0], row[1], row[2])
+        return await self._lookups.get((realm.value, token_digest))
+
+    async def _get_many(self, keys: Sequence[tuple[str, bytes]]) -> dict[tuple[str, bytes], Session]:
+        params = ([realm for realm, _ in keys], [digest for _, digest in keys])
+        rows = await self._lookup_connections.fetch_all(GET_MANY, params)
+        return {(row[0], row[1]): Session(row[2], row[3], row[4]) for row in rows}
 
     async def revoke(self, realm: Realm, token_digest: bytes) -> Session | None:
         async with store_errors(), self._one_shot.connect() as conn:

@@ -8,6 +8,7 @@ from guardian_coordinator.store.postgres.challenges import PostgresChallengeStor
 from guardian_coordinator.store.postgres.custody import PostgresCustodyStore
 from guardian_coordinator.store.postgres.engine import PoolSettings, create_engine, store_errors
 from guardian_coordinator.store.postgres.leases import PostgresLeaseStore
+from guardian_coordinator.store.postgres.lookup_connections import LookupConnections
 from guardian_coordinator.store.postgres.sessions import PostgresSessionStore
 
 SWEEP_BATCH = 1000
@@ -19,7 +20,12 @@ class PostgresStore:
 
     def __init__(self, database_url: str, pool: PoolSettings) -> None:
         self.engine = create_engine(database_url, pool)
-        self.sessions = PostgresSessionStore(self.engine, SWEEP_BATCH)
+        self._lookup_connections = LookupConnections(database_url, pool)
+        self.sessions = PostgresSessionStore(
+            self.engine,
+            self._lookup_connections,
+            sweep_batch=SWEEP_BATCH,
+        )
         self.challenges = PostgresChallengeStore(self.engine, SWEEP_BATCH)
         self.leases = PostgresLeaseStore(self.engine)
         self.custody = PostgresCustodyStore(self.engine)
@@ -29,4 +35,5 @@ class PostgresStore:
             return str((await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one())
 
     async def close(self) -> None:
+        await self._lookup_connections.close()
         await self.engine.dispose()
