@@ -68,6 +68,11 @@ async def closed_loop(
     )
 
 
+def median_by_rate(measurements: list[Measurement]) -> Measurement:
+    """The middle measurement by throughput (its latencies come with it)."""
+    return sorted(measurements, key=lambda m: m.rate)[len(measurements) // 2]
+
+
 def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]

@@ -7,16 +7,21 @@ counters of every service must move, and the log lines written inside the reques
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
 
+from guardian.coordinator.v1 import coordinator_pb2 as pb
+from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.fixtures import ServiceStarter
 from guardian_testing.identities import wallets
 from guardian_testing.processes import ServiceProcess
@@ -195,3 +200,48 @@ def test_one_login_is_one_trace_across_the_services_and_the_metrics_move(stack: 
         entry.get("trace_id") == trace_id and entry["message"] == "evm session started"
         for entry in auth_lines
     ), auth_lines[-5:]
+
+
+async def test_concurrent_session_lookups_share_statements_and_are_traced(stack: Stack) -> None:
+    async with CoordinatorClient(stack.coordinator.process.grpc_target) as coordinator:
+        live = [secrets.token_bytes(32) for _ in range(32)]
+        for digest in live:
+            await coordinator.sessions.Insert(
+                pb.InsertRequest(
+                    realm=pb.REALM_OPERATOR, token_digest=digest, subject_json="{}", ttl_seconds=60
+                )
+            )
+        asked = [*live, *(secrets.token_bytes(32) for _ in range(32))]
+        with httpx.Client(timeout=30) as client:
+            before = scrape(client, stack.coordinator.metrics_url)
+            answers = await asyncio.gather(
+                *(
+                    coordinator.sessions.Get(pb.GetRequest(realm=pb.REALM_OPERATOR, token_digest=d))
+                    for d in asked
+                )
+            )
+            after = scrape(client, stack.coordinator.metrics_url)
+    assert [answer.found for answer in answers] == [True] * 32 + [False] * 32
+
+    def moved(name: str) -> float:
+        return total(after, name) - total(before, name)
+
+    assert moved("guardian_session_lookup_keys_total") == 64
+    statements = moved("guardian_session_lookup_statements_total")
+    assert 1 <= statements < 64, f"64 concurrent lookups took {statements} statements: none were shared"
+
+    # The trace file is written as spans end; a server span may end just after its response was sent.
+    deadline = time.monotonic() + 10
+    while True:
+        spans = stack.coordinator.spans()
+        by_id = {span["span_id"]: span for span in spans}
+        lookup_spans = [span for span in spans if span["name"] == "SELECT auth_sessions"]
+        if all(span["parent_span_id"] in by_id for span in lookup_spans) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    shared = [cast(dict[str, int], span["attributes"])["guardian.session_lookups"] for span in lookup_spans]
+    assert sum(shared) >= 64
+    assert all(
+        by_id[span["parent_span_id"]]["name"] == "/guardian.coordinator.v1.Sessions/Get"
+        for span in lookup_spans
+    ), "each shared statement is traced under the lookup that started it"

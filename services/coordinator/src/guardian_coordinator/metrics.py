@@ -1,5 +1,5 @@
 """The coordinator's own metrics (besides the per-RPC ones and store errors every gRPC service has): sweeps,
-leases, refused stale writes and the connection pool. Label values come from closed sets only."""
+leases, refused stale writes, session lookup sharing and the connection pool. Label values come from closed sets only."""
 
 from __future__ import annotations
 
@@ -28,6 +28,16 @@ STALE_WRITES_REFUSED = Counter(
 )
 LEASE_ACQUISITIONS = outcome_counter(
     "guardian_lease_acquisitions", "Lease acquire-or-extend calls, by outcome (granted, held_elsewhere)"
+)
+SESSION_LOOKUP_STATEMENTS = Counter(
+    "guardian_session_lookup_statements",
+    "Statements sent for Sessions.Get (concurrent lookups share one; see docs/coordinator.md)",
+    registry=REGISTRY,
+)
+SESSION_LOOKUP_KEYS = Counter(
+    "guardian_session_lookup_keys",
+    "Distinct session keys looked up by those statements: keys / statements = lookups per statement",
+    registry=REGISTRY,
 )
 LEASE_RENEWALS = outcome_counter("guardian_lease_renewals", "Lease renewals, by outcome (renewed, lost)")
 

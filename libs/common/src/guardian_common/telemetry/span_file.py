@@ -27,6 +27,7 @@ def span_record(span: ReadableSpan) -> dict[str, object]:
         "start_ns": span.start_time,
         "end_ns": span.end_time,
         "status": span.status.status_code.name,
+        "attributes": dict(span.attributes or {}),
     }
 
 
