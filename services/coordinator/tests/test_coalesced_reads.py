@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Mapping, Sequence
 
 import pytest
@@ -136,3 +137,48 @@ async def test_under_load_statements_start_at_most_once_per_interval() -> None:
         "value-of-first",
         "value-of-second",
     ]
+
+
+async def test_the_same_key_asked_again_during_its_statement_gets_a_statement_of_its_own() -> None:
+    fetch = RecordingFetch({"a"}, hold=True)
+    coalesced = reads(fetch, in_flight=2)
+    first = asyncio.create_task(coalesced.get("a"))
+    assert await asyncio.wait_for(fetch.started.get(), GUARD_S) == ["a"]
+    again = asyncio.create_task(coalesced.get("a"))  # e.g. after a revocation that committed meanwhile
+    assert await asyncio.wait_for(fetch.started.get(), GUARD_S) == ["a"], (
+        "a repeat of a key already in a running statement must not be answered by that statement"
+    )
+    fetch.release.set()
+    assert list(await asyncio.wait_for(asyncio.gather(first, again), GUARD_S)) == ["value-of-a", "value-of-a"]
+    assert fetch.batches == [["a"], ["a"]]
+
+
+REQUEST = contextvars.ContextVar[str]("request")
+
+
+async def test_each_statement_runs_in_the_context_of_a_lookup_it_answers() -> None:
+    seen: list[tuple[list[str], str | None]] = []
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def fetch(keys: Sequence[str]) -> Mapping[str, str]:
+        seen.append((list(keys), REQUEST.get(None)))
+        started.set()
+        await release.wait()
+        return {key: key for key in keys}
+
+    coalesced: CoalescedReads[str, str] = CoalescedReads(fetch, max_in_flight=1, min_interval_s=0)
+
+    async def lookup(key: str) -> str | None:
+        REQUEST.set(f"request-{key}")
+        return await coalesced.get(key)
+
+    first = asyncio.create_task(lookup("k0"))
+    await asyncio.wait_for(started.wait(), GUARD_S)
+    later = [asyncio.create_task(lookup(f"k{i}")) for i in range(1, 4)]
+    await asyncio.sleep(0)
+    release.set()
+    await asyncio.wait_for(asyncio.gather(first, *later), GUARD_S)
+
+    assert [keys for keys, _ in seen] == [["k0"], ["k1", "k2", "k3"]]
+    for keys, context in seen:
+        assert context in {f"request-{key}" for key in keys}, (keys, context)

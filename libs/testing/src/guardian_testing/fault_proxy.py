@@ -1,7 +1,8 @@
 """A TCP proxy the tests own, to cut a service off from its database without touching the server.
 
 It runs its own event loop in a thread, so sync and async tests use it alike. `cut()` drops every
-open connection and refuses new ones until `restore()`.
+open connection and refuses new ones until `restore()`. `stall()` keeps every connection open but stops
+forwarding bytes (a network partition, a frozen proxy) until `restore()`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class FaultProxy:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._cut = False
+        self._flowing: asyncio.Event | None = None
         self.port = 0
 
     def start(self) -> FaultProxy:
@@ -45,8 +47,13 @@ class FaultProxy:
     def cut(self) -> None:
         asyncio.run_coroutine_threadsafe(self._set_cut(True), self._loop).result(10)
 
+    def stall(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._set_flowing(False), self._loop).result(10)
+
     def restore(self) -> None:
+        """Ends a cut or a stall."""
         asyncio.run_coroutine_threadsafe(self._set_cut(False), self._loop).result(10)
+        asyncio.run_coroutine_threadsafe(self._set_flowing(True), self._loop).result(10)
 
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(10)
@@ -54,6 +61,8 @@ class FaultProxy:
         self._thread.join(10)
 
     async def _listen(self) -> None:
+        self._flowing = asyncio.Event()
+        self._flowing.set()
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -63,6 +72,13 @@ class FaultProxy:
             for writer in list(self._writers):
                 writer.transport.abort()
             self._writers.clear()
+
+    async def _set_flowing(self, flowing: bool) -> None:
+        assert self._flowing is not None
+        if flowing:
+            self._flowing.set()
+        else:
+            self._flowing.clear()
 
     async def _close(self) -> None:
         await self._set_cut(True)
@@ -94,6 +110,8 @@ class FaultProxy:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(65536):
+                assert self._flowing is not None
+                await self._flowing.wait()
                 writer.write(data)
                 await writer.drain()
         finally:

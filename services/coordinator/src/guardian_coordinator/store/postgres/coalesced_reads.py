@@ -1,20 +1,29 @@
 """Point reads that arrive together share one statement.
 
 Under load most of a lookup's cost is the statement's fixed work in the driver and the event loop, not the
-index probe. `CoalescedReads` starts at most one statement per `min_interval_s` and keeps at most
-`max_in_flight` running; keys asked for in between wait and go out together in the next one. An idle
-process sends a read at once (the last statement started long ago); a busy one sends a few large reads
-instead of many small ones, trading at most `min_interval_s` of latency for far less CPU per lookup.
+index probe. `CoalescedReads` keeps at most `max_in_flight` statements running and, while busy, starts
+at most one per `min_interval_s`; keys asked for in between wait and go out together in the next one.
+A lookup that finds nothing running and nobody waiting is sent at once (a lone caller never waits); a
+busy process sends a few large reads instead of many small ones, trading at most `min_interval_s` of
+latency for far less CPU per lookup.
+
+When more than `max_batch` keys wait, several statements may start at once (up to `max_in_flight`).
 
 Freshness: a key joins only a statement that starts after it was asked for, so a read never returns state
 older than its request (a revocation that committed before the request was sent is always seen).
+
+Tracing: each statement runs in the context of the first lookup it answers (so its span joins that
+request's trace); the scheduling callbacks run in an empty context, never in a finished request's.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from typing import Generic, TypeVar
+
+from guardian_coordinator.domain.errors import StoreUnavailable
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -36,6 +45,7 @@ class CoalescedReads(Generic[K, V]):
         self._min_interval_s = min_interval_s
         self._max_batch = max_batch
         self._waiting: dict[K, list[asyncio.Future[V | None]]] = {}
+        self._first_context: dict[K, contextvars.Context] = {}
         self._in_flight: set[asyncio.Task[None]] = set()
         self._start_scheduled = False
         self._next_start_at = 0.0
@@ -43,7 +53,12 @@ class CoalescedReads(Generic[K, V]):
     async def get(self, key: K) -> V | None:
         """The value for `key`, or None when the fetch found nothing; a fetch error is raised to every waiter."""
         future: asyncio.Future[V | None] = asyncio.get_running_loop().create_future()
-        self._waiting.setdefault(key, []).append(future)
+        waiters = self._waiting.get(key)
+        if waiters is None:
+            self._waiting[key] = [future]
+            self._first_context[key] = contextvars.copy_context()
+        else:
+            waiters.append(future)
         self._schedule_start()
         return await future
 
@@ -55,10 +70,10 @@ class CoalescedReads(Generic[K, V]):
         busy = bool(self._in_flight) or len(self._waiting) > 1
         delay = self._next_start_at - loop.time()
         if busy and delay > 0:
-            loop.call_later(delay, self._start)
+            loop.call_later(delay, self._start, context=contextvars.Context())
         else:
             # Still deferred by one loop turn, so that requests which became ready together share it.
-            loop.call_soon(self._start)
+            loop.call_soon(self._start, context=contextvars.Context())
 
     def _start(self) -> None:
         self._start_scheduled = False
@@ -66,9 +81,10 @@ class CoalescedReads(Generic[K, V]):
         while self._waiting and len(self._in_flight) < self._max_in_flight:
             keys = [key for key, _ in zip(self._waiting, range(self._max_batch), strict=False)]
             batch = {key: self._waiting.pop(key) for key in keys}
-            task = loop.create_task(self._run(batch))
+            contexts = [self._first_context.pop(key) for key in keys]
+            task = loop.create_task(self._run(batch), context=contexts[0])
             self._in_flight.add(task)
-            task.add_done_callback(self._finished)
+            task.add_done_callback(self._finished, context=contextvars.Context())
         self._next_start_at = loop.time() + self._min_interval_s
 
     def _finished(self, task: asyncio.Task[None]) -> None:
@@ -80,9 +96,11 @@ class CoalescedReads(Generic[K, V]):
         try:
             found = await self._fetch(list(batch))
         except asyncio.CancelledError:
+            stopping = StoreUnavailable("database unavailable: the lookup was cancelled (stopping)")
             for futures in batch.values():
                 for future in futures:
-                    future.cancel()
+                    if not future.done():
+                        future.set_exception(stopping)
             raise
         except Exception as exc:
             for futures in batch.values():
