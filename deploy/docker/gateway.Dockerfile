@@ -6,6 +6,11 @@
 FROM python:3.11-slim-bookworm AS builder
 COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /usr/local/bin/uv
 ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=/opt/venv
+# A C compiler for guardian-crypto's optional compiled permutations (about 50x faster RPO/Poseidon2);
+# only this stage has it, the runtime stage gets the built extension inside the venv.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY pyproject.toml uv.lock ./
 COPY libs libs

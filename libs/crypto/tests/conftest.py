@@ -1,13 +1,33 @@
-"""Shared fixtures: the known-answer vectors in ``../shared/vectors`` and Falcon keys."""
+"""Shared fixtures: the known-answer vectors in ``../shared/vectors`` and Falcon keys.
+
+Every test here runs once per permutation implementation: the compiled one (when it was built) and the
+pure-Python one, so both are held to the same vectors.
+"""
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from guardian_crypto import poseidon2, rpo
+from guardian_crypto.compiled import goldilocks
 from guardian_crypto.falcon_sign import SecretKey
+
+IMPLEMENTATIONS = ["compiled", "python"] if goldilocks is not None else ["python"]
+
+
+@pytest.fixture(scope="module", autouse=True, params=IMPLEMENTATIONS)
+def permutations(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Module-scoped (not monkeypatch) so that hypothesis tests may use it."""
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "python":
+            patch.setattr(rpo, "permute", rpo.permute_python)
+            patch.setattr(poseidon2, "permute", poseidon2.permute_python)
+            patch.setattr(poseidon2, "permute_unreduced", poseidon2.permute_unreduced_python)
+        yield str(request.param)
+
 
 DATA = Path(__file__).parent / "data"
 

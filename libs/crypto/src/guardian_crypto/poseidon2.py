@@ -5,11 +5,15 @@ Falcon hash-to-point runs 65 permutations per verification, so the permutation i
 12 named locals instead of a list, reductions mod p only before an S-box, and the internal rounds run on a
 state scaled by 8, so that every internal-diagonal entry (a small rational: -2, 1, 2, 1/2, ..., 1/8) becomes a
 small integer. Undoing the scale costs one multiplication per lane after the 22 internal rounds.
+
+When the package was built with a C compiler, ``permute`` and ``permute_unreduced`` are the compiled
+permutation of ``_goldilocks`` instead (about 40 times faster); the Python one stays as ``permute_python``.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from guardian_crypto import constants
+from guardian_crypto.compiled import goldilocks
 from guardian_crypto.field import P, Word
 from guardian_crypto.sponge import sponge_hash
 
@@ -48,7 +52,7 @@ _EXTERNAL = (*EXTERNAL_INITIAL, *EXTERNAL_TERMINAL)
 _HALF = len(EXTERNAL_INITIAL)
 
 
-def permute_unreduced(state: Sequence[int]) -> list[int]:
+def permute_unreduced_python(state: Sequence[int]) -> list[int]:
     """Apply the permutation; the result is congruent mod p to the true output but not necessarily below p.
 
     The input may hold any integers (they are taken mod p).
@@ -141,11 +145,20 @@ def permute_unreduced(state: Sequence[int]) -> list[int]:
     return [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11]
 
 
-def permute(state: Sequence[int]) -> list[int]:
+def permute_python(state: Sequence[int]) -> list[int]:
     """Apply the permutation to a 12-element state; returns canonical elements."""
     if len(state) != 12:
         raise ValueError("Poseidon2 state has 12 elements")
-    return [s % P for s in permute_unreduced(state)]
+    return [s % P for s in permute_unreduced_python(state)]
+
+
+permute: Callable[[Sequence[int]], list[int]]
+permute_unreduced: Callable[[Sequence[int]], list[int]]
+if goldilocks is not None:
+    goldilocks.poseidon2_setup(EXTERNAL_INITIAL, INTERNAL, EXTERNAL_TERMINAL, INTERNAL_DIAGONAL)
+    permute = permute_unreduced = goldilocks.poseidon2_permute
+else:
+    permute, permute_unreduced = permute_python, permute_unreduced_python
 
 
 def hash_elements(elements: Sequence[int]) -> Word:

@@ -1,11 +1,13 @@
 """RPO256 (Rescue Prime Optimized) permutation and ``hash_elements``, miden-crypto v0.25.1.
 
-Only Guardian's digests use it (a handful of permutations per request), so it favours clarity over speed.
+The permutation is the compiled one of ``_goldilocks`` when the package was built with a C compiler (about
+50 times faster), else ``permute_python`` below, which favours clarity over speed.
 """
 
 from collections.abc import Sequence
 
 from guardian_crypto import constants
+from guardian_crypto.compiled import goldilocks
 from guardian_crypto.field import P, Word, bytes_to_elements
 from guardian_crypto.sponge import sponge_hash
 
@@ -28,7 +30,7 @@ def _mds(state: list[int]) -> list[int]:
     return [sum(m * s for m, s in zip(row, state, strict=True)) % P for row in _MDS]
 
 
-def permute(state: list[int]) -> list[int]:
+def permute_python(state: list[int]) -> list[int]:
     """Apply the RPO permutation to a 12-element state; returns canonical elements."""
     if len(state) != _WIDTH:
         raise ValueError("RPO state has 12 elements")
@@ -38,6 +40,13 @@ def permute(state: list[int]) -> list[int]:
         state = _mds(state)
         state = [pow(s + c, _INV_ALPHA, P) for s, c in zip(state, _ARK2[r], strict=True)]
     return state
+
+
+if goldilocks is not None:
+    goldilocks.rpo_setup(_MDS_ROW, _ARK1, _ARK2, _INV_ALPHA)
+    permute = goldilocks.rpo_permute
+else:
+    permute = permute_python
 
 
 def hash_elements(elements: Sequence[int]) -> Word:

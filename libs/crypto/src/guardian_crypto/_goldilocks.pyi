@@ -1,0 +1,13 @@
+from collections.abc import Sequence
+
+def rpo_setup(
+    mds_first_row: Sequence[int], ark1: Sequence[Sequence[int]], ark2: Sequence[Sequence[int]], inv_alpha: int
+) -> None: ...
+def rpo_permute(state: Sequence[int]) -> list[int]: ...
+def poseidon2_setup(
+    external_initial: Sequence[Sequence[int]],
+    internal: Sequence[int],
+    external_terminal: Sequence[Sequence[int]],
+    internal_diagonal: Sequence[int],
+) -> None: ...
+def poseidon2_permute(state: Sequence[int]) -> list[int]: ...
