@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from guardian_crypto import digests, ecdsa, eip712, falcon_verify, poseidon2
+from guardian_crypto import digests, ecdsa, eip712, falcon_verify, poseidon2, rpo
+from guardian_crypto.compiled import goldilocks
 from guardian_crypto.falcon_codec import decode_signature
 from guardian_crypto.falcon_ntt import N, Q
 from guardian_crypto.falcon_sign import SecretKey
@@ -90,6 +91,24 @@ def schoolbook_verify(signature: bytes, message: Word) -> bool:
     return total < falcon_verify.SIGNATURE_BOUND
 
 
+def pure_python(action: Callable[[], object]) -> Callable[[], object]:
+    """`action` with the pure-Python permutations swapped in: the same-run baseline of the compiled ones."""
+
+    def run() -> object:
+        saved = poseidon2.permute, poseidon2.permute_unreduced, rpo.permute
+        poseidon2.permute, poseidon2.permute_unreduced = (
+            poseidon2.permute_python,
+            poseidon2.permute_unreduced_python,
+        )
+        rpo.permute = rpo.permute_python
+        try:
+            return action()
+        finally:
+            poseidon2.permute, poseidon2.permute_unreduced, rpo.permute = saved
+
+    return run
+
+
 def run() -> tuple[list[Timing], dict[str, str]]:
     started = time.perf_counter()
     load = os.getloadavg()
@@ -118,6 +137,9 @@ def run() -> tuple[list[Timing], dict[str, str]]:
             "Falcon verify, 8 candidates (none match)": lambda: falcon_verify.verify_falcon(
                 signature, [*DECOYS, (9, 9, 9, 9)]
             ),
+            "Falcon verify, 1 candidate, pure-Python permutations": pure_python(
+                lambda: falcon_verify.verify_falcon(signature, [MESSAGE])
+            ),
             "Calibration: fixed pure-Python loop": calibration_loop,
         },
         150,
@@ -136,6 +158,12 @@ def run() -> tuple[list[Timing], dict[str, str]]:
         ),
         measure("Falcon sign", lambda: key.sign(MESSAGE), 40, "deterministic, seed-0 key"),
         measure("Poseidon2 permutation", lambda: poseidon2.permute(list(range(12))), 300),
+        measure(
+            "Poseidon2 permutation, pure Python",
+            pure_python(lambda: poseidon2.permute(list(range(12)))),
+            300,
+            "same-run baseline of the row above",
+        ),
         measure(
             "Falcon key commitment (uncached)",
             lambda: falcon_verify.commitment_of_coefficients(decode_signature(signature).h),
@@ -158,11 +186,22 @@ def run() -> tuple[list[Timing], dict[str, str]]:
             10,
             "17 permutations; cost grows linearly with the payload",
         ),
+        measure(
+            "Request digest, 1 KiB payload, pure-Python RPO256",
+            pure_python(
+                lambda: digests.request_digest("0xb67bc00ceee619617204e3f73f0a43", 1700000000000, bytes(1024))
+            ),
+            10,
+            "same-run baseline of the row above",
+        ),
         measure("Miden ECDSA recover", lambda: ecdsa.recover_public_key(MESSAGE, miden_signature), 100),
         measure("EIP-712 session recover", lambda: eip712.recover_address(evm_digest, evm_signature), 100),
     ]
     environment = {
         "python": platform.python_version(),
+        "compiled permutations (_goldilocks)": "in use"
+        if goldilocks is not None
+        else "not built: pure Python",
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "load average at start": " / ".join(f"{v:.2f}" for v in load),
         "key generation (seed 0, one run)": f"{keygen_ms:.0f} ms",
@@ -170,6 +209,10 @@ def run() -> tuple[list[Timing], dict[str, str]]:
         "total runtime": f"{time.perf_counter() - started:.1f} s",
     }
     return timings, environment
+
+
+def ms(value: float) -> str:
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.4f}"
 
 
 def render(timings: list[Timing], environment: dict[str, str]) -> str:
@@ -190,7 +233,7 @@ def render(timings: list[Timing], environment: dict[str, str]) -> str:
         vs_single = f"{t.p50 / single:.2f}x" if falcon else ""
         vs_schoolbook = f"{t.p50 / schoolbook:.3f}x" if falcon else ""
         lines.append(
-            f"| {t.name} | {len(t.samples)} | {t.p50:.2f} | {t.p99:.2f} | {min(t.samples):.2f} | {vs_single} "
+            f"| {t.name} | {len(t.samples)} | {ms(t.p50)} | {ms(t.p99)} | {ms(min(t.samples))} | {vs_single} "
             f"| {vs_schoolbook} | {t.note} |"
         )
     calibration = by_name["Calibration: fixed pure-Python loop"]

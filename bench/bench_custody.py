@@ -30,6 +30,7 @@ from harness import bench_database, markdown_table, write_report
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_crypto import ecdsa
 from guardian_crypto.canonical_json import canonical_json
+from guardian_crypto.compiled import goldilocks
 from guardian_crypto.digests import request_digest
 from guardian_crypto.field import Word, word_to_hex
 from guardian_gateway.domain.cursors import CursorCodec, CursorKind
@@ -337,9 +338,10 @@ async def main() -> str:
     return (
         "## Per-account API and dashboard feed\n\n"
         "One coordinator (PostgreSQL), one auth, one gateway; one asyncio client process (httpx). Every signed "
-        "request is prepared before the clock starts (the client's Falcon signing is ~50 ms of pure Python); "
+        "request is prepared before the clock starts (the client's Falcon signing is ~30-50 ms of Python); "
         "each push goes to its own account (one candidate per account). Server-side, auth verifies every "
-        "signature in pure Python and signs every ack (ECDSA).\n\n"
+        "signature and signs every ack (ECDSA); the RPO256/Poseidon2 permutations are "
+        f"{'compiled' if goldilocks is not None else 'pure Python (not built)'}.\n\n"
         f"{throughput}\n\n"
         f"Keyset pages ({PAGE_SAMPLES} sequential requests each; the deep page starts from a cursor at the middle "
         "of the feed). The page must stay flat as the table grows 100x:\n\n"

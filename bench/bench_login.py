@@ -204,7 +204,7 @@ async def main() -> str:
         "## Login and authenticated requests\n\n"
         "One coordinator (PostgreSQL), one auth, one gateway; the client is one asyncio process: a minimal "
         "keep-alive HTTP/1.1 client for the session rows (one connection per caller), httpx for the logins. "
-        "Login rows include the client's own signing (Falcon signing is ~50 ms of pure Python).\n\n"
+        "Login rows include the client's own signing (Falcon signing is ~30-50 ms of Python).\n\n"
         f"{table}\n\n{verdict}"
     )
     write_report("login", report)
