@@ -16,7 +16,7 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: $(UV) uv.lock pyproject.toml libs/*/pyproject.toml protos/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml tools/*/pyproject.toml
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml libs/*/pyproject.toml libs/crypto/setup.py libs/crypto/src/guardian_crypto/_goldilocks.c protos/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml tools/*/pyproject.toml
 	$(UV) sync --frozen --all-packages --compile-bytecode --python $(PYTHON)
 	@touch $@
 

@@ -20,6 +20,8 @@ COPY gateway gateway
 COPY tools tools
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-editable --package guardian-gateway
+# Fail the build rather than ship the pure-Python fallback (about 40-50x slower hashing) by accident.
+RUN /opt/venv/bin/python -c "import guardian_crypto._goldilocks"
 
 # Runtime: the slim Python image, the venv and an unprivileged user; no uv, no compilers, no sources.
 # /run/guardian is the user's scratch directory for files written at start (ECS: secrets as files).

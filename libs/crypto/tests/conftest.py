@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from guardian_crypto import poseidon2, rpo
+from guardian_crypto import digests, falcon_verify, poseidon2, rpo
 from guardian_crypto.compiled import goldilocks
 from guardian_crypto.falcon_sign import SecretKey
 
@@ -20,7 +20,15 @@ IMPLEMENTATIONS = ["compiled", "python"] if goldilocks is not None else ["python
 
 @pytest.fixture(scope="module", autouse=True, params=IMPLEMENTATIONS)
 def permutations(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Module-scoped (not monkeypatch) so that hypothesis tests may use it."""
+    """Module-scoped (not monkeypatch) so that hypothesis tests may use it. The caches of values computed
+    with a permutation are emptied, so each implementation computes them itself."""
+    for cached in (
+        falcon_verify._state_after_nonce,
+        falcon_verify._public_key_data,
+        falcon_verify._commitment_of,
+        digests._lookup_tag,
+    ):
+        cached.cache_clear()
     with pytest.MonkeyPatch.context() as patch:
         if request.param == "python":
             patch.setattr(rpo, "permute", rpo.permute_python)

@@ -52,7 +52,27 @@ def test_edge_inputs_are_taken_mod_p(state: list[int]) -> None:
 
 
 @needs_compiled
-@pytest.mark.parametrize("bad", [[0] * 11, [0] * 13, ["1"] * 12, None, 5])
+def test_a_refused_setup_leaves_the_permutations_unchanged() -> None:
+    assert goldilocks is not None
+    state = list(range(12))
+    before = goldilocks.rpo_permute(state), goldilocks.poseidon2_permute(state)
+    with pytest.raises(ValueError, match="below 2"):
+        goldilocks.rpo_setup([P - 1] * 12, rpo._ARK1, rpo._ARK2, rpo._INV_ALPHA)
+    with pytest.raises(OverflowError):
+        goldilocks.rpo_setup(rpo._MDS_ROW, rpo._ARK1, rpo._ARK2, -1)
+    with pytest.raises(ValueError, match="as many"):
+        goldilocks.poseidon2_setup(
+            poseidon2.EXTERNAL_INITIAL,
+            poseidon2.INTERNAL,
+            poseidon2.EXTERNAL_TERMINAL[:2],
+            poseidon2.INTERNAL_DIAGONAL,
+        )
+    assert (goldilocks.rpo_permute(state), goldilocks.poseidon2_permute(state)) == before
+    assert before == (rpo.permute_python(state), poseidon2.permute_python(state))
+
+
+@needs_compiled
+@pytest.mark.parametrize("bad", [[0] * 11, [0] * 13, ["1"] * 12, None, 5, set(range(12)), iter(range(12))])
 def test_bad_states_are_refused(bad: object) -> None:
     assert goldilocks is not None
     for permutation in (goldilocks.rpo_permute, goldilocks.poseidon2_permute):

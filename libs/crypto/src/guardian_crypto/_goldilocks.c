@@ -82,63 +82,74 @@ static uint64_t p2_external[P2_MAX_EXTERNAL][WIDTH];
 static uint64_t p2_internal[P2_MAX_INTERNAL];
 static uint64_t p2_diagonal[WIDTH];
 
-/* Reads a sequence of Python ints, each reduced mod p, into out[count]. */
+/* An immutable copy of a list or tuple: taking a value mod p below may run Python code, which must not be
+ * able to change the sequence under us. */
+static PyObject *as_tuple(PyObject *sequence, const char *what) {
+    if (!PyList_Check(sequence) && !PyTuple_Check(sequence)) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a list or tuple of ints", what);
+        return NULL;
+    }
+    return PySequence_Tuple(sequence);
+}
+
+/* Reads a list or tuple of exactly `count` Python ints, each taken mod p, into out[count]. */
 static int read_elements(PyObject *sequence, uint64_t *out, Py_ssize_t count, const char *what) {
-    PyObject *fast = PySequence_Fast(sequence, what);
-    if (fast == NULL) {
+    PyObject *tuple = as_tuple(sequence, what);
+    if (tuple == NULL) {
         return -1;
     }
-    if (PySequence_Fast_GET_SIZE(fast) != count) {
+    if (PyTuple_GET_SIZE(tuple) != count) {
         PyErr_Format(PyExc_ValueError, "%s: expected %zd elements", what, count);
-        Py_DECREF(fast);
+        Py_DECREF(tuple);
         return -1;
     }
-    PyObject **items = PySequence_Fast_ITEMS(fast);
     for (Py_ssize_t i = 0; i < count; i++) {
-        uint64_t value = PyLong_AsUnsignedLongLong(items[i]);
+        PyObject *item = PyTuple_GET_ITEM(tuple, i);
+        uint64_t value = PyLong_AsUnsignedLongLong(item);
         if (value == (uint64_t)-1 && PyErr_Occurred()) {
             if (!PyErr_ExceptionMatches(PyExc_OverflowError)) {
-                Py_DECREF(fast);
+                Py_DECREF(tuple);
                 return -1;
             }
             /* Negative or wider than 64 bits: take it mod p exactly, through Python. */
             PyErr_Clear();
             PyObject *modulus = PyLong_FromUnsignedLongLong(MODULUS);
-            PyObject *reduced = modulus ? PyNumber_Remainder(items[i], modulus) : NULL;
+            PyObject *reduced = modulus ? PyNumber_Remainder(item, modulus) : NULL;
             Py_XDECREF(modulus);
             value = reduced ? PyLong_AsUnsignedLongLong(reduced) : 0;
             Py_XDECREF(reduced);
             if (PyErr_Occurred()) {
-                Py_DECREF(fast);
+                Py_DECREF(tuple);
                 return -1;
             }
         }
         out[i] = canonical(value);
     }
-    Py_DECREF(fast);
+    Py_DECREF(tuple);
     return 0;
 }
 
+/* Reads a list or tuple of rows of WIDTH ints into out (at most max_rows rows); *count gets the number. */
 static int read_rows(PyObject *rows, uint64_t (*out)[WIDTH], Py_ssize_t max_rows, Py_ssize_t *count,
                      const char *what) {
-    PyObject *fast = PySequence_Fast(rows, what);
-    if (fast == NULL) {
+    PyObject *tuple = as_tuple(rows, what);
+    if (tuple == NULL) {
         return -1;
     }
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
-    if (n > max_rows) {
-        PyErr_Format(PyExc_ValueError, "%s: at most %zd rows", what, max_rows);
-        Py_DECREF(fast);
+    Py_ssize_t n = PyTuple_GET_SIZE(tuple);
+    if (n < 1 || n > max_rows) {
+        PyErr_Format(PyExc_ValueError, "%s: expected 1 to %zd rows", what, max_rows);
+        Py_DECREF(tuple);
         return -1;
     }
     for (Py_ssize_t r = 0; r < n; r++) {
-        if (read_elements(PySequence_Fast_GET_ITEM(fast, r), out[r], WIDTH, what) < 0) {
-            Py_DECREF(fast);
+        if (read_elements(PyTuple_GET_ITEM(tuple, r), out[r], WIDTH, what) < 0) {
+            Py_DECREF(tuple);
             return -1;
         }
     }
     *count = n;
-    Py_DECREF(fast);
+    Py_DECREF(tuple);
     return 0;
 }
 
@@ -187,20 +198,27 @@ static void rpo_permute(uint64_t *state) {
     }
 }
 
+/* Everything is read and checked into locals first: a refused setup leaves the tables as they were. */
 static PyObject *py_rpo_setup(PyObject *Py_UNUSED(self), PyObject *args) {
-    PyObject *mds_row, *ark1, *ark2;
-    unsigned long long inv_alpha;
-    if (!PyArg_ParseTuple(args, "OOOK", &mds_row, &ark1, &ark2, &inv_alpha)) {
+    PyObject *mds_row, *ark1, *ark2, *inv_alpha_obj;
+    if (!PyArg_ParseTuple(args, "OOOO", &mds_row, &ark1, &ark2, &inv_alpha_obj)) {
         return NULL;
     }
+    uint64_t new_mds[WIDTH];
+    uint64_t new_ark1[RPO_MAX_ROUNDS][WIDTH];
+    uint64_t new_ark2[RPO_MAX_ROUNDS][WIDTH];
     Py_ssize_t rounds1 = 0, rounds2 = 0;
-    if (read_elements(mds_row, rpo_mds_row, WIDTH, "mds_row") < 0 ||
-        read_rows(ark1, rpo_ark1, RPO_MAX_ROUNDS, &rounds1, "ark1") < 0 ||
-        read_rows(ark2, rpo_ark2, RPO_MAX_ROUNDS, &rounds2, "ark2") < 0) {
+    if (read_elements(mds_row, new_mds, WIDTH, "mds_row") < 0 ||
+        read_rows(ark1, new_ark1, RPO_MAX_ROUNDS, &rounds1, "ark1") < 0 ||
+        read_rows(ark2, new_ark2, RPO_MAX_ROUNDS, &rounds2, "ark2") < 0) {
+        return NULL;
+    }
+    uint64_t inv_alpha = PyLong_AsUnsignedLongLong(inv_alpha_obj);
+    if (inv_alpha == (uint64_t)-1 && PyErr_Occurred()) {
         return NULL;
     }
     for (int i = 0; i < WIDTH; i++) {
-        if (rpo_mds_row[i] >> 32) {
+        if (new_mds[i] >> 32) {
             PyErr_SetString(PyExc_ValueError, "mds_row: entries must be below 2^32");
             return NULL;
         }
@@ -209,6 +227,9 @@ static PyObject *py_rpo_setup(PyObject *Py_UNUSED(self), PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "ark1 and ark2 must have as many rounds");
         return NULL;
     }
+    memcpy(rpo_mds_row, new_mds, sizeof new_mds);
+    memcpy(rpo_ark1, new_ark1, sizeof new_ark1);
+    memcpy(rpo_ark2, new_ark2, sizeof new_ark2);
     rpo_rounds = (int)rounds1;
     rpo_inv_alpha = inv_alpha;
     rpo_ready = 1;
@@ -221,7 +242,7 @@ static PyObject *py_rpo_permute(PyObject *Py_UNUSED(self), PyObject *state_in) {
         return NULL;
     }
     uint64_t state[WIDTH];
-    if (read_elements(state_in, state, WIDTH, "RPO state has 12 elements") < 0) {
+    if (read_elements(state_in, state, WIDTH, "RPO state") < 0) {
         return NULL;
     }
     rpo_permute(state);
@@ -285,27 +306,35 @@ static PyObject *py_poseidon2_setup(PyObject *Py_UNUSED(self), PyObject *args) {
     if (!PyArg_ParseTuple(args, "OOOO", &initial, &internal, &terminal, &diagonal)) {
         return NULL;
     }
+    uint64_t new_external[P2_MAX_EXTERNAL][WIDTH];
+    uint64_t new_internal[P2_MAX_INTERNAL];
+    uint64_t new_diagonal[WIDTH];
     Py_ssize_t n_initial = 0, n_terminal = 0;
-    if (read_rows(initial, p2_external, P2_MAX_EXTERNAL / 2, &n_initial, "external initial") < 0 ||
-        read_rows(terminal, p2_external + n_initial, P2_MAX_EXTERNAL / 2, &n_terminal, "external terminal") < 0 ||
-        read_elements(diagonal, p2_diagonal, WIDTH, "internal diagonal") < 0) {
+    if (read_rows(initial, new_external, P2_MAX_EXTERNAL / 2, &n_initial, "external initial") < 0 ||
+        read_rows(terminal, new_external + n_initial, P2_MAX_EXTERNAL / 2, &n_terminal, "external terminal") < 0 ||
+        read_elements(diagonal, new_diagonal, WIDTH, "internal diagonal") < 0) {
         return NULL;
     }
     if (n_initial != n_terminal) {
         PyErr_SetString(PyExc_ValueError, "as many initial as terminal external rounds");
         return NULL;
     }
-    Py_ssize_t n_internal = PySequence_Size(internal);
-    if (n_internal < 0) {
+    PyObject *internal_tuple = as_tuple(internal, "internal constants");
+    if (internal_tuple == NULL) {
         return NULL;
     }
-    if (n_internal > P2_MAX_INTERNAL) {
-        PyErr_SetString(PyExc_ValueError, "too many internal rounds");
+    Py_ssize_t n_internal = PyTuple_GET_SIZE(internal_tuple);
+    Py_DECREF(internal_tuple);
+    if (n_internal < 1 || n_internal > P2_MAX_INTERNAL) {
+        PyErr_SetString(PyExc_ValueError, "internal constants: expected 1 to 64 rounds");
         return NULL;
     }
-    if (read_elements(internal, p2_internal, n_internal, "internal constants") < 0) {
+    if (read_elements(internal, new_internal, n_internal, "internal constants") < 0) {
         return NULL;
     }
+    memcpy(p2_external, new_external, sizeof new_external);
+    memcpy(p2_internal, new_internal, sizeof new_internal);
+    memcpy(p2_diagonal, new_diagonal, sizeof new_diagonal);
     p2_external_half = (int)n_initial;
     p2_internal_rounds = (int)n_internal;
     p2_ready = 1;
@@ -318,7 +347,7 @@ static PyObject *py_poseidon2_permute(PyObject *Py_UNUSED(self), PyObject *state
         return NULL;
     }
     uint64_t state[WIDTH];
-    if (read_elements(state_in, state, WIDTH, "Poseidon2 state has 12 elements") < 0) {
+    if (read_elements(state_in, state, WIDTH, "Poseidon2 state") < 0) {
         return NULL;
     }
     p2_permute(state);
