@@ -45,3 +45,4 @@ protos: sync
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf libs/crypto/build libs/crypto/src/*.egg-info libs/crypto/src/guardian_crypto/_goldilocks*.so

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import bench_database, markdown_table, write_report
+from harness import bench_database, markdown_table, p50_p99, write_report
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_devnet.control import DevnetControl
@@ -93,7 +93,6 @@ async def run() -> str:
                     )
                     done = got.delta.status_timestamp.ToDatetime(tzinfo=UTC)
                     latencies.append((done - landed_at[s.account_id]).total_seconds())
-                latencies.sort()
 
                 # 3. failover
                 failovers = []
@@ -103,8 +102,7 @@ async def run() -> str:
             starter.stop_all()
 
     rate = N / throughput_s
-    p50 = statistics.median(latencies)
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    p50, p99 = p50_p99(latencies)
     bound = TTL_S + RENEW_S
     rows = [
         ["throughput (backlog on chain, 1 leader + 2 standbys)", f"{N} in {throughput_s:.2f} s",
@@ -131,15 +129,10 @@ async def run() -> str:
 
 async def one_failover(stack: Stack) -> float:
     """Kills the leader; seconds until another replica leads. The killed one is replaced."""
-    await wait_until(lambda: _has_leader(stack), "a leader", within=60)
-    found = await stack.leader()
-    assert found is not None
-    process, reported = found
+    process, reported = await stack.wait_for_leader()
     process.signal(signal.SIGKILL)
     killed = time.perf_counter()
-    await wait_until(
-        lambda: _leader_above(stack, reported.fence_token), "a new leader", within=60, every=0.02
-    )
+    await stack.wait_for_leader("a new leader", above=reported.fence_token, every=0.02)
     elapsed = time.perf_counter() - killed
     stack.canonicalizers.remove(process)
     stack.add_canonicalizers(1)
@@ -148,15 +141,6 @@ async def one_failover(stack: Stack) -> float:
 
 async def _at_least(client: CoordinatorClient, count: int) -> bool:
     return await canonical_count(client) >= count
-
-
-async def _has_leader(stack: Stack) -> bool:
-    return await stack.leader() is not None
-
-
-async def _leader_above(stack: Stack, fence: int) -> bool:
-    found = await stack.leader()
-    return found is not None and found[1].fence_token > fence
 
 
 def main() -> None:

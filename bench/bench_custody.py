@@ -25,17 +25,14 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import bench_database, markdown_table, write_report
+from harness import Measurement, bench_database, markdown_table, operator_login, write_report
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
-from guardian_crypto import ecdsa
-from guardian_crypto.canonical_json import canonical_json
 from guardian_crypto.compiled import goldilocks
-from guardian_crypto.digests import request_digest
-from guardian_crypto.field import Word, word_to_hex
 from guardian_gateway.domain.cursors import CursorCodec, CursorKind
 from guardian_network import JsonNetwork
 from guardian_testing.coordinator_client import CoordinatorClient
+from guardian_testing.custody_api import Cosigner, auth_of, delta_body, new_account_id, write_ack_key
 from guardian_testing.fixtures import ServiceStarter
 from guardian_testing.fleet import start_fleet, write_allowlist
 from guardian_testing.identities import operators
@@ -68,46 +65,11 @@ class Prepared:
     content: bytes | None = None
 
 
-@dataclass(frozen=True)
-class Row:
-    name: str
-    ops: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-
-
-class Signer:
-    def __init__(self, falcon: bool) -> None:
-        self.falcon = operators()[0] if falcon else None
-        self.secret = secrets.token_bytes(32)
-        if self.falcon:
-            self.commitment, self.pubkey = self.falcon.commitment, self.falcon.public_key_hex
-        else:
-            public = ecdsa.public_key_from_secret(self.secret)
-            self.commitment = word_to_hex(ecdsa.public_key_commitment(public))
-            self.pubkey = "0x" + public.hex()
-        self.method = "MidenFalconRpo" if falcon else "MidenEcdsa"
-        self.clock = 0
-
-    def _sign(self, word: Word) -> str:
-        return (
-            self.falcon.sign_digest(word_to_hex(word))
-            if self.falcon
-            else "0x" + ecdsa.sign(self.secret, word).hex()
-        )
-
-    def headers(self, account_id: str, payload: object) -> dict[str, str]:
-        self.clock = max(time.time_ns() // 1_000_000, self.clock + 1)
-        word = request_digest(account_id, self.clock, canonical_json(payload))
-        return {"x-pubkey": self.pubkey, "x-signature": self._sign(word), "x-timestamp": str(self.clock)}
-
-
-async def create_accounts(coordinator: CoordinatorClient, signer: Signer, count: int) -> list[str]:
-    auth = json.dumps({signer.method: {"cosigner_commitments": [signer.commitment]}})
+async def create_accounts(coordinator: CoordinatorClient, signer: Cosigner, count: int) -> list[str]:
+    auth = json.dumps(auth_of(signer))
 
     async def one(_: int) -> str:
-        account_id = "0x" + secrets.token_hex(15)
+        account_id = new_account_id()
         await coordinator.custody.ConfigureAccount(
             pb.ConfigureAccountRequest(
                 account_id=account_id,
@@ -122,21 +84,18 @@ async def create_accounts(coordinator: CoordinatorClient, signer: Signer, count:
     return list(await asyncio.gather(*(one(i) for i in range(count))))
 
 
-def pushes(signer: Signer, accounts: list[str]) -> list[Prepared]:
+def pushes(signer: Cosigner, accounts: list[str]) -> list[Prepared]:
     prepared = []
     for account_id in accounts:
-        body = {
-            "account_id": account_id,
-            "nonce": 1,
-            "prev_commitment": NETWORK.commitment(STATE),
-            "delta_payload": {"patch": {"balance": 2}},
-        }
+        body = delta_body(account_id, 1, NETWORK.commitment(STATE), {"balance": 2})
         headers = {**signer.headers(account_id, body), "content-type": "application/json"}
         prepared.append(Prepared("POST", "/delta", headers, content=json.dumps(body).encode()))
     return prepared
 
 
-async def run_fixed(client: httpx.AsyncClient, base: str, queues: list[list[Prepared]], name: str) -> Row:
+async def run_fixed(
+    client: httpx.AsyncClient, base: str, queues: list[list[Prepared]], name: str
+) -> Measurement:
     """Each of the concurrent clients sends its own prepared requests in order; all must answer 200."""
     latencies: list[float] = []
 
@@ -155,15 +114,7 @@ async def run_fixed(client: httpx.AsyncClient, base: str, queues: list[list[Prep
 
     began = time.perf_counter()
     await asyncio.gather(*(worker(q) for q in queues))
-    elapsed = time.perf_counter() - began
-    ordered = sorted(latencies)
-    return Row(
-        name,
-        len(ordered),
-        elapsed,
-        statistics.median(ordered) * 1000,
-        ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
-    )
+    return Measurement.of(name, len(queues), latencies, time.perf_counter() - began)
 
 
 def split(items: list[Prepared], parts: int) -> list[list[Prepared]]:
@@ -222,34 +173,18 @@ async def page_times(
     return statistics.median(samples) * 1000
 
 
-async def login(client: httpx.AsyncClient, base: str) -> dict[str, str]:
-    op = operators()[0]
-    challenge = await client.get(f"{base}/auth/challenge", params={"commitment": op.commitment})
-    verify = await client.post(
-        f"{base}/auth/verify",
-        json={
-            "commitment": op.commitment,
-            "signature": op.sign_digest(challenge.json()["challenge"]["signing_digest"]),
-        },
-    )
-    client.cookies.clear()
-    return {"cookie": verify.headers["set-cookie"].split(";", 1)[0]}
-
-
 def progress(message: str, started: float = time.perf_counter()) -> None:
     print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
 
 
 async def main() -> str:
-    rows: list[Row] = []
+    rows: list[Measurement] = []
     pages: dict[tuple[int, str], float] = {}
     with bench_database() as (_, url), tempfile.TemporaryDirectory() as logs:
         starter = ServiceStarter(Path(logs))
         allowlist = Path(logs) / "operators.json"
         write_allowlist(allowlist, [(operators()[0], ["dashboard:read"])])
-        key_file = Path(logs) / "ack.key"
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        key_file = write_ack_key(Path(logs))
         try:
             fleet = start_fleet(
                 starter,
@@ -262,7 +197,7 @@ async def main() -> str:
             )
             base = fleet.gateway_url(0)
             progress("fleet started")
-            ecdsa_signer, falcon_signer = Signer(falcon=False), Signer(falcon=True)
+            ecdsa_signer, falcon_signer = Cosigner.ecdsa(), Cosigner.from_falcon(operators()[0])
             async with CoordinatorClient(fleet.coordinator_target) as coordinator:
                 ecdsa_accounts = await create_accounts(coordinator, ecdsa_signer, ECDSA_PUSHES)
                 falcon_accounts = await create_accounts(coordinator, falcon_signer, FALCON_PUSHES)
@@ -294,7 +229,8 @@ async def main() -> str:
                     )
                 )
                 rows.append(await run_fixed(client, base, state_reads, "GET /state, ECDSA cosigner"))
-                cookie = await login(client, base)
+                cookie = {"cookie": await operator_login(client, base, operators()[0])}
+                client.cookies.clear()  # the page requests carry the session in their own header
                 progress("throughput measured")
                 for size, (first, last) in ((SMALL, (0, SMALL)), (LARGE, (SMALL, LARGE))):
                     insert_canonical_deltas(url, first, last)
@@ -309,9 +245,9 @@ async def main() -> str:
         [
             [
                 r.name,
-                str(CLIENTS),
+                str(r.concurrency),
                 str(r.ops),
-                f"{r.ops / r.seconds:.1f}",
+                f"{r.rate:.1f}",
                 f"{r.p50_ms:.2f}",
                 f"{r.p99_ms:.2f}",
             ]

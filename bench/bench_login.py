@@ -17,7 +17,15 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import KeepAliveHttp, Measurement, bench_database, closed_loop, markdown_table, write_report
+from harness import (
+    KeepAliveHttp,
+    Measurement,
+    bench_database,
+    closed_loop,
+    markdown_table,
+    operator_login,
+    write_report,
+)
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_auth.domain.tokens import storage_key
@@ -59,13 +67,7 @@ def http_get(
 
 
 async def operator_login_once(client: httpx.AsyncClient, base: str, index: int) -> None:
-    op = operators()[index % 2]
-    challenge = await client.get(f"{base}/auth/challenge", params={"commitment": op.commitment})
-    digest = challenge.json()["challenge"]["signing_digest"]
-    verify = await client.post(
-        f"{base}/auth/verify", json={"commitment": op.commitment, "signature": op.sign_digest(digest)}
-    )
-    assert verify.status_code == 200, verify.text
+    await operator_login(client, base, operators()[index % 2])
 
 
 async def wallet_login_once(client: httpx.AsyncClient, base: str, index: int) -> None:
@@ -109,18 +111,7 @@ async def main() -> str:
             base = fleet.gateway_url(0)
             limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
             async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-                await operator_login_once(client, base, 0)
-                session_cookie = None
-                op = operators()[0]
-                challenge = await client.get(f"{base}/auth/challenge", params={"commitment": op.commitment})
-                verify = await client.post(
-                    f"{base}/auth/verify",
-                    json={
-                        "commitment": op.commitment,
-                        "signature": op.sign_digest(challenge.json()["challenge"]["signing_digest"]),
-                    },
-                )
-                session_cookie = verify.headers["set-cookie"].split(";", 1)[0]
+                session_cookie = await operator_login(client, base, operators()[0])
                 token = session_cookie.split("=", 1)[1]
                 headers = {"cookie": session_cookie}
                 connections: list[KeepAliveHttp] = []

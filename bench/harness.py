@@ -12,7 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 from guardian_testing.database import DatabaseServer, test_database_server
+from guardian_testing.identities import OperatorIdentity
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 DURATION_S = float(os.environ.get("GUARDIAN_BENCH_SECONDS", "4"))
@@ -30,6 +33,18 @@ class Measurement:
     @property
     def rate(self) -> float:
         return self.ops / self.seconds
+
+    @classmethod
+    def of(cls, name: str, concurrency: int, latencies: list[float], seconds: float) -> Measurement:
+        """`latencies` (seconds, any order) summarised as count, median and 99th percentile (ms)."""
+        p50, p99 = p50_p99(latencies)
+        return cls(name, concurrency, len(latencies), seconds, p50 * 1000, p99 * 1000)
+
+
+def p50_p99(samples: list[float]) -> tuple[float, float]:
+    """The median and the 99th percentile (nearest rank below) of `samples`."""
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
 async def closed_loop(
@@ -56,16 +71,7 @@ async def closed_loop(
     began = time.perf_counter()
     stop_at = began + DURATION_S
     await asyncio.gather(*(caller(i) for i in range(concurrency)))
-    elapsed = time.perf_counter() - began
-    ordered = sorted(latencies)
-    return Measurement(
-        name=name,
-        concurrency=concurrency,
-        ops=len(ordered),
-        seconds=elapsed,
-        p50_ms=statistics.median(ordered) * 1000,
-        p99_ms=ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
-    )
+    return Measurement.of(name, concurrency, latencies, time.perf_counter() - began)
 
 
 def median_by_rate(measurements: list[Measurement]) -> Measurement:
@@ -91,6 +97,17 @@ def bench_database() -> Iterator[tuple[DatabaseServer, str]]:
     """A fresh database on GUARDIAN_TEST_DATABASE_URL's server, or on an embedded one."""
     with test_database_server() as server:
         yield server, server.create_database("guardian_bench")
+
+
+async def operator_login(client: httpx.AsyncClient, base: str, op: OperatorIdentity) -> str:
+    """One operator login (challenge, Falcon signature, verify); the session cookie as `name=value`."""
+    challenge = await client.get(f"{base}/auth/challenge", params={"commitment": op.commitment})
+    digest = challenge.json()["challenge"]["signing_digest"]
+    verify = await client.post(
+        f"{base}/auth/verify", json={"commitment": op.commitment, "signature": op.sign_digest(digest)}
+    )
+    assert verify.status_code == 200, verify.text
+    return verify.headers["set-cookie"].split(";", 1)[0]
 
 
 def pgbench_binary() -> str:

@@ -16,6 +16,8 @@ import sys
 import threading
 from pathlib import Path
 
+from guardian_common.stage import Stage, resolve_stage
+
 BIN = Path(sys.executable).parent
 RUN_DIR = Path(__file__).resolve().parents[1] / ".run"
 
@@ -78,10 +80,7 @@ def main() -> int:
     devnet_http = os.environ.get("GUARDIAN_RUN_DEVNET_HTTP_ADDR", "127.0.0.1:57292")
     canonicalizer_addr = os.environ.get("GUARDIAN_RUN_CANONICALIZER_ADDR", "127.0.0.1:50071")
     auth_env = {"GUARDIAN_GRPC_ADDR": auth_addr, "GUARDIAN_COORDINATOR_TARGET": coordinator_addr}
-    if (
-        not os.environ.get("GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE")
-        and os.environ.get("GUARDIAN_ENV", "").strip().lower() != "prod"
-    ):
+    if not os.environ.get("GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE") and resolve_stage() is not Stage.PROD:
         auth_env["GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE"] = str(development_allowlist())
 
     processes: dict[str, subprocess.Popen[str]] = {}

@@ -10,10 +10,10 @@ from guardian_canonicalizer.clients.chain import (
     ChainUnavailable,
     account_id_bytes,
     digest_hex,
-    digest_of,
 )
 from guardian_canonicalizer.domain.observations import Absent, Match, Mismatch
 from guardian_devnet.control import DevnetControl
+from guardian_devnet.grpc_api import digest_of
 from guardian_testing.fixtures import StartService
 
 ACCOUNT = "0x" + "00" * 14 + "0e"

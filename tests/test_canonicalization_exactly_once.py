@@ -28,7 +28,8 @@ from guardian_testing.canonicalization import (
     Journal,
     Stack,
     Submitted,
-    delta_kind,
+    all_of_kind,
+    kinds_of,
     seed_candidates,
     start_stack,
     status,
@@ -43,8 +44,7 @@ ACCOUNTS = 120
 
 
 async def all_canonical(client: CoordinatorClient, submitted: list[Submitted]) -> bool:
-    kinds = await asyncio.gather(*(delta_kind(client.custody, s.account_id, s.nonce) for s in submitted))
-    return all(kind == "canonical" for kind in kinds)
+    return await all_of_kind(client.custody, submitted, "canonical")
 
 
 async def canonical_at(client: CoordinatorClient, s: Submitted) -> datetime:
@@ -62,7 +62,7 @@ async def assert_exactly_once(
 
     A replica killed with SIGKILL cannot journal the writes it had in flight: `unjournaled` bounds how
     many promotions may be missing from the journal (at most its in-flight accounts)."""
-    applied = [w for w in journal.writes if w.op == "promote" and w.result == "applied"]
+    applied = journal.promotions
     per_delta = Counter((w.account_id, w.nonce) for w in applied)
     twice = {key: n for key, n in per_delta.items() if n > 1}
     assert not twice, f"promoted more than once: {twice}"
@@ -101,7 +101,7 @@ async def test_every_candidate_is_canonical_exactly_once_while_the_leader_is_kil
                 await asyncio.sleep(random.uniform(0, 0.04))  # commitments land at random moments
 
         landing = asyncio.create_task(land_all())
-        await wait_until(lambda: _has_leader(stack), "a leader")
+        await stack.wait_for_leader()
         await wait_until(lambda: _some_promoted(client, submitted), "the first promotions")
         found = await stack.leader()
         assert found is not None
@@ -117,13 +117,8 @@ async def test_every_candidate_is_canonical_exactly_once_while_the_leader_is_kil
         await assert_exactly_once(client, submitted, journal, unjournaled=10)
 
 
-async def _has_leader(stack: Stack) -> bool:
-    return await stack.leader() is not None
-
-
 async def _some_promoted(client: CoordinatorClient, submitted: list[Submitted]) -> bool:
-    kinds = await asyncio.gather(*(delta_kind(client.custody, s.account_id, s.nonce) for s in submitted[:20]))
-    return "canonical" in kinds
+    return "canonical" in await kinds_of(client.custody, submitted[:20])
 
 
 async def test_sigterm_releases_the_lease_and_a_standby_takes_over_before_it_would_expire(
@@ -140,10 +135,7 @@ async def test_sigterm_releases_the_lease_and_a_standby_takes_over_before_it_wou
     )
     chain = DevnetControl(stack.devnet_url)
     async with CoordinatorClient(stack.coordinator_target) as client:
-        await wait_until(lambda: _has_leader(stack), "a leader")
-        found = await stack.leader()
-        assert found is not None
-        leader, reported = found
+        leader, reported = await stack.wait_for_leader()
         leader.signal(signal.SIGTERM)
         assert leader.wait_exit(30) == 0
 
@@ -168,10 +160,7 @@ async def test_a_killed_leader_is_replaced_and_the_new_fence_promotes(
     stack = start_stack(start_replicas, fresh_database_url, coordinators=1, canonicalizers=2)
     chain = DevnetControl(stack.devnet_url)
     async with CoordinatorClient(stack.coordinator_target) as client:
-        await wait_until(lambda: _has_leader(stack), "a leader")
-        found = await stack.leader()
-        assert found is not None
-        leader, reported = found
+        leader, reported = await stack.wait_for_leader()
         leader.signal(signal.SIGKILL)
         killed_at = time.monotonic()
         submitted = await seed_candidates(client.custody, 5)
@@ -181,7 +170,7 @@ async def test_a_killed_leader_is_replaced_and_the_new_fence_promotes(
         print(f"kill -9 → all promoted in {time.monotonic() - killed_at:.2f}s (TTL 1.5 s, check 1 s)")
 
         journal = stack.journal()
-        promoters = {w.fence for w in journal.writes if w.op == "promote" and w.result == "applied"}
+        promoters = {w.fence for w in journal.promotions}
         assert promoters and min(promoters) > reported.fence_token
         await assert_exactly_once(client, submitted, journal)
 
@@ -205,18 +194,13 @@ async def test_a_paused_leader_has_every_late_write_refused(
     async with CoordinatorClient(stack.coordinator_target) as client:
         await chain.fault("hang", count=1_000_000, seconds=0.3)
         waiting = await seed_candidates(client.custody, 40)
-        await wait_until(lambda: _has_leader(stack), "a leader")
-        found = await stack.leader()
-        assert found is not None
-        paused, reported = found
+        paused, reported = await stack.wait_for_leader()
         await wait_until(
             lambda: _writes_by(stack, reported.fence_token, 3), "the leader writing retry counters"
         )
         paused.signal(signal.SIGSTOP)
         try:
-            await wait_until(
-                lambda: _new_leader_above(stack, reported.fence_token), "another replica leading", within=30
-            )
+            await stack.wait_for_leader("another replica leading", above=reported.fence_token, within=30)
             landed = waiting[:20]
             for s in landed:
                 await chain.land(s.account_id, s.new_commitment)
@@ -233,19 +217,12 @@ async def test_a_paused_leader_has_every_late_write_refused(
         # also tested deterministically in services/coordinator/tests/test_custody_postgres.py.)
         assert {w.result for w in late} <= {"stale_lease", "not_candidate"}, late
         await assert_exactly_once(client, landed, journal)
-        kinds = await asyncio.gather(
-            *(delta_kind(client.custody, s.account_id, s.nonce) for s in waiting[20:])
-        )
+        kinds = await kinds_of(client.custody, waiting[20:])
         assert set(kinds) == {"candidate"}, "nothing unlanded was promoted, retained or deleted"
 
 
 async def _writes_by(stack: Stack, fence: int, at_least: int) -> bool:
     return sum(1 for w in stack.journal().writes if w.fence == fence and w.result == "applied") >= at_least
-
-
-async def _new_leader_above(stack: Stack, fence: int) -> bool:
-    found = await stack.leader()
-    return found is not None and found[1].fence_token > fence
 
 
 async def _stood_down(process: ServiceProcess) -> bool:

@@ -5,7 +5,6 @@ Sizes: 3 canonicalizers on a failing/hanging devnet with 12 candidates; 1–2 re
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 from collections.abc import Callable
@@ -17,7 +16,8 @@ from guardian_devnet.control import DevnetControl
 from guardian_testing.canonicalization import (
     Stack,
     Submitted,
-    delta_kind,
+    all_of_kind,
+    kinds_of,
     seed_candidates,
     start_stack,
     status,
@@ -30,10 +30,6 @@ from guardian_testing.fixtures import StartReplicas
 pytestmark = pytest.mark.slow
 
 
-async def kinds_of(client: CoordinatorClient, submitted: list[Submitted]) -> list[str]:
-    return list(await asyncio.gather(*(delta_kind(client.custody, s.account_id, s.nonce) for s in submitted)))
-
-
 async def status_json(client: CoordinatorClient, s: Submitted) -> dict[str, object]:
     got = await client.custody.GetDelta(pb.GetDeltaRequest(account_id=s.account_id, nonce=s.nonce))
     loaded: dict[str, object] = json.loads(got.delta.status_json)
@@ -41,9 +37,7 @@ async def status_json(client: CoordinatorClient, s: Submitted) -> dict[str, obje
 
 
 def promotions(stack: Stack) -> list[tuple[str, int]]:
-    return [
-        (w.account_id, w.nonce) for w in stack.journal().writes if w.op == "promote" and w.result == "applied"
-    ]
+    return [(w.account_id, w.nonce) for w in stack.journal().promotions]
 
 
 async def test_a_failing_or_hanging_chain_promotes_nothing_counts_retries_once_per_pass_and_recovers(
@@ -78,7 +72,9 @@ async def test_a_failing_or_hanging_chain_promotes_nothing_counts_retries_once_p
         await chain.fault("unavailable", count=0)
         await wait_until(lambda: _hung_at_least(chain, 24), "the hanging calls")
         await chain.fault("unavailable", count=1_000_000)
-        assert set(await kinds_of(client, landed + never)) == {"candidate"}, "nothing promoted on a bad chain"
+        assert set(await kinds_of(client.custody, landed + never)) == {"candidate"}, (
+            "nothing promoted on a bad chain"
+        )
         assert promotions(stack) == []
 
         await chain.fault("none")
@@ -103,7 +99,7 @@ async def _hung_at_least(chain: DevnetControl, count: int) -> bool:
 
 
 async def _all(client: CoordinatorClient, submitted: list[Submitted], kind: str) -> bool:
-    return set(await kinds_of(client, submitted)) == {kind}
+    return await all_of_kind(client.custody, submitted, kind)
 
 
 async def test_a_lagging_chain_needs_two_consecutive_foreign_observations_to_diverge(

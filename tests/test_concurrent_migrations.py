@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import grpc
 import pytest
@@ -16,7 +17,9 @@ from guardian_testing.processes import LISTENING, ServiceProcess, spawn
 pytestmark = pytest.mark.slow
 
 
-async def test_six_replicas_starting_together_migrate_once(fresh_database_url: str, service_log_dir) -> None:  # type: ignore[no-untyped-def]
+async def test_six_replicas_starting_together_migrate_once(
+    fresh_database_url: str, service_log_dir: Path
+) -> None:
     processes: list[ServiceProcess] = [
         spawn(
             "guardian-coordinator",

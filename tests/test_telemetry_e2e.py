@@ -12,7 +12,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -30,6 +30,7 @@ pytestmark = pytest.mark.slow
 
 METRICS_LINE = r"metrics=(?P<url>http://\S+)"
 SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?P<labels>\{[^}]*\})? (?P<value>\S+)$")
+Span = dict[str, object]
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Traced:
     trace_file: Path
     metrics_url: str
 
-    def spans(self) -> list[dict[str, object]]:
+    def spans(self) -> list[Span]:
         return [json.loads(line) for line in self.trace_file.read_text().splitlines() if line]
 
 
@@ -130,18 +131,36 @@ def wallet_login(client: httpx.Client, gateway_url: str) -> str:
     return trace_id
 
 
-def spans_of(stack: Stack, trace_id: str) -> list[dict[str, object]]:
-    """The trace's spans once its root (the gateway's server span, which ends last) was written."""
-    deadline = time.monotonic() + 10
+def spans_once(
+    read: Callable[[], list[Span]], written: Callable[[list[Span]], bool], within: float = 10
+) -> list[Span]:
+    """`read()` once `written` holds of it, or its last result after `within` seconds.
+
+    Trace files are written as spans end, and a server span may end just after its response was sent.
+    """
+    deadline = time.monotonic() + within
     while True:
-        spans = [span for t in stack.all() for span in t.spans() if span["trace_id"] == trace_id]
-        root_written = any(s["service"] == "guardian-gateway" and s["kind"] == "SERVER" for s in spans)
-        if root_written or time.monotonic() > deadline:
+        spans = read()
+        if written(spans) or time.monotonic() > deadline:
             return spans
         time.sleep(0.05)
 
 
-def chain_of(spans: list[dict[str, object]], leaf: dict[str, object]) -> list[dict[str, object]]:
+def spans_of(stack: Stack, trace_id: str) -> list[Span]:
+    """The trace's spans once its root (the gateway's server span, which ends last) was written."""
+    return spans_once(
+        lambda: [span for t in stack.all() for span in t.spans() if span["trace_id"] == trace_id],
+        lambda spans: any(s["service"] == "guardian-gateway" and s["kind"] == "SERVER" for s in spans),
+    )
+
+
+def lookups_parented(spans: list[Span]) -> bool:
+    """Every session lookup statement's parent span is in `spans`."""
+    ids = {span["span_id"] for span in spans}
+    return all(span["parent_span_id"] in ids for span in spans if span["name"] == "SELECT auth_sessions")
+
+
+def chain_of(spans: list[Span], leaf: Span) -> list[Span]:
     """The spans from `leaf` up to the root of the trace, following parent ids."""
     by_id = {span["span_id"]: span for span in spans}
     chain = [leaf]
@@ -230,15 +249,9 @@ async def test_concurrent_session_lookups_share_statements_and_are_traced(stack:
     statements = moved("guardian_session_lookup_statements_total")
     assert 1 <= statements < 64, f"64 concurrent lookups took {statements} statements: none were shared"
 
-    # The trace file is written as spans end; a server span may end just after its response was sent.
-    deadline = time.monotonic() + 10
-    while True:
-        spans = stack.coordinator.spans()
-        by_id = {span["span_id"]: span for span in spans}
-        lookup_spans = [span for span in spans if span["name"] == "SELECT auth_sessions"]
-        if all(span["parent_span_id"] in by_id for span in lookup_spans) or time.monotonic() > deadline:
-            break
-        await asyncio.sleep(0.05)
+    spans = spans_once(stack.coordinator.spans, lookups_parented)
+    by_id = {span["span_id"]: span for span in spans}
+    lookup_spans = [span for span in spans if span["name"] == "SELECT auth_sessions"]
     shared = [cast(dict[str, int], span["attributes"])["guardian.session_lookups"] for span in lookup_spans]
     assert sum(shared) >= 64
     assert all(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
@@ -13,19 +12,8 @@ import pytest
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_testing.coordinator_client import CoordinatorClient
-from guardian_testing.fixtures import StartService
 
 OPERATOR, EVM = pb.REALM_OPERATOR, pb.REALM_EVM
-
-
-@pytest.fixture(scope="module", params=["memory", "postgres"])
-async def client(
-    request: pytest.FixtureRequest, start_module_service: StartService, run_database_url: str
-) -> AsyncIterator[CoordinatorClient]:
-    env = {"DATABASE_URL": run_database_url} if request.param == "postgres" else {}
-    process = start_module_service("guardian-coordinator", name=f"coordinator-{request.param}", **env)
-    async with CoordinatorClient(process.grpc_target) as c:
-        yield c
 
 
 def digest() -> bytes:

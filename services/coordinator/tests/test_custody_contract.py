@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -19,7 +19,7 @@ import pytest
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_testing.coordinator_client import CoordinatorClient
-from guardian_testing.fixtures import StartService
+from guardian_testing.custody_api import new_account_id
 
 CANDIDATE, CANONICAL = pb.DELTA_KIND_CANDIDATE, pb.DELTA_KIND_CANONICAL
 RETAINED, DISCARDED = pb.DELTA_KIND_RETAINED, pb.DELTA_KIND_DISCARDED
@@ -27,20 +27,6 @@ APPLIED, STALE_LEASE = pb.WRITE_OUTCOME_APPLIED, pb.WRITE_OUTCOME_STALE_LEASE
 NOT_CANDIDATE, STALE_BASE = pb.WRITE_OUTCOME_NOT_CANDIDATE, pb.WRITE_OUTCOME_STALE_BASE
 OPERATOR = "0x" + "0f" * 32
 Kind = pb.DeltaKind
-
-
-@pytest.fixture(scope="module", params=["memory", "postgres"])
-async def client(
-    request: pytest.FixtureRequest, start_module_service: StartService, run_database_url: str
-) -> AsyncIterator[CoordinatorClient]:
-    env = {"DATABASE_URL": run_database_url} if request.param == "postgres" else {}
-    process = start_module_service("guardian-coordinator", name=f"custody-{request.param}", **env)
-    async with CoordinatorClient(process.grpc_target) as c:
-        yield c
-
-
-def new_account_id() -> str:
-    return "0x" + secrets.token_hex(15)
 
 
 def new_commitment() -> str:

@@ -26,13 +26,10 @@ from guardian_coordinator.store.postgres.leases import VERIFY as FENCE_CHECK
 from guardian_coordinator.store.postgres.leases import fence_params
 from guardian_coordinator.store.postgres.migrate import run_migrations
 from guardian_testing.coordinator_client import CoordinatorClient
+from guardian_testing.custody_api import new_account_id
 from guardian_testing.fixtures import StartReplicas
 
 pytestmark = pytest.mark.slow
-
-
-def new_account_id() -> str:
-    return "0x" + secrets.token_hex(15)
 
 
 def new_commitment() -> str:

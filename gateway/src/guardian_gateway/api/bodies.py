@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
 from guardian_common.envelope import ErrorEnvelope
+from guardian_gateway.domain.json_values import parse_object
 
 Body = TypeVar("Body", bound=BaseModel)
 
@@ -33,13 +34,24 @@ def shape_problem(error: ValidationError) -> str:
     return "request body: " + "; ".join(problems)
 
 
-async def json_body(request: Request, model: type[Body]) -> Body:
+async def _json_bytes(request: Request) -> bytes:
+    """The body of a request sent as JSON; any other content type → 415."""
     if not is_json(request.headers.get("content-type")):
         raise ErrorEnvelope.of("unsupported_media_type")
+    return await request.body()
+
+
+async def json_body(request: Request, model: type[Body]) -> Body:
+    raw = await _json_bytes(request)
     try:
-        return model.model_validate_json(await request.body())
+        return model.model_validate_json(raw)
     except ValidationError as error:
         raise ErrorEnvelope.of("invalid_input", shape_problem(error)) from None
+
+
+async def json_object_body(request: Request) -> dict[str, object]:
+    """A JSON object body read as plain data, for routes that check its fields themselves."""
+    return parse_object(await _json_bytes(request))
 
 
 def json_request_body(model: type[BaseModel]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from guardian.auth.v1 import auth_pb2 as auth_pb
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_common.envelope import ErrorEnvelope
+from guardian_gateway.api.bodies import json_object_body
 from guardian_gateway.api.custody_checks import (
     check_nonce,
     query_nonce,
@@ -22,7 +23,7 @@ from guardian_gateway.api.custody_checks import (
     submit_refusal,
 )
 from guardian_gateway.api.responses import error_responses
-from guardian_gateway.api.signed import credentials, json_object_body, verify
+from guardian_gateway.api.signed import Credentials, credentials, verify
 from guardian_gateway.api.state import State
 from guardian_gateway.api.views import KINDS, delta_object, rfc3339, state_object
 from guardian_gateway.domain.accounts import (
@@ -273,7 +274,7 @@ def _resolved_state(reply: pb.RecordAbandonResponse) -> str:
     raise ErrorEnvelope.of("delta_not_found")
 
 
-async def _signed_nonce_query(request: Request, state: State, creds: Any) -> tuple[str, int]:
+async def _signed_nonce_query(request: Request, state: State, creds: Credentials) -> tuple[str, int]:
     checked = check_account_id(query_value(request, "account_id"))
     number = query_nonce(query_value(request, "nonce"))
     _, auth = await resolve_account(state, checked)

@@ -38,12 +38,18 @@ def check_nonce(value: object) -> int:
     return value
 
 
-async def resolve_account(state: GatewayState, account_id: str) -> tuple[pb.Account, AccountAuth]:
-    """The account and its signer set: 404 account_not_found (before any authentication, as upstream);
-    an EVM account → 400 unsupported_for_network."""
+async def existing_account(state: GatewayState, account_id: str) -> pb.Account:
+    """The account, or 404 account_not_found."""
     account = await state.coordinator.get_account(account_id)
     if account is None:
         raise ErrorEnvelope.of("account_not_found")
+    return account
+
+
+async def resolve_account(state: GatewayState, account_id: str) -> tuple[pb.Account, AccountAuth]:
+    """The account and its signer set: 404 account_not_found (before any authentication, as upstream);
+    an EVM account → 400 unsupported_for_network."""
+    account = await existing_account(state, account_id)
     return account, stored_auth(account.auth_json)
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_common.envelope import ErrorEnvelope
-from guardian_gateway.api.custody_checks import query_value
+from guardian_gateway.api.bodies import json_object_body
+from guardian_gateway.api.custody_checks import MAX_NONCE, existing_account, query_value
 from guardian_gateway.api.dashboard_feeds import (
     Page,
     PageQuery,
@@ -22,7 +24,6 @@ from guardian_gateway.api.dashboard_feeds import (
 )
 from guardian_gateway.api.operator_access import PAUSE, READ, require_operator
 from guardian_gateway.api.responses import error_responses
-from guardian_gateway.api.signed import json_object_body
 from guardian_gateway.api.state import GatewayState, State
 from guardian_gateway.api.views import account_detail, delta_detail, optional_time, rfc3339
 from guardian_gateway.domain.accounts import check_account_id
@@ -35,7 +36,6 @@ Limit = Annotated[str | None, Query(description="1..500, default 50")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 MAX_REASON = 512
 _CANONICAL_U64 = re.compile(r"0|[1-9][0-9]{0,19}")
-MAX_NONCE = (1 << 63) - 1
 
 
 def _page(page: Page) -> JSONResponse:
@@ -47,11 +47,8 @@ def _query(request: Request) -> PageQuery:
     return page_query(query_value(request, "limit"), query_value(request, "cursor"))
 
 
-async def _account(state: GatewayState, account_id: str) -> Any:
-    account = await state.coordinator.get_account(check_account_id(account_id, "account id"))
-    if account is None:
-        raise ErrorEnvelope.of("account_not_found")
-    return account
+async def _account(state: GatewayState, account_id: str) -> pb.Account:
+    return await existing_account(state, check_account_id(account_id, "account id"))
 
 
 @router.get("/dashboard/info", responses=READS)
@@ -192,6 +189,22 @@ def _reason(value: object, *, required: bool) -> str | None:
     return value
 
 
+def _audited(
+    reply: pb.PauseResponse | pb.UnpauseResponse, account_id: str, **details: object
+) -> JSONResponse:
+    """The answer to a pause or unpause; no such account → 404 account_not_found."""
+    if not reply.found:
+        raise ErrorEnvelope.of("account_not_found")
+    return JSONResponse(
+        {
+            "account_id": account_id,
+            "before_state": reply.before_state,
+            "after_state": reply.after_state,
+            **details,
+        }
+    )
+
+
 @router.post("/dashboard/accounts/{account_id}/pause", responses=WRITES)
 async def pause_account(request: Request, state: State, account_id: str) -> JSONResponse:
     """Body `{"reason": …}`. Idempotent (a paused account keeps its first pause); audited."""
@@ -199,16 +212,11 @@ async def pause_account(request: Request, state: State, account_id: str) -> JSON
     checked = check_account_id(account_id, "account id")
     reason = _reason((await json_object_body(request)).get("reason"), required=True)
     reply = await state.coordinator.pause(checked, principal.commitment, reason or "")
-    if not reply.found:
-        raise ErrorEnvelope.of("account_not_found")
-    return JSONResponse(
-        {
-            "account_id": checked,
-            "before_state": reply.before_state,
-            "after_state": reply.after_state,
-            "paused_at": optional_time(reply.account, "paused_at"),
-            "paused_reason": reply.account.paused_reason,
-        }
+    return _audited(
+        reply,
+        checked,
+        paused_at=optional_time(reply.account, "paused_at"),
+        paused_reason=reply.account.paused_reason,
     )
 
 
@@ -221,13 +229,4 @@ async def unpause_account(request: Request, state: State, account_id: str) -> JS
     if await request.body():
         reason = _reason((await json_object_body(request)).get("reason"), required=False)
     reply = await state.coordinator.unpause(checked, principal.commitment, reason or "")
-    if not reply.found:
-        raise ErrorEnvelope.of("account_not_found")
-    return JSONResponse(
-        {
-            "account_id": checked,
-            "before_state": reply.before_state,
-            "after_state": reply.after_state,
-            "reason": reason,
-        }
-    )
+    return _audited(reply, checked, reason=reason)

@@ -5,22 +5,24 @@ was minted under (scope), so it cannot be replayed against another feed or filte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_common.envelope import ErrorEnvelope
+from guardian_gateway.api.custody_checks import MAX_NONCE
 from guardian_gateway.api.state import GatewayState
 from guardian_gateway.api.views import KINDS, account_summary, delta_entry
 from guardian_gateway.domain.accounts import ACCOUNT_ID
 from guardian_gateway.domain.cursors import CursorCodec, CursorKind, InvalidCursor, int_field, str_field
 from guardian_gateway.domain.pagination import parse_limit, parse_paused_filter, parse_status_filter
 
-MAX_NONCE = (1 << 63) - 1
 MAX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
 PAUSED = {None: pb.PAUSED_FILTER_ALL, True: pb.PAUSED_FILTER_PAUSED, False: pb.PAUSED_FILTER_ACTIVE}
+After = TypeVar("After")
 
 
 @dataclass(frozen=True)
@@ -45,12 +47,19 @@ def _codec(state: GatewayState) -> CursorCodec:
     return CursorCodec(state.runtime.cursor_key.key)
 
 
-def _open(state: GatewayState, raw: str | None, kind: CursorKind, scope: str) -> dict[str, Any] | None:
-    """The position of a presented cursor (absent or empty: the first page); 400 invalid_cursor."""
+def _open(
+    state: GatewayState,
+    raw: str | None,
+    kind: CursorKind,
+    scope: str,
+    after: Callable[[dict[str, Any]], After],
+) -> After | None:
+    """The keyset position of a presented cursor, read by `after` (absent or empty: the first page);
+    a cursor that fails any check, its signature or its position's fields → 400 invalid_cursor."""
     if raw is None or raw == "":
         return None
     try:
-        return _codec(state).open(raw, kind, scope)
+        return after(_codec(state).open(raw, kind, scope))
     except InvalidCursor:
         raise ErrorEnvelope.of("invalid_cursor") from None
 
@@ -61,8 +70,20 @@ def _timestamp(position: dict[str, Any]) -> Timestamp:
     )
 
 
-def _position_error() -> ErrorEnvelope:
-    return ErrorEnvelope.of("invalid_cursor")
+def _account_key(position: dict[str, Any]) -> pb.AccountKey:
+    return pb.AccountKey(updated_at=_timestamp(position), account_id=str_field(position, "a", ACCOUNT_ID))
+
+
+def _nonce(position: dict[str, Any]) -> int:
+    return int_field(position, "n", 0, MAX_NONCE)
+
+
+def _delta_key(position: dict[str, Any]) -> pb.DeltaFeedKey:
+    return pb.DeltaFeedKey(
+        status_timestamp=_timestamp(position),
+        account_id=str_field(position, "a", ACCOUNT_ID),
+        nonce=_nonce(position),
+    )
 
 
 def _next_cursor(
@@ -81,17 +102,10 @@ def _feed_position(moment: Timestamp, account_id: str, **more: int) -> dict[str,
 async def accounts_page(state: GatewayState, query: PageQuery, raw_paused: str | None) -> Page:
     paused = parse_paused_filter(raw_paused)
     scope = {None: "all", True: "paused", False: "active"}[paused]
-    position = _open(state, query.cursor, CursorKind.ACCOUNT_LIST, scope)
+    after = _open(state, query.cursor, CursorKind.ACCOUNT_LIST, scope, _account_key)
     request = pb.ListAccountsRequest(paused=PAUSED[paused], limit=query.limit)
-    if position is not None:
-        try:
-            request.after.CopyFrom(
-                pb.AccountKey(
-                    updated_at=_timestamp(position), account_id=str_field(position, "a", ACCOUNT_ID)
-                )
-            )
-        except InvalidCursor:
-            raise _position_error() from None
+    if after is not None:
+        request.after.CopyFrom(after)
     reply = await state.coordinator.list_accounts(request)
     last = reply.accounts[-1] if reply.accounts else None
     position = _feed_position(last.updated_at, last.account_id) if last else None
@@ -100,13 +114,10 @@ async def accounts_page(state: GatewayState, query: PageQuery, raw_paused: str |
 
 
 async def account_deltas_page(state: GatewayState, account_id: str, query: PageQuery) -> Page:
-    position = _open(state, query.cursor, CursorKind.ACCOUNT_DELTAS, account_id)
+    before_nonce = _open(state, query.cursor, CursorKind.ACCOUNT_DELTAS, account_id, _nonce)
     request = pb.ListAccountDeltasRequest(account_id=account_id, limit=query.limit)
-    if position is not None:
-        try:
-            request.before_nonce = int_field(position, "n", 0, MAX_NONCE)
-        except InvalidCursor:
-            raise _position_error() from None
+    if before_nonce is not None:
+        request.before_nonce = before_nonce
     reply = await state.coordinator.list_account_deltas(request)
     last_nonce = {"n": reply.deltas[-1].nonce} if reply.deltas else None
     next_cursor = _next_cursor(state, reply.has_more, CursorKind.ACCOUNT_DELTAS, account_id, last_nonce)
@@ -116,19 +127,10 @@ async def account_deltas_page(state: GatewayState, account_id: str, query: PageQ
 async def global_deltas_page(state: GatewayState, query: PageQuery, raw_status: str | None) -> Page:
     statuses = parse_status_filter(raw_status)
     scope = ",".join(statuses)
-    position = _open(state, query.cursor, CursorKind.GLOBAL_DELTAS, scope)
+    after = _open(state, query.cursor, CursorKind.GLOBAL_DELTAS, scope, _delta_key)
     request = pb.ListDeltasRequest(statuses=[KINDS[s] for s in statuses], limit=query.limit)
-    if position is not None:
-        try:
-            request.after.CopyFrom(
-                pb.DeltaFeedKey(
-                    status_timestamp=_timestamp(position),
-                    account_id=str_field(position, "a", ACCOUNT_ID),
-                    nonce=int_field(position, "n", 0, MAX_NONCE),
-                )
-            )
-        except InvalidCursor:
-            raise _position_error() from None
+    if after is not None:
+        request.after.CopyFrom(after)
     reply = await state.coordinator.list_deltas(request)
     last = reply.deltas[-1] if reply.deltas else None
     position = _feed_position(last.status_timestamp, last.account_id, n=last.nonce) if last else None
@@ -138,5 +140,5 @@ async def global_deltas_page(state: GatewayState, query: PageQuery, raw_status: 
 
 def empty_proposals_page(state: GatewayState, kind: CursorKind, query: PageQuery) -> Page:
     """No proposals exist; the limit and cursor are still checked like any feed's."""
-    _open(state, query.cursor, kind, "")
+    _open(state, query.cursor, kind, "", lambda position: position)
     return Page([], None)

@@ -8,10 +8,8 @@ from starlette.requests import Request
 
 from guardian.auth.v1 import auth_pb2 as auth_pb
 from guardian_common.envelope import ErrorEnvelope
-from guardian_gateway.api.bodies import is_json
 from guardian_gateway.api.state import GatewayState
 from guardian_gateway.domain.accounts import AccountAuth
-from guardian_gateway.domain.json_values import parse_object
 
 SCHEMES = {"falcon": auth_pb.SIGNATURE_SCHEME_FALCON, "ecdsa": auth_pb.SIGNATURE_SCHEME_ECDSA}
 HEADERS = ("x-pubkey", "x-signature", "x-timestamp")
@@ -31,12 +29,6 @@ def credentials(request: Request) -> Credentials:
         raise ErrorEnvelope.of("authentication_failed")
     pubkey, signature, timestamp = (str(value) for value in values)
     return Credentials(pubkey, signature, timestamp)
-
-
-async def json_object_body(request: Request) -> dict[str, object]:
-    if not is_json(request.headers.get("content-type")):
-        raise ErrorEnvelope.of("unsupported_media_type")
-    return parse_object(await request.body())
 
 
 async def verify(

@@ -18,10 +18,10 @@ from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc
 from guardian_common.envelope import ErrorEnvelope
 from guardian_gateway.clients.health import HealthProbe
+from guardian_gateway.clients.rpc_errors import UNREACHABLE
 
 log = logging.getLogger("guardian.gateway.coordinator")
 Reply = TypeVar("Reply", bound=Message)
-UNREACHABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 
 
 class CoordinatorClient:

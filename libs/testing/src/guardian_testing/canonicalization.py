@@ -26,6 +26,7 @@ from guardian.canonicalizer.v1 import canonicalizer_pb2_grpc as status_grpc
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
 from guardian_network import JsonNetwork
+from guardian_testing.custody_api import new_account_id
 
 NETWORK = JsonNetwork()
 AUTH_JSON = json.dumps({"Ecdsa": {"cosigner_commitments": ["0x" + "0c" * 32]}})
@@ -40,10 +41,6 @@ ACQUIRED = re.compile(
 )
 
 RELEASED = re.compile(r"lease released holder=(?P<holder>\S+) fence=(?P<fence>\d+) held_until=(?P<until>\S+)")
-
-
-def new_account_id() -> str:
-    return "0x" + secrets.token_hex(15)
 
 
 @dataclass
@@ -122,6 +119,15 @@ async def delta_kind(custody: pb_grpc.CustodyStub, account_id: str, nonce: int) 
     return str(json.loads(got.delta.status_json)["status"])
 
 
+async def kinds_of(custody: pb_grpc.CustodyStub, submitted: list[Submitted]) -> list[str]:
+    """`delta_kind` of each submitted candidate, in order."""
+    return list(await asyncio.gather(*(delta_kind(custody, s.account_id, s.nonce) for s in submitted)))
+
+
+async def all_of_kind(custody: pb_grpc.CustodyStub, submitted: list[Submitted], kind: str) -> bool:
+    return set(await kinds_of(custody, submitted)) == {kind}
+
+
 async def status(target: str) -> status_pb.StatusResponse:
     async with grpc.aio.insecure_channel(target) as channel:
         response: status_pb.StatusResponse = await status_grpc.CanonicalizerStub(channel).Status(
@@ -162,6 +168,11 @@ class Journal:
     writes: list[JournalWrite]
     leases: list[JournalLease]
     releases: list[JournalRelease]
+
+    @property
+    def promotions(self) -> list[JournalWrite]:
+        """The promotions the coordinator applied."""
+        return [w for w in self.writes if w.op == "promote" and w.result == "applied"]
 
 
 def read_journal(*log_paths: Path) -> Journal:
@@ -256,6 +267,21 @@ class Stack:
             if reported.role == "leader":
                 return process, reported
         return None
+
+    async def wait_for_leader(
+        self, what: str = "a leader", *, above: int | None = None, within: float = 60.0, every: float = 0.1
+    ) -> tuple[Any, status_pb.StatusResponse]:
+        """Waits until a live replica reports itself leader (with a fence above `above`, if given)."""
+        found: tuple[Any, status_pb.StatusResponse] | None = None
+
+        async def leading() -> bool:
+            nonlocal found
+            found = await self.leader()
+            return found is not None and (above is None or found[1].fence_token > above)
+
+        await wait_until(leading, what, within, every)
+        assert found is not None
+        return found
 
     def journal(self) -> Journal:
         return read_journal(*(p.log_path for p in self.canonicalizers))

@@ -1,4 +1,5 @@
-"""Startup guards: in the prod stage a misconfiguration refuses to start; elsewhere it warns."""
+"""Startup guards (applied by guardian_common.startup.enforce): in the prod stage a misconfiguration refuses
+to start; elsewhere it warns."""
 
 from __future__ import annotations
 
@@ -15,18 +16,15 @@ MISSING_DATABASE_URL = (
 )
 
 
-def startup_problems(settings: CoordinatorSettings, max_replicas: MaxReplicas) -> list[str]:
-    """Every configuration problem, each message naming the variable, the consequence and the fix."""
+def startup_problems(settings: CoordinatorSettings, stage: Stage, max_replicas: MaxReplicas) -> list[str]:
+    """Every configuration problem, each message naming the variable, the consequence and the fix.
+
+    Outside prod a missing DATABASE_URL is no problem: it selects the single-process (memory) mode."""
     problems = []
-    if not settings.database_url:
+    if not settings.database_url and stage is Stage.PROD:
         problems.append(MISSING_DATABASE_URL)
     if not settings.internal_token:
         problems.append(MISSING_INTERNAL_TOKEN)
     if max_replicas.problem:
         problems.append(max_replicas.problem)
     return problems
-
-
-def refusals(stage: Stage, problems: list[str]) -> list[str]:
-    """The problems that stop startup: all of them in prod, none elsewhere (they are logged as warnings)."""
-    return problems if stage is Stage.PROD else []

@@ -10,13 +10,13 @@ from importlib.metadata import version
 from guardian_common.coordination_line import announce, say
 from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
 from guardian_common.stage import resolve_max_replicas, resolve_stage
-from guardian_common.startup import run_service
+from guardian_common.startup import enforce, run_service
 from guardian_common.telemetry import setup_telemetry
 from guardian_coordinator.api.servicers import SERVICE_NAMES, register
 from guardian_coordinator.config import CoordinatorSettings
 from guardian_coordinator.domain.coordination import Coordination
 from guardian_coordinator.domain.stores import CoordinatorStore
-from guardian_coordinator.guards import MISSING_DATABASE_URL, refusals, startup_problems
+from guardian_coordinator.guards import startup_problems
 from guardian_coordinator.store.memory import MemoryStore
 from guardian_coordinator.store.postgres.engine import redacted
 from guardian_coordinator.store.postgres.migrate import run_migrations
@@ -48,15 +48,7 @@ async def serve(settings: CoordinatorSettings) -> int:
     setup_telemetry("coordinator")
     stage = resolve_stage()
     max_replicas = resolve_max_replicas()
-    problems = startup_problems(settings, max_replicas)
-    refused = refusals(stage, problems)
-    if refused:
-        for problem in refused:
-            log.error("refusing to start in the prod stage: %s", problem)
-        return 2
-    for problem in problems:
-        if problem is not MISSING_DATABASE_URL:
-            log.warning("%s (continuing: not the prod stage)", problem)
+    enforce(stage, startup_problems(settings, stage, max_replicas), log)
 
     if settings.database_url:
         log.info("database %s", redacted(settings.database_url))

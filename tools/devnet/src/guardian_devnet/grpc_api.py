@@ -14,7 +14,9 @@ SERVICE_NAME = rpc_pb2.DESCRIPTOR.services_by_name["Api"].full_name
 
 
 def digest_of(commitment: str) -> primitives_pb2.Digest:
-    """`0x` + 64 hex → four fixed64 limbs, each from 8 little-endian bytes, in order d0..d3."""
+    """`0x` + 64 hex → four fixed64 limbs, each from 8 little-endian bytes, in order d0..d3.
+
+    The inverse of the canonicalizer's `clients.chain.digest_hex` (tests check the two agree)."""
     raw = bytes.fromhex(commitment[2:])
     d0, d1, d2, d3 = (int.from_bytes(raw[i : i + 8], "little") for i in range(0, 32, 8))
     return primitives_pb2.Digest(d0=d0, d1=d1, d2=d2, d3=d3)

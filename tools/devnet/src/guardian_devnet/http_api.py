@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Response
@@ -48,8 +49,7 @@ def build_app(ledger: Ledger) -> FastAPI:
     @app.post("/faults")
     async def faults(body: FaultBody) -> dict[str, Any]:
         ledger.inject(body.mode, body.count, body.seconds)
-        f = ledger.faults
-        return {"unavailable": f.unavailable, "hang": f.hang, "hang_seconds": f.hang_seconds, "lag": f.lag}
+        return asdict(ledger.faults)
 
     @app.get("/calls")
     async def calls(account_id: str | None = None, since: int = 0) -> dict[str, Any]:

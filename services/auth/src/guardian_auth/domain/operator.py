@@ -48,6 +48,13 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def _normalized(raw_commitment: str) -> str | None:
+    try:
+        return normalize_commitment_hex(raw_commitment)
+    except CryptoInputError:
+        return None
+
+
 def _failed(reason: str) -> ErrorEnvelope:
     log.info("operator verification failed: %s", reason)
     return ErrorEnvelope.of("authentication_failed")
@@ -78,12 +85,9 @@ class OperatorLogins:
 
     async def issue_challenge(self, raw_commitment: str) -> Challenge:
         operators = self._live_allowlist()
-        try:
-            commitment = normalize_commitment_hex(raw_commitment)
-        except CryptoInputError:
-            commitment = None
-        self._budget.spend("challenge", commitment or raw_commitment)
+        commitment = _normalized(raw_commitment)
         shown = commitment or raw_commitment
+        self._budget.spend("challenge", shown)
         nonce = secrets.token_hex(32)
         expires_at = rfc3339(datetime.now(UTC) + timedelta(seconds=self._challenge_ttl))
         digest = word_to_hex(
@@ -101,10 +105,7 @@ class OperatorLogins:
 
     async def verify(self, raw_commitment: str, signature_hex: str) -> Session:
         operators = self._live_allowlist()
-        try:
-            commitment: str | None = normalize_commitment_hex(raw_commitment)
-        except CryptoInputError:
-            commitment = None
+        commitment = _normalized(raw_commitment)
         self._budget.spend("verify", commitment or raw_commitment)
         if commitment is None:
             raise _failed("malformed commitment")

@@ -36,15 +36,6 @@ def digest_hex(digest: primitives_pb2.Digest) -> str:
     return "0x" + b"".join(limb.to_bytes(8, "little") for limb in limbs).hex()
 
 
-def digest_of(commitment: str) -> primitives_pb2.Digest:
-    """The inverse of `digest_hex` (used by the devnet and tests)."""
-    raw = bytes.fromhex(commitment.removeprefix("0x"))
-    if len(raw) != 32:
-        raise ValueError(f"a commitment is 32 bytes, got {len(raw)}")
-    d0, d1, d2, d3 = (int.from_bytes(raw[i : i + 8], "little") for i in range(0, 32, 8))
-    return primitives_pb2.Digest(d0=d0, d1=d1, d2=d2, d3=d3)
-
-
 def channel_for(endpoint: str) -> grpc.aio.Channel:
     """An origin URL (`http://host:port` or `https://host[:port]`) → a gRPC channel (TLS for https)."""
     parts = urlsplit(endpoint)

@@ -71,6 +71,11 @@ class StoredState:
     commitment: str
 
 
+def _ms(seconds: float) -> int:
+    """A duration for the wire: whole milliseconds, at least 1."""
+    return max(1, round(seconds * 1000))
+
+
 def _time(ts: Any) -> datetime:
     return ts.ToDatetime(tzinfo=UTC)  # type: ignore[no-any-return]
 
@@ -112,7 +117,7 @@ class CoordinatorClient:
     # --- lease -------------------------------------------------------------------------------------
 
     async def acquire(self, name: str, holder_id: str, ttl_seconds: float) -> HeldLease | None:
-        ttl_ms = max(1, round(ttl_seconds * 1000))
+        ttl_ms = _ms(ttl_seconds)
         request = pb.AcquireRequest(name=name, holder_id=holder_id, ttl_ms=ttl_ms)
         response: pb.AcquireResponse = await self._call(
             "Leases.Acquire", self._leases.Acquire(request, timeout=self._deadline)
@@ -129,7 +134,7 @@ class CoordinatorClient:
         )
 
     async def renew(self, lease: HeldLease, ttl_seconds: float) -> datetime | None:
-        request = pb.RenewRequest(lease=lease.message(), ttl_ms=max(1, round(ttl_seconds * 1000)))
+        request = pb.RenewRequest(lease=lease.message(), ttl_ms=_ms(ttl_seconds))
         response: pb.RenewResponse = await self._call(
             "Leases.Renew", self._leases.Renew(request, timeout=self._deadline)
         )
@@ -160,7 +165,7 @@ class CoordinatorClient:
     async def recent_candidates(
         self, window_seconds: float, limit: int, after: tuple[datetime, str, int] | None
     ) -> tuple[list[StoredDelta], bool]:
-        request = pb.ListRecentCandidatesRequest(window_ms=max(1, round(window_seconds * 1000)), limit=limit)
+        request = pb.ListRecentCandidatesRequest(window_ms=_ms(window_seconds), limit=limit)
         if after is not None:
             request.after.status_timestamp.FromDatetime(after[0])
             request.after.account_id = after[1]

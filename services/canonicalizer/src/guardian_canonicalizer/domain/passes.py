@@ -153,6 +153,12 @@ class Passes:
             await asyncio.gather(*running)
         return failures
 
+    async def _stored_state(self, account_id: str) -> StoredState:
+        state = await self._custody.state(account_id)
+        if state is None:
+            raise AccountFailed("no stored state")
+        return state
+
     def _apply(self, state: StoredState, payload: dict[str, Any] | None, row: StoredDelta) -> Transition:
         if payload is None:
             raise AccountFailed(f"nonce {row.nonce}: the delta is gone")
@@ -293,9 +299,7 @@ class Passes:
         for index, row in enumerate(rows):
             if not scope.admit():  # checkpoint: before each candidate
                 return
-            state = await self._custody.state(account_id)
-            if state is None:
-                raise AccountFailed("no stored state")
+            state = await self._stored_state(account_id)
             if index > 0 and row.prev_commitment != state.commitment:
                 return  # a predecessor is unresolved: never verify its successor
             transition = self._apply(state, await self._custody.payload(account_id, row.nonce), row)
@@ -345,9 +349,7 @@ class Passes:
                 raise AccountFailed(f"chain probe failed: {exc}") from None
             if not isinstance(observation, Match):
                 return  # nothing landed yet: the full pass decides; no counters here
-            state = await self._custody.state(row.account_id)
-            if state is None:
-                raise AccountFailed("no stored state")
+            state = await self._stored_state(row.account_id)
             transition = self._apply(state, await self._custody.payload(row.account_id, row.nonce), row)
             if transition.commitment != row.new_commitment:
                 return
@@ -387,9 +389,7 @@ class Passes:
         youngest = min((now - row.status_at).total_seconds() for row in live)
         if not reconcile_due(youngest, self._settings.reconcile_interval_seconds):
             return
-        state = await self._custody.state(account_id)
-        if state is None:
-            raise AccountFailed("no stored state")
+        state = await self._stored_state(account_id)
         observation = await self._probe(account_id, state.commitment)
         if not isinstance(observation, Mismatch):
             return  # at the stored base, absent, or no answer: nothing landed that we can see

@@ -104,9 +104,7 @@ class Custody:
     async def promote(
         self, fence: Lease | None, source_kind: DeltaKind | None, promotion: Promotion
     ) -> WriteOutcome:
-        lease = v.require_fence("lease", fence)
-        v.require_account_id("account_id", promotion.account_id)
-        v.require_nonce("nonce", promotion.nonce)
+        lease = _require_fenced_row(fence, promotion.account_id, promotion.nonce)
         source = v.require_kind("source_kind", source_kind, PROMOTE_SOURCES)
         v.require_commitment("new_commitment", promotion.new_commitment)
         v.require_json_object("new_state_json", promotion.new_state_json, v.MAX_STATE_BYTES)
@@ -117,17 +115,13 @@ class Custody:
     async def discard(
         self, fence: Lease | None, account_id: str, nonce: int, kind: DeltaKind | None
     ) -> WriteOutcome:
-        lease = v.require_fence("lease", fence)
-        v.require_account_id("account_id", account_id)
-        v.require_nonce("nonce", nonce)
+        lease = _require_fenced_row(fence, account_id, nonce)
         return await self.store.discard(lease, account_id, nonce, v.require_kind("kind", kind, DISCARDABLE))
 
     async def update_candidate_status(
         self, fence: Lease | None, new_kind: DeltaKind | None, update: StatusUpdate
     ) -> WriteOutcome:
-        lease = v.require_fence("lease", fence)
-        v.require_account_id("account_id", update.account_id)
-        v.require_nonce("nonce", update.nonce)
+        lease = _require_fenced_row(fence, update.account_id, update.nonce)
         kind = v.require_kind("new_kind", new_kind, STATUS_UPDATES)
         allowed = REASONS.get(kind)
         if allowed is None and update.reason:
@@ -218,6 +212,14 @@ class Custody:
 
     async def dashboard_info(self) -> DashboardInfo:
         return await self.store.dashboard_info()
+
+
+def _require_fenced_row(fence: Lease | None, account_id: str, nonce: int) -> Lease:
+    """The common head of every fenced worker write: the fence, then the delta row it targets."""
+    lease = v.require_fence("lease", fence)
+    v.require_account_id("account_id", account_id)
+    v.require_nonce("nonce", nonce)
+    return lease
 
 
 def _require_stamp(field: str, stamp: AuthStamp) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from guardian_coordinator.domain.models import Challenge, Issued, Lease, Realm, Session
 from guardian_coordinator.store.memory_custody import MemoryCustodyStore
@@ -38,6 +39,18 @@ class _ChallengeRow:
     consumed: bool = False
 
 
+Key = TypeVar("Key")
+Row = TypeVar("Row", _SessionRow, _ChallengeRow)
+
+
+def _drop_expired(rows: dict[Key, Row], now: datetime) -> int:
+    """The sweep: deletes the rows that expired before `now`; returns how many."""
+    expired = [key for key, row in rows.items() if row.expires_at < now]
+    for key in expired:
+        del rows[key]
+    return len(expired)
+
+
 class MemorySessionStore:
     def __init__(self, clock: MonotonicClock) -> None:
         self._clock = clock
@@ -62,11 +75,7 @@ class MemorySessionStore:
         return live
 
     async def sweep(self) -> int:
-        now = self._clock.now()
-        expired = [key for key, row in self._rows.items() if row.expires_at < now]
-        for key in expired:
-            del self._rows[key]
-        return len(expired)
+        return _drop_expired(self._rows, self._clock.now())
 
 
 class MemoryChallengeStore:
@@ -114,11 +123,7 @@ class MemoryChallengeStore:
         return True
 
     async def sweep(self) -> int:
-        now = self._clock.now()
-        expired = [key for key, row in self._rows.items() if row.expires_at < now]
-        for key in expired:
-            del self._rows[key]
-        return len(expired)
+        return _drop_expired(self._rows, self._clock.now())
 
 
 class MemoryLeaseStore:

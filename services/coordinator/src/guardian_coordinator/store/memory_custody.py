@@ -100,14 +100,15 @@ class _DeltaRow:
         self.status = {"status": kind.value, "timestamp": rfc3339(at), **extra}
         self.kind, self.status_timestamp = kind, at
 
+    @property
+    def client_abandoned(self) -> bool:
+        """A discard the client asked for (the only kind of discard that can come back)."""
+        return self.kind is DeltaKind.DISCARDED and self.status.get("reason") == CLIENT_ABANDONED
+
     def recoverable(self, abandoned_since: datetime) -> bool:
         if self.kind is DeltaKind.RETAINED:
             return True
-        return (
-            self.kind is DeltaKind.DISCARDED
-            and self.status.get("reason") == CLIENT_ABANDONED
-            and self.status_timestamp >= abandoned_since
-        )
+        return self.client_abandoned and self.status_timestamp >= abandoned_since
 
     def delta(self, *, full: bool) -> Delta:
         return Delta(
@@ -124,13 +125,18 @@ class _DeltaRow:
         )
 
 
-def _feed_key(row: _DeltaRow) -> tuple[int, str, int]:
+def _feed_key(row: _DeltaRow | FeedKey) -> tuple[int, str, int]:
     """(status_timestamp DESC, account_id ASC, nonce ASC) as an ascending tuple."""
     return (-micros(row.status_timestamp), row.account_id, row.nonce)
 
 
-def _ascending_feed_key(row: _DeltaRow) -> tuple[int, str, int]:
+def _ascending_feed_key(row: _DeltaRow | FeedKey) -> tuple[int, str, int]:
     return (micros(row.status_timestamp), row.account_id, row.nonce)
+
+
+def _account_key(account: Account | AccountKey) -> tuple[int, str]:
+    """(updated_at DESC, account_id ASC) as an ascending tuple."""
+    return (-micros(account.updated_at), account.account_id)
 
 
 def _pick(rows: Iterable[_DeltaRow], key: Callable[[_DeltaRow], Any], after: Any, limit: int) -> list[Delta]:
@@ -407,22 +413,17 @@ class MemoryCustodyStore:
         self, kinds: frozenset[DeltaKind], after: FeedKey | None, limit: int
     ) -> Page[Delta]:
         rows = (r for r in self._all_rows() if r.kind in kinds)
-        start = None if after is None else (-micros(after.status_timestamp), after.account_id, after.nonce)
+        start = None if after is None else _feed_key(after)
         return Page.of(_pick(rows, _feed_key, start, limit), limit)
 
     async def list_accounts(self, paused: bool | None, after: AccountKey | None, limit: int) -> Page[Account]:
-        def key(account: Account) -> tuple[int, str]:
-            return (-micros(account.updated_at), account.account_id)
-
-        accounts = sorted(
-            (a for a in map(self._account, self._accounts) if a is not None),
-            key=key,
-        )
-        start = None if after is None else (-micros(after.updated_at), after.account_id)
+        accounts = sorted((a for a in map(self._account, self._accounts) if a is not None), key=_account_key)
+        start = None if after is None else _account_key(after)
         fetched = [
             a
             for a in accounts
-            if (paused is None or (a.paused_at is not None) == paused) and (start is None or key(a) > start)
+            if (paused is None or (a.paused_at is not None) == paused)
+            and (start is None or _account_key(a) > start)
         ]
         return Page.of(fetched[: limit + 1], limit)
 
@@ -441,7 +442,7 @@ class MemoryCustodyStore:
     async def list_recent_candidates(self, window_ms: int, after: FeedKey | None, limit: int) -> Page[Delta]:
         since = self.clock.now() - timedelta(milliseconds=window_ms)
         rows = (r for r in self._all_rows() if r.kind is DeltaKind.CANDIDATE and r.status_timestamp > since)
-        start = None if after is None else (micros(after.status_timestamp), after.account_id, after.nonce)
+        start = None if after is None else _ascending_feed_key(after)
         return Page.of(_pick(rows, _ascending_feed_key, start, limit), limit)
 
     async def list_recoverable_accounts(
@@ -488,6 +489,4 @@ class MemoryCustodyStore:
 
 def _is_source(row: _DeltaRow, kind: DeltaKind) -> bool:
     """The promotion gate: exactly the kind the worker read (a discard only if client-abandoned)."""
-    if kind is DeltaKind.DISCARDED:
-        return row.kind is DeltaKind.DISCARDED and row.status.get("reason") == CLIENT_ABANDONED
-    return row.kind is kind
+    return row.client_abandoned if kind is DeltaKind.DISCARDED else row.kind is kind

@@ -96,20 +96,21 @@ class CoalescedReads(Generic[K, V]):
         try:
             found = await self._fetch(list(batch))
         except asyncio.CancelledError:
-            stopping = StoreUnavailable("database unavailable: the lookup was cancelled (stopping)")
-            for futures in batch.values():
-                for future in futures:
-                    if not future.done():
-                        future.set_exception(stopping)
+            _fail(batch, StoreUnavailable("database unavailable: the lookup was cancelled (stopping)"))
             raise
         except Exception as exc:
-            for futures in batch.values():
-                for future in futures:
-                    if not future.done():
-                        future.set_exception(exc)
+            _fail(batch, exc)
             return
         for key, futures in batch.items():
             value = found.get(key)
             for future in futures:
                 if not future.done():
                     future.set_result(value)
+
+
+def _fail(batch: Mapping[K, list[asyncio.Future[V | None]]], exc: BaseException) -> None:
+    """Every still-waiting lookup of the batch raises `exc`."""
+    for futures in batch.values():
+        for future in futures:
+            if not future.done():
+                future.set_exception(exc)

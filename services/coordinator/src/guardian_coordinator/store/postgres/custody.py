@@ -41,7 +41,7 @@ from guardian_coordinator.store.postgres.custody_reads import (
     PostgresCustodyReads,
     to_delta,
 )
-from guardian_coordinator.store.postgres.engine import single_statements, store_errors
+from guardian_coordinator.store.postgres.engine import store_errors
 from guardian_coordinator.store.postgres.leases import VERIFY as FENCE_CHECK
 from guardian_coordinator.store.postgres.leases import fence_params
 
@@ -263,7 +263,6 @@ class PostgresCustodyStore(PostgresCustodyReads):
     def __init__(self, engine: AsyncEngine) -> None:
         super().__init__(engine)
         self._engine = engine
-        self._one_shot = single_statements(engine)
 
     @asynccontextmanager
     async def _locked(self, account_id: str) -> AsyncIterator[tuple[AsyncConnection, Any]]:
@@ -302,8 +301,10 @@ class PostgresCustodyStore(PostgresCustodyReads):
                 if existing is None:  # created concurrently: take its lock now
                     await conn.execute(LOCK_ACCOUNT, params)
                 await conn.execute(UPDATE_AUTH, params)
-            if stamp is not None and not await _advance(conn, account.account_id, stamp):
-                raise _Rollback(ConfigureResult(ConfigureOutcome.REPLAY))
+            if stamp is not None:
+                _, advanced = await _advance(conn, account.account_id, stamp)
+                if not advanced:
+                    raise _Rollback(ConfigureResult(ConfigureOutcome.REPLAY))
             stored = await self.read_account(conn, account.account_id)
         return ConfigureResult(ConfigureOutcome.CREATED if created else ConfigureOutcome.UPDATED, stored)
 
@@ -363,9 +364,8 @@ class PostgresCustodyStore(PostgresCustodyReads):
     async def advance_auth_timestamp(
         self, account_id: str, signer_commitment: str, timestamp_ms: int
     ) -> AuthTimestampOutcome:
-        params = {"account_id": account_id, "signer": signer_commitment, "timestamp_ms": timestamp_ms}
         async with store_errors(), self._one_shot.connect() as conn:
-            found, advanced = (await conn.execute(ADVANCE_AUTH_TIMESTAMP, params)).one()
+            found, advanced = await _advance(conn, account_id, AuthStamp(signer_commitment, timestamp_ms))
         if not found:
             return AuthTimestampOutcome.ACCOUNT_NOT_FOUND
         return AuthTimestampOutcome.ACCEPTED if advanced else AuthTimestampOutcome.REPLAY
@@ -450,6 +450,8 @@ class PostgresCustodyStore(PostgresCustodyReads):
         return WriteOutcome.APPLIED
 
 
-async def _advance(conn: AsyncConnection, account_id: str, stamp: AuthStamp) -> bool:
+async def _advance(conn: AsyncConnection, account_id: str, stamp: AuthStamp) -> tuple[bool, bool]:
+    """(the account exists, the signer's floor advanced to the stamp)."""
     params = {"account_id": account_id, "signer": stamp.signer_commitment, "timestamp_ms": stamp.timestamp_ms}
-    return bool((await conn.execute(ADVANCE_AUTH_TIMESTAMP, params)).one()[1])
+    found, advanced = (await conn.execute(ADVANCE_AUTH_TIMESTAMP, params)).one()
+    return bool(found), bool(advanced)

@@ -167,11 +167,11 @@ def _kinds(kinds: frozenset[DeltaKind]) -> tuple[str, dict[str, Any]]:
 
 class PostgresCustodyReads:
     def __init__(self, engine: AsyncEngine) -> None:
-        self._reads = single_statements(engine)
+        self._one_shot = single_statements(engine)
 
     async def _all(self, sql: str | TextClause, params: dict[str, Any]) -> list[Any]:
         statement = text(sql) if isinstance(sql, str) else sql
-        async with store_errors(), self._reads.connect() as conn:
+        async with store_errors(), self._one_shot.connect() as conn:
             return list((await conn.execute(statement, params)).all())
 
     async def read_account(self, conn: AsyncConnection, account_id: str) -> Account | None:

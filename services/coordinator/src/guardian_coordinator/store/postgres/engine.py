@@ -74,9 +74,7 @@ async def store_errors() -> AsyncIterator[None]:
     """Any database failure becomes StoreUnavailable: never OK, NOT_FOUND or a silent `False`."""
     try:
         yield
-    except SQLAlchemyError as exc:
-        raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
-    except (OSError, TimeoutError) as exc:
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
         raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
 
 
