@@ -1,4 +1,4 @@
-"""Shared fixtures: the known-answer vectors in ``../shared/vectors`` and Falcon keys.
+"""Shared fixtures: the known-answer vectors in ``vectors/`` beside this file and Falcon keys.
 
 Every test here runs once per permutation implementation: the compiled one (when it was built) and the
 pure-Python one, so both are held to the same vectors.
@@ -38,25 +38,14 @@ def permutations(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 DATA = Path(__file__).parent / "data"
-
-
-def _repo_root() -> Path:
-    for directory in Path(__file__).resolve().parents:
-        if (directory / "uv.lock").is_file():
-            return directory
-    raise RuntimeError("no uv.lock above the tests: cannot locate the repository root")
-
-
-VECTORS = _repo_root().parent / "shared" / "vectors"
+VECTORS = Path(__file__).parent / "vectors"
 
 VectorLoader = Callable[[str], dict[str, Any]]
 
 
 @pytest.fixture(scope="session")
 def vectors() -> VectorLoader:
-    """``vectors("rpo256_vectors")`` parses ``../shared/vectors/rpo256_vectors.json``."""
-    if not VECTORS.is_dir():
-        pytest.fail(f"shared vectors not found at {VECTORS}")
+    """``vectors("rpo256_vectors")`` parses ``vectors/rpo256_vectors.json`` (see ``vectors/README.md``)."""
 
     def load(name: str) -> dict[str, Any]:
         document: dict[str, Any] = json.loads((VECTORS / f"{name}.json").read_text(encoding="utf-8"))

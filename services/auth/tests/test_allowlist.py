@@ -10,7 +10,8 @@ import pytest
 
 from guardian_auth.domain.allowlist import AllowlistError, FileAllowlist, parse_allowlist
 
-VECTORS = Path(__file__).resolve().parents[3].parent / "shared" / "vectors"
+# The crypto library's known-answer file holds the embedded Falcon key and its commitment.
+VECTORS = Path(__file__).resolve().parents[3] / "libs" / "crypto" / "tests" / "vectors"
 VECTOR = json.loads((VECTORS / "falcon512_poseidon2_vectors.json").read_text())
 PUBLIC_KEY = VECTOR["embedded_public_key"]["public_key_hex"]
 COMMITMENT = "0x24c268327e0ead6a11a700e40abd0a280e737fc45994c17f662dcf0ec0fa8720"
