@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-guardian/canonicalizer/v1/canonicalizer.proto\x12\x19guardian.canonicalizer.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x0f\n\rStatusRequest\"\xd8\x01\n\x0eStatusResponse\x12\x11\n\tholder_id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x13\n\x0b\x66\x65nce_token\x18\x03 \x01(\x03\x12\x16\n\x0elast_pass_kind\x18\x04 \x01(\t\x12\x19\n\x11last_pass_outcome\x18\x05 \x01(\t\x12\x39\n\x15last_pass_finished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06passes\x18\x07 \x01(\x03\x12\x12\n\npromotions\x18\x08 \x01(\x03\x32n\n\rCanonicalizer\x12]\n\x06Status\x12(.guardian.canonicalizer.v1.StatusRequest\x1a).guardian.canonicalizer.v1.StatusResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n-guardian/canonicalizer/v1/canonicalizer.proto\x12\x19guardian.canonicalizer.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x0f\n\rStatusRequest\"\xc8\x02\n\x0eStatusResponse\x12\x11\n\tholder_id\x18\x01 \x01(\t\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x13\n\x0b\x66\x65nce_token\x18\x03 \x01(\x03\x12\x16\n\x0elast_pass_kind\x18\x04 \x01(\t\x12\x19\n\x11last_pass_outcome\x18\x05 \x01(\t\x12\x39\n\x15last_pass_finished_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06passes\x18\x07 \x01(\x03\x12\x12\n\npromotions\x18\x08 \x01(\x03\x12\x13\n\x0bshard_count\x18\t \x01(\r\x12\x34\n\x06shards\x18\n \x03(\x0b\x32$.guardian.canonicalizer.v1.HeldShard\x12#\n\x1blongest_renewal_gap_seconds\x18\x0b \x01(\x01\"_\n\tHeldShard\x12\r\n\x05index\x18\x01 \x01(\r\x12\x13\n\x0b\x66\x65nce_token\x18\x02 \x01(\x03\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2n\n\rCanonicalizer\x12]\n\x06Status\x12(.guardian.canonicalizer.v1.StatusRequest\x1a).guardian.canonicalizer.v1.StatusResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,7 +35,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STATUSREQUEST']._serialized_start=109
   _globals['_STATUSREQUEST']._serialized_end=124
   _globals['_STATUSRESPONSE']._serialized_start=127
-  _globals['_STATUSRESPONSE']._serialized_end=343
-  _globals['_CANONICALIZER']._serialized_start=345
-  _globals['_CANONICALIZER']._serialized_end=455
+  _globals['_STATUSRESPONSE']._serialized_end=455
+  _globals['_HELDSHARD']._serialized_start=457
+  _globals['_HELDSHARD']._serialized_end=552
+  _globals['_CANONICALIZER']._serialized_start=554
+  _globals['_CANONICALIZER']._serialized_end=664
 # @@protoc_insertion_point(module_scope)

@@ -45,7 +45,7 @@ class CanonicalizerServicer:
     """Missing associated documentation comment in .proto file."""
 
     def Status(self, request, context):
-        """Whether this replica leads, with which fence, and how its last pass ended.
+        """Which shards this replica holds, with which fences, and how its last pass ended.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

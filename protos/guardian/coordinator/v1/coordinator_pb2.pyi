@@ -66,12 +66,20 @@ class WriteOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WRITE_OUTCOME_STALE_LEASE: _ClassVar[WriteOutcome]
     WRITE_OUTCOME_NOT_CANDIDATE: _ClassVar[WriteOutcome]
     WRITE_OUTCOME_STALE_BASE: _ClassVar[WriteOutcome]
+    WRITE_OUTCOME_WRONG_SHARD: _ClassVar[WriteOutcome]
 
 class PausedFilter(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     PAUSED_FILTER_ALL: _ClassVar[PausedFilter]
     PAUSED_FILTER_PAUSED: _ClassVar[PausedFilter]
     PAUSED_FILTER_ACTIVE: _ClassVar[PausedFilter]
+
+class WorkMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WORK_MODE_UNSPECIFIED: _ClassVar[WorkMode]
+    WORK_MODE_PENDING: _ClassVar[WorkMode]
+    WORK_MODE_RECENT: _ClassVar[WorkMode]
+    WORK_MODE_RECOVERABLE: _ClassVar[WorkMode]
 REALM_UNSPECIFIED: Realm
 REALM_OPERATOR: Realm
 REALM_EVM: Realm
@@ -108,9 +116,14 @@ WRITE_OUTCOME_APPLIED: WriteOutcome
 WRITE_OUTCOME_STALE_LEASE: WriteOutcome
 WRITE_OUTCOME_NOT_CANDIDATE: WriteOutcome
 WRITE_OUTCOME_STALE_BASE: WriteOutcome
+WRITE_OUTCOME_WRONG_SHARD: WriteOutcome
 PAUSED_FILTER_ALL: PausedFilter
 PAUSED_FILTER_PAUSED: PausedFilter
 PAUSED_FILTER_ACTIVE: PausedFilter
+WORK_MODE_UNSPECIFIED: WorkMode
+WORK_MODE_PENDING: WorkMode
+WORK_MODE_RECENT: WorkMode
+WORK_MODE_RECOVERABLE: WorkMode
 
 class DescribeRequest(_message.Message):
     __slots__ = ()
@@ -863,3 +876,195 @@ class GetDashboardInfoResponse(_message.Message):
     delta_status_counts: _containers.ScalarMap[str, int]
     latest_activity: _timestamp_pb2.Timestamp
     def __init__(self, total_account_count: _Optional[int] = ..., accounts_by_auth_method: _Optional[_Mapping[str, int]] = ..., delta_status_counts: _Optional[_Mapping[str, int]] = ..., latest_activity: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ShardRef(_message.Message):
+    __slots__ = ("index", "count")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    count: int
+    def __init__(self, index: _Optional[int] = ..., count: _Optional[int] = ...) -> None: ...
+
+class Member(_message.Message):
+    __slots__ = ("replica_id", "shard_count", "expires_at")
+    REPLICA_ID_FIELD_NUMBER: _ClassVar[int]
+    SHARD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    replica_id: str
+    shard_count: int
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, replica_id: _Optional[str] = ..., shard_count: _Optional[int] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ShardHolder(_message.Message):
+    __slots__ = ("shard", "holder_id", "fence_token", "expires_at", "live")
+    SHARD_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_ID_FIELD_NUMBER: _ClassVar[int]
+    FENCE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    LIVE_FIELD_NUMBER: _ClassVar[int]
+    shard: ShardRef
+    holder_id: str
+    fence_token: int
+    expires_at: _timestamp_pb2.Timestamp
+    live: bool
+    def __init__(self, shard: _Optional[_Union[ShardRef, _Mapping]] = ..., holder_id: _Optional[str] = ..., fence_token: _Optional[int] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., live: _Optional[bool] = ...) -> None: ...
+
+class HeartbeatRequest(_message.Message):
+    __slots__ = ("replica_id", "shard_count", "member_ttl_ms", "lease_ttl_ms", "renew")
+    REPLICA_ID_FIELD_NUMBER: _ClassVar[int]
+    SHARD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    MEMBER_TTL_MS_FIELD_NUMBER: _ClassVar[int]
+    LEASE_TTL_MS_FIELD_NUMBER: _ClassVar[int]
+    RENEW_FIELD_NUMBER: _ClassVar[int]
+    replica_id: str
+    shard_count: int
+    member_ttl_ms: int
+    lease_ttl_ms: int
+    renew: _containers.RepeatedCompositeFieldContainer[Lease]
+    def __init__(self, replica_id: _Optional[str] = ..., shard_count: _Optional[int] = ..., member_ttl_ms: _Optional[int] = ..., lease_ttl_ms: _Optional[int] = ..., renew: _Optional[_Iterable[_Union[Lease, _Mapping]]] = ...) -> None: ...
+
+class HeartbeatResponse(_message.Message):
+    __slots__ = ("members", "renewed", "holders")
+    MEMBERS_FIELD_NUMBER: _ClassVar[int]
+    RENEWED_FIELD_NUMBER: _ClassVar[int]
+    HOLDERS_FIELD_NUMBER: _ClassVar[int]
+    members: _containers.RepeatedCompositeFieldContainer[Member]
+    renewed: _containers.RepeatedCompositeFieldContainer[Lease]
+    holders: _containers.RepeatedCompositeFieldContainer[ShardHolder]
+    def __init__(self, members: _Optional[_Iterable[_Union[Member, _Mapping]]] = ..., renewed: _Optional[_Iterable[_Union[Lease, _Mapping]]] = ..., holders: _Optional[_Iterable[_Union[ShardHolder, _Mapping]]] = ...) -> None: ...
+
+class AcquireShardsRequest(_message.Message):
+    __slots__ = ("replica_id", "shard_count", "indexes", "lease_ttl_ms")
+    REPLICA_ID_FIELD_NUMBER: _ClassVar[int]
+    SHARD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    INDEXES_FIELD_NUMBER: _ClassVar[int]
+    LEASE_TTL_MS_FIELD_NUMBER: _ClassVar[int]
+    replica_id: str
+    shard_count: int
+    indexes: _containers.RepeatedScalarFieldContainer[int]
+    lease_ttl_ms: int
+    def __init__(self, replica_id: _Optional[str] = ..., shard_count: _Optional[int] = ..., indexes: _Optional[_Iterable[int]] = ..., lease_ttl_ms: _Optional[int] = ...) -> None: ...
+
+class AcquireShardsResponse(_message.Message):
+    __slots__ = ("acquired", "conflicting_shard_count")
+    ACQUIRED_FIELD_NUMBER: _ClassVar[int]
+    CONFLICTING_SHARD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    acquired: _containers.RepeatedCompositeFieldContainer[Lease]
+    conflicting_shard_count: int
+    def __init__(self, acquired: _Optional[_Iterable[_Union[Lease, _Mapping]]] = ..., conflicting_shard_count: _Optional[int] = ...) -> None: ...
+
+class ReleaseShardsRequest(_message.Message):
+    __slots__ = ("replica_id", "leases", "leave")
+    REPLICA_ID_FIELD_NUMBER: _ClassVar[int]
+    LEASES_FIELD_NUMBER: _ClassVar[int]
+    LEAVE_FIELD_NUMBER: _ClassVar[int]
+    replica_id: str
+    leases: _containers.RepeatedCompositeFieldContainer[Lease]
+    leave: bool
+    def __init__(self, replica_id: _Optional[str] = ..., leases: _Optional[_Iterable[_Union[Lease, _Mapping]]] = ..., leave: _Optional[bool] = ...) -> None: ...
+
+class ReleaseShardsResponse(_message.Message):
+    __slots__ = ("released",)
+    RELEASED_FIELD_NUMBER: _ClassVar[int]
+    released: int
+    def __init__(self, released: _Optional[int] = ...) -> None: ...
+
+class ListShardWorkRequest(_message.Message):
+    __slots__ = ("shard", "mode", "after_account_id", "limit", "recent_window_ms", "retained_ttl_seconds")
+    SHARD_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    RECENT_WINDOW_MS_FIELD_NUMBER: _ClassVar[int]
+    RETAINED_TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    shard: ShardRef
+    mode: WorkMode
+    after_account_id: str
+    limit: int
+    recent_window_ms: int
+    retained_ttl_seconds: int
+    def __init__(self, shard: _Optional[_Union[ShardRef, _Mapping]] = ..., mode: _Optional[_Union[WorkMode, str]] = ..., after_account_id: _Optional[str] = ..., limit: _Optional[int] = ..., recent_window_ms: _Optional[int] = ..., retained_ttl_seconds: _Optional[int] = ...) -> None: ...
+
+class ShardWorkItem(_message.Message):
+    __slots__ = ("account_id", "state", "rows", "has_candidate", "paused")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ROWS_FIELD_NUMBER: _ClassVar[int]
+    HAS_CANDIDATE_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    state: AccountState
+    rows: _containers.RepeatedCompositeFieldContainer[Delta]
+    has_candidate: bool
+    paused: bool
+    def __init__(self, account_id: _Optional[str] = ..., state: _Optional[_Union[AccountState, _Mapping]] = ..., rows: _Optional[_Iterable[_Union[Delta, _Mapping]]] = ..., has_candidate: _Optional[bool] = ..., paused: _Optional[bool] = ...) -> None: ...
+
+class ListShardWorkResponse(_message.Message):
+    __slots__ = ("items", "has_more")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    HAS_MORE_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[ShardWorkItem]
+    has_more: bool
+    def __init__(self, items: _Optional[_Iterable[_Union[ShardWorkItem, _Mapping]]] = ..., has_more: _Optional[bool] = ...) -> None: ...
+
+class PromoteWrite(_message.Message):
+    __slots__ = ("source_kind", "new_commitment", "new_state_json", "auth_json", "release")
+    SOURCE_KIND_FIELD_NUMBER: _ClassVar[int]
+    NEW_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    NEW_STATE_JSON_FIELD_NUMBER: _ClassVar[int]
+    AUTH_JSON_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_FIELD_NUMBER: _ClassVar[int]
+    source_kind: DeltaKind
+    new_commitment: str
+    new_state_json: str
+    auth_json: str
+    release: bool
+    def __init__(self, source_kind: _Optional[_Union[DeltaKind, str]] = ..., new_commitment: _Optional[str] = ..., new_state_json: _Optional[str] = ..., auth_json: _Optional[str] = ..., release: _Optional[bool] = ...) -> None: ...
+
+class DiscardWrite(_message.Message):
+    __slots__ = ("kind",)
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    kind: DeltaKind
+    def __init__(self, kind: _Optional[_Union[DeltaKind, str]] = ...) -> None: ...
+
+class StatusWrite(_message.Message):
+    __slots__ = ("new_kind", "reason", "retry_count", "divergence_count", "abandon_confirm_count")
+    NEW_KIND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    RETRY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DIVERGENCE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ABANDON_CONFIRM_COUNT_FIELD_NUMBER: _ClassVar[int]
+    new_kind: DeltaKind
+    reason: str
+    retry_count: int
+    divergence_count: int
+    abandon_confirm_count: int
+    def __init__(self, new_kind: _Optional[_Union[DeltaKind, str]] = ..., reason: _Optional[str] = ..., retry_count: _Optional[int] = ..., divergence_count: _Optional[int] = ..., abandon_confirm_count: _Optional[int] = ...) -> None: ...
+
+class FencedWrite(_message.Message):
+    __slots__ = ("account_id", "nonce", "promote", "discard", "status")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    PROMOTE_FIELD_NUMBER: _ClassVar[int]
+    DISCARD_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    nonce: int
+    promote: PromoteWrite
+    discard: DiscardWrite
+    status: StatusWrite
+    def __init__(self, account_id: _Optional[str] = ..., nonce: _Optional[int] = ..., promote: _Optional[_Union[PromoteWrite, _Mapping]] = ..., discard: _Optional[_Union[DiscardWrite, _Mapping]] = ..., status: _Optional[_Union[StatusWrite, _Mapping]] = ...) -> None: ...
+
+class ApplyWritesRequest(_message.Message):
+    __slots__ = ("lease", "writes")
+    LEASE_FIELD_NUMBER: _ClassVar[int]
+    WRITES_FIELD_NUMBER: _ClassVar[int]
+    lease: Lease
+    writes: _containers.RepeatedCompositeFieldContainer[FencedWrite]
+    def __init__(self, lease: _Optional[_Union[Lease, _Mapping]] = ..., writes: _Optional[_Iterable[_Union[FencedWrite, _Mapping]]] = ...) -> None: ...
+
+class ApplyWritesResponse(_message.Message):
+    __slots__ = ("outcomes",)
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedScalarFieldContainer[WriteOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[WriteOutcome, str]]] = ...) -> None: ...

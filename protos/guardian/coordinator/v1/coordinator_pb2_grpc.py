@@ -1782,3 +1782,291 @@ class Custody:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class CanonicalizationStub:
+    """---------------------------------------------------------------------------------------------------
+    Canonicalization for a sharded fleet of canonicalizers (docs/canonicalizer.md, "Shards").
+
+    Accounts map to `count` shards: shard_of(account_id) = (first 4 bytes of SHA-256 over the 15 raw
+    bytes of the account id, read as a big-endian uint32) mod count. Each shard is a lease named
+    "canonicalization/shard-<index>-of-<count>" (worker_leases, fence grows on every change of holder);
+    its fence guards every write to its accounts. Replicas announce themselves with Heartbeat (a
+    membership row with a TTL on the database clock) and choose their fair share from the membership it
+    returns; the coordinator enforces the safety rules only: a write needs the live fence of the shard
+    that holds its account (checked in the write's own transaction, after the account lock), and shard
+    leases of one count only are granted at a time (while a shard lease of another count is live,
+    AcquireShards grants nothing).
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Heartbeat = channel.unary_unary(
+                '/guardian.coordinator.v1.Canonicalization/Heartbeat',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.HeartbeatRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.HeartbeatResponse.FromString,
+                _registered_method=True)
+        self.AcquireShards = channel.unary_unary(
+                '/guardian.coordinator.v1.Canonicalization/AcquireShards',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.AcquireShardsRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.AcquireShardsResponse.FromString,
+                _registered_method=True)
+        self.ReleaseShards = channel.unary_unary(
+                '/guardian.coordinator.v1.Canonicalization/ReleaseShards',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ReleaseShardsRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ReleaseShardsResponse.FromString,
+                _registered_method=True)
+        self.ListShardWork = channel.unary_unary(
+                '/guardian.coordinator.v1.Canonicalization/ListShardWork',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListShardWorkRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListShardWorkResponse.FromString,
+                _registered_method=True)
+        self.ApplyWrites = channel.unary_unary(
+                '/guardian.coordinator.v1.Canonicalization/ApplyWrites',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ApplyWritesRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ApplyWritesResponse.FromString,
+                _registered_method=True)
+
+
+class CanonicalizationServicer:
+    """---------------------------------------------------------------------------------------------------
+    Canonicalization for a sharded fleet of canonicalizers (docs/canonicalizer.md, "Shards").
+
+    Accounts map to `count` shards: shard_of(account_id) = (first 4 bytes of SHA-256 over the 15 raw
+    bytes of the account id, read as a big-endian uint32) mod count. Each shard is a lease named
+    "canonicalization/shard-<index>-of-<count>" (worker_leases, fence grows on every change of holder);
+    its fence guards every write to its accounts. Replicas announce themselves with Heartbeat (a
+    membership row with a TTL on the database clock) and choose their fair share from the membership it
+    returns; the coordinator enforces the safety rules only: a write needs the live fence of the shard
+    that holds its account (checked in the write's own transaction, after the account lock), and shard
+    leases of one count only are granted at a time (while a shard lease of another count is live,
+    AcquireShards grants nothing).
+    """
+
+    def Heartbeat(self, request, context):
+        """On the replica's own timer, never behind pass work: refresh its membership row, renew its shard
+        leases, and learn the live members and every shard's holder.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcquireShards(self, request, context):
+        """Takes each named shard that is free, expired or already the caller's.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseShards(self, request, context):
+        """Ends the given leases now (surplus after a join, or all of them on SIGTERM); `leave` also drops the
+        membership row so the others rebalance at once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListShardWork(self, request, context):
+        """One page of a shard's work, with everything a decision needs (state, rows, payloads): one call per
+        page instead of one per candidate.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApplyWrites(self, request, context):
+        """A batch of fenced writes in one transaction, an outcome per write. One write per account at most.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_CanonicalizationServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Heartbeat': grpc.unary_unary_rpc_method_handler(
+                    servicer.Heartbeat,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.HeartbeatRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.HeartbeatResponse.SerializeToString,
+            ),
+            'AcquireShards': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcquireShards,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.AcquireShardsRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.AcquireShardsResponse.SerializeToString,
+            ),
+            'ReleaseShards': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseShards,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ReleaseShardsRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ReleaseShardsResponse.SerializeToString,
+            ),
+            'ListShardWork': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListShardWork,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListShardWorkRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListShardWorkResponse.SerializeToString,
+            ),
+            'ApplyWrites': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyWrites,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ApplyWritesRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ApplyWritesResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'guardian.coordinator.v1.Canonicalization', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('guardian.coordinator.v1.Canonicalization', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class Canonicalization:
+    """---------------------------------------------------------------------------------------------------
+    Canonicalization for a sharded fleet of canonicalizers (docs/canonicalizer.md, "Shards").
+
+    Accounts map to `count` shards: shard_of(account_id) = (first 4 bytes of SHA-256 over the 15 raw
+    bytes of the account id, read as a big-endian uint32) mod count. Each shard is a lease named
+    "canonicalization/shard-<index>-of-<count>" (worker_leases, fence grows on every change of holder);
+    its fence guards every write to its accounts. Replicas announce themselves with Heartbeat (a
+    membership row with a TTL on the database clock) and choose their fair share from the membership it
+    returns; the coordinator enforces the safety rules only: a write needs the live fence of the shard
+    that holds its account (checked in the write's own transaction, after the account lock), and shard
+    leases of one count only are granted at a time (while a shard lease of another count is live,
+    AcquireShards grants nothing).
+    """
+
+    @staticmethod
+    def Heartbeat(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Canonicalization/Heartbeat',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.HeartbeatRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.HeartbeatResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcquireShards(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Canonicalization/AcquireShards',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.AcquireShardsRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.AcquireShardsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseShards(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Canonicalization/ReleaseShards',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ReleaseShardsRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ReleaseShardsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListShardWork(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Canonicalization/ListShardWork',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListShardWorkRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListShardWorkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyWrites(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Canonicalization/ApplyWrites',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ApplyWritesRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ApplyWritesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
