@@ -1,15 +1,18 @@
-"""Client channels for internal gRPC calls: round-robin over replicas, internal token and trace context on
-every call."""
+"""Internal gRPC clients: the channel (round-robin over replicas, internal token and trace context on every
+call) and the skeleton every service's client facade stands on (per-call deadline, error mapping, close)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from types import TracebackType
+from typing import Any, Self, TypeVar
 
 import grpc
 
 from guardian_common.internal_token import AUTHORIZATION, bearer
 from guardian_common.telemetry import client_interceptors
+
+Reply = TypeVar("Reply")
 
 
 class _TokenInjector(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[type-arg]
@@ -36,3 +39,51 @@ def internal_channel(target: str, internal_token: str | None) -> grpc.aio.Channe
         options=[("grpc.lb_policy_name", "round_robin"), ("grpc.enable_retries", 0)],
         interceptors=interceptors or None,
     )
+
+
+class InternalClient:
+    """What every internal client shares. A facade subclasses it, builds its stubs on `channel`, sends every
+    call through `call` and overrides `map_error` with its own idea of a failed call (a retryable envelope,
+    a domain's "unavailable" error, ...). The internal token travels on the channel (`internal_channel`)."""
+
+    def __init__(self, channel: grpc.aio.Channel, deadline_seconds: float | None) -> None:
+        if deadline_seconds is not None and not deadline_seconds > 0:
+            raise ValueError(f"deadline_seconds must be positive or None, got {deadline_seconds!r}")
+        self.channel = channel
+        self.deadline_seconds = deadline_seconds  # None: calls wait as long as the server takes
+
+    def map_error(self, what: str, error: grpc.aio.AioRpcError) -> Exception:
+        """The exception a failed call raises instead of `error`; `what` names the call for logs.
+        The default raises the gRPC error itself."""
+        return error
+
+    async def call(
+        self,
+        what: str,
+        method: Callable[..., Awaitable[Any]],
+        request: Any,
+        reply_type: type[Reply],
+    ) -> Reply:
+        """One unary call with the deadline; a gRPC error goes through `map_error`, and a reply of another
+        type than expected (a mismatched stub) is a TypeError rather than a silent misread."""
+        try:
+            reply = await method(request, timeout=self.deadline_seconds)
+        except grpc.aio.AioRpcError as error:
+            mapped = self.map_error(what, error)
+            if mapped is error:
+                raise
+            raise mapped from None
+        if not isinstance(reply, reply_type):
+            raise TypeError(f"{what} answered {type(reply).__name__}, expected {reply_type.__name__}")
+        return reply
+
+    async def close(self) -> None:
+        await self.channel.close(None)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()

@@ -1,6 +1,6 @@
-"""The canonicalizer's view of the coordinator: the lease, the worker reads and the fenced writes.
+"""The coordinator as the canonicalizer's custody store and lease service (the ports of `domain/ports.py`).
 
-Any failure to get an answer raises `CoordinatorUnavailable`; outcomes the worker must act on
+Any failure to get an answer raises the domain's `StoreUnavailable`; outcomes the worker must act on
 (`STALE_LEASE`, `NOT_CANDIDATE`, `STALE_BASE`) come back as `WriteResult` values.
 """
 
@@ -8,21 +8,27 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 import grpc
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
 from guardian_canonicalizer.domain.deltas import Kind, StoredDelta, delta_from_status
-from guardian_common.grpc_client import internal_channel
+from guardian_canonicalizer.domain.ports import (
+    Fence,
+    HeldLease,
+    Promotion,
+    RecentCursor,
+    StatusChange,
+    StoredState,
+    StoreUnavailable,
+    WriteResult,
+)
+from guardian_common.grpc_client import InternalClient, internal_channel
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 PAGE = 500
 
 KIND_TO_PB = {
@@ -33,42 +39,12 @@ KIND_TO_PB = {
 }
 PB_TO_KIND = {v: k for k, v in KIND_TO_PB.items()}
 
-
-class CoordinatorUnavailable(Exception):
-    """The coordinator (or its database) gave no answer; nothing is known to have been written."""
-
-
-class WriteResult(StrEnum):
-    APPLIED = "applied"
-    STALE_LEASE = "stale_lease"
-    NOT_CANDIDATE = "not_candidate"
-    STALE_BASE = "stale_base"
-
-
 _RESULTS = {
     pb.WRITE_OUTCOME_APPLIED: WriteResult.APPLIED,
     pb.WRITE_OUTCOME_STALE_LEASE: WriteResult.STALE_LEASE,
     pb.WRITE_OUTCOME_NOT_CANDIDATE: WriteResult.NOT_CANDIDATE,
     pb.WRITE_OUTCOME_STALE_BASE: WriteResult.STALE_BASE,
 }
-
-
-@dataclass(frozen=True)
-class HeldLease:
-    name: str
-    holder_id: str
-    fence_token: int
-    expires_at: datetime  # database clock
-    acquired_at: datetime  # database clock: expires_at - ttl of the call that returned it
-
-    def message(self) -> pb.Lease:
-        return pb.Lease(name=self.name, holder_id=self.holder_id, fence_token=self.fence_token)
-
-
-@dataclass(frozen=True)
-class StoredState:
-    state: dict[str, Any]
-    commitment: str
 
 
 def _ms(seconds: float) -> int:
@@ -78,6 +54,15 @@ def _ms(seconds: float) -> int:
 
 def _time(ts: Any) -> datetime:
     return ts.ToDatetime(tzinfo=UTC)  # type: ignore[no-any-return]
+
+
+def _lease(fence: Fence) -> pb.Lease:
+    return pb.Lease(name=fence.lease_name, holder_id=fence.holder_id, fence_token=fence.token)
+
+
+def _result(outcome: pb.WriteOutcome) -> WriteResult:
+    # An outcome this client does not know is treated as "row changed": the write is skipped, never retried.
+    return _RESULTS.get(outcome, WriteResult.NOT_CANDIDATE)
 
 
 def delta_of(message: pb.Delta) -> StoredDelta:
@@ -92,26 +77,19 @@ def delta_of(message: pb.Delta) -> StoredDelta:
     )
 
 
-class CoordinatorClient:
+class CoordinatorClient(InternalClient):
     def __init__(self, target: str, internal_token: str | None, deadline_seconds: float) -> None:
-        self._channel = internal_channel(target, internal_token)
-        self._deadline = deadline_seconds
-        self.coordination = pb_grpc.CoordinationStub(self._channel)
-        self._leases = pb_grpc.LeasesStub(self._channel)
-        self._custody = pb_grpc.CustodyStub(self._channel)
+        super().__init__(internal_channel(target, internal_token), deadline_seconds)
+        self._coordination = pb_grpc.CoordinationStub(self.channel)
+        self._leases = pb_grpc.LeasesStub(self.channel)
+        self._custody = pb_grpc.CustodyStub(self.channel)
 
-    async def close(self) -> None:
-        await self._channel.close(None)
-
-    async def _call(self, what: str, call: Awaitable[T]) -> T:
-        try:
-            return await call
-        except grpc.aio.AioRpcError as exc:
-            raise CoordinatorUnavailable(f"{what}: {exc.code().name} {exc.details()}") from None
+    def map_error(self, what: str, error: grpc.aio.AioRpcError) -> Exception:
+        return StoreUnavailable(f"{what}: {error.code().name} {error.details()}")
 
     async def describe(self) -> pb.DescribeResponse:
-        return await self._call(
-            "Describe", self.coordination.Describe(pb.DescribeRequest(), timeout=self._deadline)
+        return await self.call(
+            "Describe", self._coordination.Describe, pb.DescribeRequest(), pb.DescribeResponse
         )
 
     # --- lease -------------------------------------------------------------------------------------
@@ -119,9 +97,7 @@ class CoordinatorClient:
     async def acquire(self, name: str, holder_id: str, ttl_seconds: float) -> HeldLease | None:
         ttl_ms = _ms(ttl_seconds)
         request = pb.AcquireRequest(name=name, holder_id=holder_id, ttl_ms=ttl_ms)
-        response: pb.AcquireResponse = await self._call(
-            "Leases.Acquire", self._leases.Acquire(request, timeout=self._deadline)
-        )
+        response = await self.call("Leases.Acquire", self._leases.Acquire, request, pb.AcquireResponse)
         if not response.acquired:
             return None
         expires = _time(response.lease.expires_at)
@@ -133,46 +109,47 @@ class CoordinatorClient:
             acquired_at=expires - timedelta(milliseconds=ttl_ms),
         )
 
-    async def renew(self, lease: HeldLease, ttl_seconds: float) -> datetime | None:
-        request = pb.RenewRequest(lease=lease.message(), ttl_ms=_ms(ttl_seconds))
-        response: pb.RenewResponse = await self._call(
-            "Leases.Renew", self._leases.Renew(request, timeout=self._deadline)
-        )
+    async def renew(self, fence: Fence, ttl_seconds: float) -> datetime | None:
+        request = pb.RenewRequest(lease=_lease(fence), ttl_ms=_ms(ttl_seconds))
+        response = await self.call("Leases.Renew", self._leases.Renew, request, pb.RenewResponse)
         return _time(response.expires_at) if response.held else None
 
-    async def release(self, lease: HeldLease) -> None:
-        await self._call(
-            "Leases.Release",
-            self._leases.Release(pb.ReleaseRequest(lease=lease.message()), timeout=self._deadline),
-        )
+    async def release(self, fence: Fence) -> None:
+        request = pb.ReleaseRequest(lease=_lease(fence))
+        await self.call("Leases.Release", self._leases.Release, request, pb.ReleaseResponse)
 
     # --- reads -------------------------------------------------------------------------------------
 
     async def pending_accounts(self, after: str) -> tuple[list[str], bool]:
         request = pb.ListPendingAccountsRequest(limit=PAGE, after_account_id=after)
-        response: pb.ListAccountIdsResponse = await self._call(
-            "Custody.ListPendingAccounts", self._custody.ListPendingAccounts(request, timeout=self._deadline)
+        response = await self.call(
+            "Custody.ListPendingAccounts",
+            self._custody.ListPendingAccounts,
+            request,
+            pb.ListAccountIdsResponse,
         )
         return list(response.account_ids), response.has_more
 
     async def candidates(self, account_id: str) -> list[StoredDelta]:
         request = pb.ListCandidatesRequest(account_id=account_id)
-        response: pb.ListDeltasResponse = await self._call(
-            "Custody.ListCandidates", self._custody.ListCandidates(request, timeout=self._deadline)
+        response = await self.call(
+            "Custody.ListCandidates", self._custody.ListCandidates, request, pb.ListDeltasResponse
         )
         return [delta_of(d) for d in response.deltas]
 
     async def recent_candidates(
-        self, window_seconds: float, limit: int, after: tuple[datetime, str, int] | None
+        self, window_seconds: float, limit: int, after: RecentCursor | None
     ) -> tuple[list[StoredDelta], bool]:
         request = pb.ListRecentCandidatesRequest(window_ms=_ms(window_seconds), limit=limit)
         if after is not None:
             request.after.status_timestamp.FromDatetime(after[0])
             request.after.account_id = after[1]
             request.after.nonce = after[2]
-        response: pb.ListDeltasResponse = await self._call(
+        response = await self.call(
             "Custody.ListRecentCandidates",
-            self._custody.ListRecentCandidates(request, timeout=self._deadline),
+            self._custody.ListRecentCandidates,
+            request,
+            pb.ListDeltasResponse,
         )
         return [delta_of(d) for d in response.deltas], response.has_more
 
@@ -180,36 +157,34 @@ class CoordinatorClient:
         request = pb.ListRecoverableAccountsRequest(
             retained_ttl_seconds=ttl_seconds, limit=limit, after_account_id=after
         )
-        response: pb.ListAccountIdsResponse = await self._call(
+        response = await self.call(
             "Custody.ListRecoverableAccounts",
-            self._custody.ListRecoverableAccounts(request, timeout=self._deadline),
+            self._custody.ListRecoverableAccounts,
+            request,
+            pb.ListAccountIdsResponse,
         )
         return list(response.account_ids), response.has_more
 
     async def recoverable_deltas(self, account_id: str, ttl_seconds: int) -> list[StoredDelta]:
         request = pb.ListRecoverableDeltasRequest(account_id=account_id, retained_ttl_seconds=ttl_seconds)
-        response: pb.ListDeltasResponse = await self._call(
+        response = await self.call(
             "Custody.ListRecoverableDeltas",
-            self._custody.ListRecoverableDeltas(request, timeout=self._deadline),
+            self._custody.ListRecoverableDeltas,
+            request,
+            pb.ListDeltasResponse,
         )
         return [delta_of(d) for d in response.deltas]
 
     async def state(self, account_id: str) -> StoredState | None:
-        response: pb.GetStateResponse = await self._call(
-            "Custody.GetState",
-            self._custody.GetState(pb.GetStateRequest(account_id=account_id), timeout=self._deadline),
-        )
+        request = pb.GetStateRequest(account_id=account_id)
+        response = await self.call("Custody.GetState", self._custody.GetState, request, pb.GetStateResponse)
         if not response.found:
             return None
         return StoredState(json.loads(response.state.state_json), response.state.commitment)
 
     async def payload(self, account_id: str, nonce: int) -> dict[str, Any] | None:
-        response: pb.GetDeltaResponse = await self._call(
-            "Custody.GetDelta",
-            self._custody.GetDelta(
-                pb.GetDeltaRequest(account_id=account_id, nonce=nonce), timeout=self._deadline
-            ),
-        )
+        request = pb.GetDeltaRequest(account_id=account_id, nonce=nonce)
+        response = await self.call("Custody.GetDelta", self._custody.GetDelta, request, pb.GetDeltaResponse)
         if not response.found:
             return None
         loaded = json.loads(response.delta.delta_payload_json)
@@ -217,60 +192,41 @@ class CoordinatorClient:
 
     # --- fenced writes -----------------------------------------------------------------------------
 
-    async def promote(
-        self,
-        lease: HeldLease,
-        row: StoredDelta,
-        new_commitment: str,
-        new_state: dict[str, Any],
-    ) -> WriteResult:
+    async def promote(self, fence: Fence, promotion: Promotion) -> WriteResult:
+        row = promotion.row
         request = pb.PromoteRequest(
-            lease=lease.message(),
+            lease=_lease(fence),
             account_id=row.account_id,
             nonce=row.nonce,
             source_kind=KIND_TO_PB[row.kind],
-            new_commitment=new_commitment,
-            new_state_json=json.dumps(new_state, separators=(",", ":")),
+            new_commitment=promotion.new_commitment,
+            new_state_json=json.dumps(promotion.new_state, separators=(",", ":")),
         )
-        response: pb.PromoteResponse = await self._call(
-            "Custody.Promote", self._custody.Promote(request, timeout=self._deadline)
-        )
-        return _RESULTS.get(response.outcome, WriteResult.NOT_CANDIDATE)
+        response = await self.call("Custody.Promote", self._custody.Promote, request, pb.PromoteResponse)
+        return _result(response.outcome)
 
-    async def discard(self, lease: HeldLease, row: StoredDelta) -> WriteResult:
+    async def discard(self, fence: Fence, row: StoredDelta) -> WriteResult:
         request = pb.DiscardRequest(
-            lease=lease.message(), account_id=row.account_id, nonce=row.nonce, kind=KIND_TO_PB[row.kind]
+            lease=_lease(fence), account_id=row.account_id, nonce=row.nonce, kind=KIND_TO_PB[row.kind]
         )
-        response: pb.DiscardResponse = await self._call(
-            "Custody.Discard", self._custody.Discard(request, timeout=self._deadline)
-        )
-        return _RESULTS.get(response.outcome, WriteResult.NOT_CANDIDATE)
+        response = await self.call("Custody.Discard", self._custody.Discard, request, pb.DiscardResponse)
+        return _result(response.outcome)
 
-    async def update_status(
-        self,
-        lease: HeldLease,
-        row: StoredDelta,
-        *,
-        new_kind: Kind,
-        reason: str = "",
-        retry_count: int | None = None,
-        divergence_count: int | None = None,
-        abandon_confirm_count: int | None = None,
-    ) -> WriteResult:
+    async def update_status(self, fence: Fence, change: StatusChange) -> WriteResult:
         request = pb.UpdateCandidateStatusRequest(
-            lease=lease.message(),
-            account_id=row.account_id,
-            nonce=row.nonce,
-            new_kind=KIND_TO_PB[new_kind],
-            reason=reason,
-            retry_count=row.retry_count if retry_count is None else retry_count,
-            divergence_count=row.divergence_count if divergence_count is None else divergence_count,
-            abandon_confirm_count=(
-                row.abandon_confirm_count if abandon_confirm_count is None else abandon_confirm_count
-            ),
+            lease=_lease(fence),
+            account_id=change.row.account_id,
+            nonce=change.row.nonce,
+            new_kind=KIND_TO_PB[change.new_kind],
+            reason=change.reason,
+            retry_count=change.retry_count,
+            divergence_count=change.divergence_count,
+            abandon_confirm_count=change.abandon_confirm_count,
         )
-        response: pb.UpdateCandidateStatusResponse = await self._call(
+        response = await self.call(
             "Custody.UpdateCandidateStatus",
-            self._custody.UpdateCandidateStatus(request, timeout=self._deadline),
+            self._custody.UpdateCandidateStatus,
+            request,
+            pb.UpdateCandidateStatusResponse,
         )
-        return _RESULTS.get(response.outcome, WriteResult.NOT_CANDIDATE)
+        return _result(response.outcome)

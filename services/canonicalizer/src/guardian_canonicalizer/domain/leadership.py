@@ -12,10 +12,9 @@ import contextlib
 import logging
 from collections.abc import Awaitable
 from dataclasses import replace
-from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
-from guardian_canonicalizer.clients.coordinator import CoordinatorUnavailable, HeldLease
+from guardian_canonicalizer.domain.ports import HeldLease, LeaseService, StoreUnavailable
 from guardian_canonicalizer.domain.scope import PassScope
 from guardian_canonicalizer.domain.status import StatusBoard
 from guardian_canonicalizer.metrics import Metrics
@@ -24,12 +23,6 @@ LEASE_NAME = "canonicalization"
 log = logging.getLogger("guardian.canonicalizer.lease")
 journal = logging.getLogger("guardian.canonicalizer.journal")
 T = TypeVar("T")
-
-
-class LeaseService(Protocol):
-    async def acquire(self, name: str, holder_id: str, ttl_seconds: float) -> HeldLease | None: ...
-    async def renew(self, lease: HeldLease, ttl_seconds: float) -> datetime | None: ...
-    async def release(self, lease: HeldLease) -> None: ...
 
 
 class Leadership:
@@ -74,7 +67,7 @@ class Leadership:
         """Acquires or extends the lease; any failure leaves this replica a standby (fail closed)."""
         try:
             lease = await self._leases.acquire(LEASE_NAME, self.holder_id, self._ttl)
-        except CoordinatorUnavailable as exc:
+        except StoreUnavailable as exc:
             log.warning("lease acquire failed: %s", exc)
             self.step_down("acquire failed")
             return None
@@ -101,14 +94,14 @@ class Leadership:
         if lease is None:
             return
         try:
-            await self._leases.release(lease)
+            await self._leases.release(lease.fence)
             journal.info(
                 "lease released holder=%s fence=%d held_until=%s",
                 self.holder_id,
                 lease.fence_token,
                 lease.expires_at.isoformat(),
             )
-        except CoordinatorUnavailable as exc:
+        except StoreUnavailable as exc:
             log.warning("lease release failed (it expires on its own): %s", exc)
         self._set(None)
 
@@ -117,8 +110,8 @@ class Leadership:
         while True:
             await asyncio.sleep(self._renew_interval)
             try:
-                renewed = await self._leases.renew(lease, self._ttl)
-            except CoordinatorUnavailable as exc:
+                renewed = await self._leases.renew(lease.fence, self._ttl)
+            except StoreUnavailable as exc:
                 errors += 1
                 self._metrics.renew_failures.labels("error").inc()
                 log.warning("lease renewal failed (%d in a row): %s", errors, exc)

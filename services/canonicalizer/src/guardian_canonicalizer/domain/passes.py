@@ -1,7 +1,7 @@
 """The three passes of canonicalization.md §4: full, fast promotion and reconcile.
 
 Accounts run with bounded parallelism, the candidates of one account strictly in nonce order. Every
-write goes through the coordinator's fenced RPCs with the pass's lease, and every write outcome is
+write goes through the coordinator's fenced RPCs with the pass's fence, and every write outcome is
 journaled (`guardian.canonicalizer.journal`) with the holder and fence that attempted it.
 """
 
@@ -12,15 +12,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from guardian_canonicalizer.clients.coordinator import (
-    CoordinatorUnavailable,
-    HeldLease,
-    StoredState,
-    WriteResult,
-)
 from guardian_canonicalizer.domain.clock import Clock
 from guardian_canonicalizer.domain.decisions import (
     CLIENT_ABANDONED,
@@ -39,6 +32,17 @@ from guardian_canonicalizer.domain.decisions import (
 from guardian_canonicalizer.domain.deltas import Kind, StoredDelta
 from guardian_canonicalizer.domain.observations import ChainError, Match, Mismatch, Observation, Unavailable
 from guardian_canonicalizer.domain.policy import Policy
+from guardian_canonicalizer.domain.ports import (
+    Chain,
+    CustodyStore,
+    Fence,
+    Promotion,
+    RecentCursor,
+    StatusChange,
+    StoredState,
+    StoreUnavailable,
+    WriteResult,
+)
 from guardian_canonicalizer.domain.scope import PassScope
 from guardian_canonicalizer.domain.status import StatusBoard
 from guardian_canonicalizer.metrics import Metrics
@@ -48,39 +52,6 @@ log = logging.getLogger("guardian.canonicalizer.pass")
 journal = logging.getLogger("guardian.canonicalizer.journal")
 FAST_PAGE = 100
 STALE_LEASE_REASON = "a write was refused with STALE_LEASE"
-
-
-class Custody(Protocol):
-    async def pending_accounts(self, after: str) -> tuple[list[str], bool]: ...
-    async def candidates(self, account_id: str) -> list[StoredDelta]: ...
-    async def recent_candidates(
-        self, window_seconds: float, limit: int, after: tuple[datetime, str, int] | None
-    ) -> tuple[list[StoredDelta], bool]: ...
-    async def recoverable_accounts(
-        self, ttl_seconds: int, after: str, limit: int
-    ) -> tuple[list[str], bool]: ...
-    async def recoverable_deltas(self, account_id: str, ttl_seconds: int) -> list[StoredDelta]: ...
-    async def state(self, account_id: str) -> StoredState | None: ...
-    async def payload(self, account_id: str, nonce: int) -> dict[str, Any] | None: ...
-    async def promote(
-        self, lease: HeldLease, row: StoredDelta, new_commitment: str, new_state: dict[str, Any]
-    ) -> WriteResult: ...
-    async def discard(self, lease: HeldLease, row: StoredDelta) -> WriteResult: ...
-    async def update_status(
-        self,
-        lease: HeldLease,
-        row: StoredDelta,
-        *,
-        new_kind: Kind,
-        reason: str = "",
-        retry_count: int | None = None,
-        divergence_count: int | None = None,
-        abandon_confirm_count: int | None = None,
-    ) -> WriteResult: ...
-
-
-class Chain(Protocol):
-    async def verify_commitment(self, account_id: str, expected: str) -> Observation: ...
 
 
 class AccountFailed(Exception):
@@ -98,7 +69,7 @@ class PassSettings:
 class Passes:
     def __init__(
         self,
-        custody: Custody,
+        custody: CustodyStore,
         chain: Chain,
         network: NetworkType,
         clock: Clock,
@@ -115,7 +86,7 @@ class Passes:
         self._settings = settings
         self._status = status
         self._metrics = metrics
-        self._fast_cursor: tuple[datetime, str, int] | None = None
+        self._fast_cursor: RecentCursor | None = None
         self._reconcile_cursor = ""
 
     # --- shared ----------------------------------------------------------------------------------
@@ -176,7 +147,7 @@ class Passes:
             return Unavailable(str(exc))
 
     def _journal(
-        self, op: str, row: StoredDelta, lease: HeldLease, result: str, outcome: str, sent: float
+        self, op: str, row: StoredDelta, fence: Fence, result: str, outcome: str, sent: float
     ) -> None:
         journal.info(
             "write op=%s account=%s nonce=%d source=%s holder=%s fence=%d result=%s outcome=%s sent=%.6f",
@@ -184,8 +155,8 @@ class Passes:
             row.account_id,
             row.nonce,
             row.kind.value,
-            lease.holder_id,
-            lease.fence_token,
+            fence.holder_id,
+            fence.token,
             result,
             outcome,
             sent,
@@ -195,7 +166,7 @@ class Passes:
         self,
         op: str,
         row: StoredDelta,
-        lease: HeldLease,
+        fence: Fence,
         outcome: str,
         scope: PassScope,
         call: Awaitable[WriteResult],
@@ -208,10 +179,10 @@ class Passes:
         sent = time.monotonic()
         try:
             result = await call
-        except CoordinatorUnavailable:
-            self._journal(op, row, lease, "unknown", outcome, sent)
+        except StoreUnavailable:
+            self._journal(op, row, fence, "unknown", outcome, sent)
             raise
-        self._journal(op, row, lease, result.value, outcome, sent)
+        self._journal(op, row, fence, result.value, outcome, sent)
         if result is WriteResult.APPLIED:
             self._metrics.candidate_outcomes.labels(outcome).inc()
             if op == "promote":
@@ -228,7 +199,7 @@ class Passes:
         return False
 
     async def _promote(
-        self, lease: HeldLease, scope: PassScope, row: StoredDelta, transition: Transition, outcome: str
+        self, fence: Fence, scope: PassScope, row: StoredDelta, transition: Transition, outcome: str
     ) -> bool:
         if row.new_commitment and row.new_commitment != transition.commitment:
             self._metrics.commitment_mismatches.inc()
@@ -238,40 +209,34 @@ class Passes:
         return await self._write(
             "promote",
             row,
-            lease,
+            fence,
             outcome,
             scope,
-            self._custody.promote(lease, row, transition.commitment, transition.new_state),
+            self._custody.promote(fence, Promotion(row, transition.commitment, transition.new_state)),
         )
 
     async def _carry_out(
-        self, lease: HeldLease, scope: PassScope, row: StoredDelta, decision: Decision, transition: Transition
+        self, fence: Fence, scope: PassScope, row: StoredDelta, decision: Decision, transition: Transition
     ) -> None:
         match decision:
             case Promote(outcome):
-                await self._promote(lease, scope, row, transition, outcome)
+                await self._promote(fence, scope, row, transition, outcome)
             case NoWrite(outcome):
                 self._metrics.candidate_outcomes.labels(outcome).inc()
             case SetCounters(retry, divergence, confirm, outcome):
-                counters = self._custody.update_status(
-                    lease,
-                    row,
-                    new_kind=Kind.CANDIDATE,
-                    retry_count=retry,
-                    divergence_count=divergence,
-                    abandon_confirm_count=confirm,
-                )
-                await self._write("counters", row, lease, outcome, scope, counters)
+                change = StatusChange(row, Kind.CANDIDATE, "", retry, divergence, confirm)
+                counters = self._custody.update_status(fence, change)
+                await self._write("counters", row, fence, outcome, scope, counters)
             case Retain(reason, outcome):
-                retain = self._custody.update_status(lease, row, new_kind=Kind.RETAINED, reason=reason)
-                await self._write("retain", row, lease, outcome, scope, retain)
+                retain = self._custody.update_status(fence, StatusChange.moving(row, Kind.RETAINED, reason))
+                await self._write("retain", row, fence, outcome, scope, retain)
             case FinalizeAbandon(outcome):
                 abandon = self._custody.update_status(
-                    lease, row, new_kind=Kind.DISCARDED, reason=CLIENT_ABANDONED
+                    fence, StatusChange.moving(row, Kind.DISCARDED, CLIENT_ABANDONED)
                 )
-                await self._write("abandon", row, lease, outcome, scope, abandon)
+                await self._write("abandon", row, fence, outcome, scope, abandon)
             case Remove(outcome):
-                await self._write("discard", row, lease, outcome, scope, self._custody.discard(lease, row))
+                await self._write("discard", row, fence, outcome, scope, self._custody.discard(fence, row))
 
     @staticmethod
     def _outcome(scope: PassScope, failures: int) -> str:
@@ -281,20 +246,20 @@ class Passes:
 
     # --- full pass (§4.1, §4.2) --------------------------------------------------------------------
 
-    async def full(self, lease: HeldLease, scope: PassScope) -> str:
+    async def full(self, fence: Fence, scope: PassScope) -> str:
         failures = 0
         after = ""
         while scope.admit():
             accounts, more = await self._custody.pending_accounts(after)
             failures += await self._run_accounts(
-                accounts, scope, lambda a: self._full_account(lease, scope, a)
+                accounts, scope, lambda a: self._full_account(fence, scope, a)
             )
             if not more or not accounts:
                 break
             after = accounts[-1]
         return self._outcome(scope, failures)
 
-    async def _full_account(self, lease: HeldLease, scope: PassScope, account_id: str) -> None:
+    async def _full_account(self, fence: Fence, scope: PassScope, account_id: str) -> None:
         rows = await self._custody.candidates(account_id)
         for index, row in enumerate(rows):
             if not scope.admit():  # checkpoint: before each candidate
@@ -305,13 +270,13 @@ class Passes:
             transition = self._apply(state, await self._custody.payload(account_id, row.nonce), row)
             observation = await self._probe(account_id, transition.commitment)
             decision = decide_candidate(row, observation, self._clock.now(), self._policy)
-            await self._carry_out(lease, scope, row, decision, transition)
+            await self._carry_out(fence, scope, row, decision, transition)
             if not isinstance(decision, Promote):
                 return
 
     # --- fast promotion pass (§4.8) ----------------------------------------------------------------
 
-    async def fast(self, lease: HeldLease, scope: PassScope) -> str:
+    async def fast(self, fence: Fence, scope: PassScope) -> str:
         failures = 0
         cursor = self._fast_cursor
         exhausted = False
@@ -319,7 +284,7 @@ class Passes:
             rows, more = await self._custody.recent_candidates(
                 self._settings.fast_window_seconds, FAST_PAGE, cursor
             )
-            failures += await self._fast_page(lease, scope, rows)
+            failures += await self._fast_page(fence, scope, rows)
             if rows:
                 last = rows[-1]
                 cursor = (last.status_at, last.account_id, last.nonce)
@@ -329,17 +294,17 @@ class Passes:
         self._fast_cursor = None if exhausted else cursor
         return self._outcome(scope, failures)
 
-    async def _fast_page(self, lease: HeldLease, scope: PassScope, rows: list[StoredDelta]) -> int:
+    async def _fast_page(self, fence: Fence, scope: PassScope, rows: list[StoredDelta]) -> int:
         by_account: dict[str, list[StoredDelta]] = {}
         for row in rows:
             by_account.setdefault(row.account_id, []).append(row)
         return await self._run_accounts(
             list(by_account),
             scope,
-            lambda a: self._fast_account(lease, scope, sorted(by_account[a], key=lambda r: r.nonce)),
+            lambda a: self._fast_account(fence, scope, sorted(by_account[a], key=lambda r: r.nonce)),
         )
 
-    async def _fast_account(self, lease: HeldLease, scope: PassScope, rows: list[StoredDelta]) -> None:
+    async def _fast_account(self, fence: Fence, scope: PassScope, rows: list[StoredDelta]) -> None:
         for row in rows:
             if not scope.admit() or not row.new_commitment:
                 return
@@ -353,12 +318,12 @@ class Passes:
             transition = self._apply(state, await self._custody.payload(row.account_id, row.nonce), row)
             if transition.commitment != row.new_commitment:
                 return
-            if not await self._promote(lease, scope, row, transition, "canonicalized"):
+            if not await self._promote(fence, scope, row, transition, "canonicalized"):
                 return
 
     # --- reconcile pass (§4.9) ---------------------------------------------------------------------
 
-    async def reconcile(self, lease: HeldLease, scope: PassScope) -> str:
+    async def reconcile(self, fence: Fence, scope: PassScope) -> str:
         ttl = self._policy.retained_ttl_seconds
         page = self._settings.reconcile_page_size
         accounts, more = await self._custody.recoverable_accounts(ttl, self._reconcile_cursor, page)
@@ -367,11 +332,11 @@ class Passes:
             accounts += [a for a in wrapped if a not in accounts]
         self._reconcile_cursor = accounts[-1] if more and accounts else ""
         failures = await self._run_accounts(
-            accounts, scope, lambda a: self._reconcile_account(lease, scope, a)
+            accounts, scope, lambda a: self._reconcile_account(fence, scope, a)
         )
         return self._outcome(scope, failures)
 
-    async def _reconcile_account(self, lease: HeldLease, scope: PassScope, account_id: str) -> None:
+    async def _reconcile_account(self, fence: Fence, scope: PassScope, account_id: str) -> None:
         if await self._custody.candidates(account_id):
             return  # never move the base under an in-flight candidate
         now = self._clock.now()
@@ -380,7 +345,7 @@ class Passes:
             expiry = expiry_action(row, now, self._policy)
             if isinstance(expiry, Remove):
                 await self._write(
-                    "discard", row, lease, expiry.outcome, scope, self._custody.discard(lease, row)
+                    "discard", row, fence, expiry.outcome, scope, self._custody.discard(fence, row)
                 )
             elif expiry is None:
                 live.append(row)
@@ -405,7 +370,7 @@ class Passes:
                 row, state.commitment, observation.on_chain, transition.commitment if transition else None
             )
             if why is None and transition is not None:
-                await self._promote(lease, scope, row, transition, "reconciled")
+                await self._promote(fence, scope, row, transition, "reconciled")
                 return
             log.debug("reconcile %s/%d skipped: %s", account_id, row.nonce, why)
         self._metrics.candidate_outcomes.labels("reconcile_deferred").inc()

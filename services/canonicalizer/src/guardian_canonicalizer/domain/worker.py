@@ -15,9 +15,9 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from guardian_canonicalizer.clients.coordinator import HeldLease
 from guardian_canonicalizer.domain.leadership import Leadership
 from guardian_canonicalizer.domain.passes import STALE_LEASE_REASON, Passes
+from guardian_canonicalizer.domain.ports import HeldLease
 from guardian_canonicalizer.domain.scope import PassScope
 from guardian_canonicalizer.domain.status import StatusBoard
 from guardian_canonicalizer.metrics import Metrics
@@ -111,7 +111,7 @@ class Worker:
             kind
         ]
         try:
-            outcome = await self._leadership.while_renewing(lease, scope, run(lease, scope))
+            outcome = await self._leadership.while_renewing(lease, scope, run(lease.fence, scope))
         except Exception as exc:
             outcome = "error"
             log.warning("%s pass failed: %s", kind, exc)
