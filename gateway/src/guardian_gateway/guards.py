@@ -1,4 +1,4 @@
-"""Startup guards (ops.md §2.3): each problem refuses startup in the prod stage and warns elsewhere."""
+"""Startup guards (docs/contracts/ops.md §2.3): each problem refuses startup in the prod stage and warns elsewhere."""
 
 from __future__ import annotations
 

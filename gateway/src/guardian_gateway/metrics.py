@@ -1,4 +1,4 @@
-"""The gateway's metrics (ops.md §5.2): HTTP requests by route template, and rate-limit rejections."""
+"""The gateway's metrics (docs/contracts/ops.md §5.2): HTTP requests by route template, and rate-limit rejections."""
 
 from __future__ import annotations
 

@@ -102,6 +102,15 @@ async def test_a_refusal_goes_through_the_mapping_hook(server: tuple[str, Seen])
     assert client.mapped == [("Probe.Echo", grpc.StatusCode.FAILED_PRECONDITION)]
 
 
+async def test_a_call_can_ask_for_the_grpc_error_itself(server: tuple[str, Seen]) -> None:
+    target, _ = server
+    async with ProbeClient(internal_channel(target, None), deadline_seconds=5.0) as client:
+        with pytest.raises(grpc.aio.AioRpcError) as raised:
+            await client.call("Probe.Echo", echo_method(client.channel), b"fail", bytes, map_errors=False)
+    assert raised.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert client.mapped == []
+
+
 async def test_an_expired_deadline_is_mapped_too(server: tuple[str, Seen]) -> None:
     target, _ = server
     async with ProbeClient(internal_channel(target, None), deadline_seconds=0.2) as client:

@@ -9,12 +9,12 @@ from dataclasses import replace
 import pytest
 
 from guardian_auth.domain.request_auth import (
-    FloorOutcome,
     RequestAuthenticator,
     Scheme,
     SignedRequest,
     parse_timestamp,
 )
+from guardian_auth.domain.stores import FloorOutcome
 from guardian_common.envelope import ErrorEnvelope
 from guardian_crypto import ecdsa
 from guardian_crypto.digests import request_digest

@@ -1,4 +1,4 @@
-"""The per-account API of the json network type (client-api.md §2; docs/client-api.md): signed requests,
+"""The per-account API of the json network type (docs/contracts/client-api.md §2; docs/client-api.md): signed requests,
 checked by auth, served from the coordinator's custody store."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Operator dashboard reads and pause controls (auth.md §2.1, §2.12–2.13; docs/dashboard.md)."""
+"""Operator dashboard reads and pause controls (docs/contracts/auth.md §2.1, §2.12–2.13; docs/dashboard.md)."""
 
 from __future__ import annotations
 

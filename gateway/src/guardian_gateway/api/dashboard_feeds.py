@@ -1,4 +1,4 @@
-"""The paged dashboard feeds: limit and cursor rules (auth.md §2.12) over the coordinator's keyset reads.
+"""The paged dashboard feeds: limit and cursor rules (docs/contracts/auth.md §2.12) over the coordinator's keyset reads.
 
 A cursor carries the last row of its page and is bound to its feed (kind) and to the filter or account it
 was minted under (scope), so it cannot be replayed against another feed or filter."""

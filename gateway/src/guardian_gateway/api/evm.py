@@ -1,4 +1,4 @@
-"""Wallet login (auth.md §3): EIP-712 challenge, verify, logout, and the session probe /evm/session."""
+"""Wallet login (docs/contracts/auth.md §3): EIP-712 challenge, verify, logout, and the session probe /evm/session."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Operator dashboard login (auth.md §2): challenge, verify, logout, session."""
+"""Operator dashboard login (docs/contracts/auth.md §2): challenge, verify, logout, session."""
 
 from __future__ import annotations
 

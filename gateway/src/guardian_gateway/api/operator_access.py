@@ -1,4 +1,4 @@
-"""Dashboard access (auth.md §2.8): the operator session (401), then the route's permissions (403)."""
+"""Dashboard access (docs/contracts/auth.md §2.8): the operator session (401), then the route's permissions (403)."""
 
 from __future__ import annotations
 

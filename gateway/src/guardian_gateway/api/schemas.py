@@ -1,4 +1,4 @@
-"""JSON shapes of requests and responses (auth.md §2–3 and ops.md §4.4), as published in the OpenAPI
+"""JSON shapes of requests and responses (docs/contracts/auth.md §2–3 and docs/contracts/ops.md §4.4), as published in the OpenAPI
 document."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Signed per-account requests (client-api.md §4): the three headers, and verification by auth."""
+"""Signed per-account requests (docs/contracts/client-api.md §4): the three headers, and verification by auth."""
 
 from __future__ import annotations
 

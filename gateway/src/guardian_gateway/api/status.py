@@ -1,4 +1,4 @@
-"""Status and probes: `/` and `/status` (liveness JSON, ops.md §4.4), `/healthz`, `/readyz`."""
+"""Status and probes: `/` and `/status` (liveness JSON, docs/contracts/ops.md §4.4), `/healthz`, `/readyz`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Coordinator records as the JSON objects of the API (client-api.md §2, auth.md §2.13)."""
+"""Coordinator records as the JSON objects of the API (docs/contracts/client-api.md §2; docs/contracts/auth.md §2.13)."""
 
 from __future__ import annotations
 

@@ -11,33 +11,32 @@ from google.protobuf.message import Message
 
 from guardian.auth.v1 import auth_pb2 as pb
 from guardian.auth.v1 import auth_pb2_grpc
+from guardian_common.grpc_client import InternalClient
 from guardian_gateway.clients.health import HealthProbe
 from guardian_gateway.clients.rpc_errors import envelope_for
 
 Reply = TypeVar("Reply", bound=Message)
 
 
-class AuthClient:
+class AuthClient(InternalClient):
     def __init__(
         self, channel: grpc.aio.Channel, deadline_seconds: float, probe_deadline_seconds: float
     ) -> None:
-        self._channel = channel
-        self._deadline = deadline_seconds
+        super().__init__(channel, deadline_seconds)
         self._operator = auth_pb2_grpc.OperatorAuthStub(channel)
         self._evm = auth_pb2_grpc.EvmAuthStub(channel)
         self._account = auth_pb2_grpc.AccountAuthStub(channel)
         self.health = HealthProbe(channel, probe_deadline_seconds)
 
+    def map_error(self, what: str, error: grpc.aio.AioRpcError) -> Exception:
+        return envelope_for(error, "auth")
+
     async def _call(
         self, method: Callable[..., Awaitable[Any]], request: Message, reply_type: type[Reply]
     ) -> Reply:
-        try:
-            reply = await method(request, timeout=self._deadline)
-        except grpc.aio.AioRpcError as error:
-            raise envelope_for(error, "auth") from None
-        if not isinstance(reply, reply_type):
-            raise TypeError(f"auth answered {type(reply).__name__}, expected {reply_type.__name__}")
-        return reply
+        return await self.call(
+            f"auth {type(request).__name__.removesuffix('Request')}", method, request, reply_type
+        )
 
     async def operator_challenge(self, commitment: str) -> pb.OperatorChallenge:
         request = pb.OperatorChallengeRequest(commitment=commitment)
@@ -78,6 +77,3 @@ class AuthClient:
 
     async def ack_key(self, scheme: str) -> pb.AckKeyInfo:
         return await self._call(self._account.AckKey, pb.AckKeyRequest(scheme=scheme), pb.AckKeyInfo)
-
-    async def close(self) -> None:
-        await self._channel.close(None)

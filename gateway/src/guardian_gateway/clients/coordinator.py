@@ -17,6 +17,7 @@ from google.protobuf.message import Message
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc
 from guardian_common.envelope import ErrorEnvelope
+from guardian_common.grpc_client import InternalClient
 from guardian_gateway.clients.health import HealthProbe
 from guardian_gateway.clients.rpc_errors import UNREACHABLE
 
@@ -24,33 +25,32 @@ log = logging.getLogger("guardian.gateway.coordinator")
 Reply = TypeVar("Reply", bound=Message)
 
 
-class CoordinatorClient:
+class CoordinatorClient(InternalClient):
     def __init__(
         self, channel: grpc.aio.Channel, deadline_seconds: float, probe_deadline_seconds: float
     ) -> None:
-        self._channel = channel
-        self._deadline = deadline_seconds
+        super().__init__(channel, deadline_seconds)
         self._coordination = coordinator_pb2_grpc.CoordinationStub(channel)
         self._custody = coordinator_pb2_grpc.CustodyStub(channel)
         self.health = HealthProbe(channel, probe_deadline_seconds)
 
     async def describe(self) -> pb.DescribeResponse:
-        reply = await self._coordination.Describe(pb.DescribeRequest(), timeout=self._deadline)
-        if not isinstance(reply, pb.DescribeResponse):
-            raise TypeError(f"coordinator answered {type(reply).__name__} to Describe")
-        return reply
+        """Describe for the startup line: a failure is the gRPC error itself (the startup wait retries it)."""
+        return await self.call(
+            "Describe",
+            self._coordination.Describe,
+            pb.DescribeRequest(),
+            pb.DescribeResponse,
+            map_errors=False,
+        )
+
+    def map_error(self, what: str, error: grpc.aio.AioRpcError) -> Exception:
+        return _envelope(what, error)
 
     async def _call(
         self, method: Callable[..., Awaitable[Any]], request: Message, reply_type: type[Reply]
     ) -> Reply:
-        name = type(request).__name__.removesuffix("Request")
-        try:
-            reply = await method(request, timeout=self._deadline)
-        except grpc.aio.AioRpcError as error:
-            raise _envelope(name, error) from None
-        if not isinstance(reply, reply_type):
-            raise TypeError(f"coordinator answered {type(reply).__name__}, expected {reply_type.__name__}")
-        return reply
+        return await self.call(type(request).__name__.removesuffix("Request"), method, request, reply_type)
 
     async def custody_describe(self) -> pb.DescribeResponse:
         """Describe, with the custody error mapping (for /dashboard/info)."""
@@ -107,9 +107,6 @@ class CoordinatorClient:
         return await self._call(
             self._custody.GetDashboardInfo, pb.GetDashboardInfoRequest(), pb.GetDashboardInfoResponse
         )
-
-    async def close(self) -> None:
-        await self._channel.close(None)
 
 
 def _envelope(name: str, error: grpc.aio.AioRpcError) -> ErrorEnvelope:

@@ -1,4 +1,4 @@
-"""Which IP a request counts against (ops.md §1.3).
+"""Which IP a request counts against (docs/contracts/ops.md §1.3).
 
 Forwarding headers are trusted whenever present; safety rests on the topology (only the load balancer
 reaches the gateway, and it appends the caller's address to X-Forwarded-For).

@@ -1,4 +1,4 @@
-"""Session cookies (auth.md §1.2–1.4): which cookie a realm uses, how a token looks, how the
+"""Session cookies (docs/contracts/auth.md §1.2–1.4): which cookie a realm uses, how a token looks, how the
 Set-Cookie line is written and how the Cookie header is read."""
 
 from __future__ import annotations

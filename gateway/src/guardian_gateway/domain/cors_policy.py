@@ -1,4 +1,4 @@
-"""CORS (auth.md §1.5): an explicit origin allowlist with credentials, or any origin without them."""
+"""CORS (docs/contracts/auth.md §1.5): an explicit origin allowlist with credentials, or any origin without them."""
 
 from __future__ import annotations
 

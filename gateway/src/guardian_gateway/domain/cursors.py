@@ -1,4 +1,4 @@
-"""Pagination cursors (auth.md §2.12): `base64url_nopad(payload || HMAC-SHA256(key, payload))`.
+"""Pagination cursors (docs/contracts/auth.md §2.12): `base64url_nopad(payload || HMAC-SHA256(key, payload))`.
 
 The payload is ours: the ASCII tag `gc1.` then the compact, key-sorted JSON
 `{"k": kind, "s": scope, "p": position}`. `kind` binds the cursor to one feed, `scope` to the filter

@@ -1,4 +1,4 @@
-"""The global HTTP rate limiter (ops.md §1.1–1.6): per-replica shares of fleet-wide limits, counted in
+"""The global HTTP rate limiter (docs/contracts/ops.md §1.1–1.6): per-replica shares of fleet-wide limits, counted in
 process memory with fixed 1 s and 60 s windows."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""JSON values clients send: parsed with exact integers, signed as canonical JSON (client-api.md §4.2),
+"""JSON values clients send: parsed with exact integers, signed as canonical JSON (docs/contracts/client-api.md §4.2),
 and stored as PostgreSQL jsonb."""
 
 from __future__ import annotations

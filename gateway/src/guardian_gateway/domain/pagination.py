@@ -1,4 +1,4 @@
-"""Query rules of the paged dashboard feeds (auth.md §2.12): limit, status filter, paused filter."""
+"""Query rules of the paged dashboard feeds (docs/contracts/auth.md §2.12): limit, status filter, paused filter."""
 
 from __future__ import annotations
 

@@ -63,13 +63,16 @@ class InternalClient:
         method: Callable[..., Awaitable[Any]],
         request: Any,
         reply_type: type[Reply],
+        *,
+        map_errors: bool = True,
     ) -> Reply:
-        """One unary call with the deadline; a gRPC error goes through `map_error`, and a reply of another
+        """One unary call with the deadline; a gRPC error goes through `map_error` (unless `map_errors` is
+        False: a startup probe whose retry loop reports the transport's own words), and a reply of another
         type than expected (a mismatched stub) is a TypeError rather than a silent misread."""
         try:
             reply = await method(request, timeout=self.deadline_seconds)
         except grpc.aio.AioRpcError as error:
-            mapped = self.map_error(what, error)
+            mapped = self.map_error(what, error) if map_errors else error
             if mapped is error:
                 raise
             raise mapped from None

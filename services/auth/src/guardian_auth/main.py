@@ -13,7 +13,7 @@ from guardian_auth.domain.allowlist import AllowlistSource, FileAllowlist, Stati
 from guardian_auth.domain.budget import CommitmentBudget
 from guardian_auth.domain.evm import EvmLogins
 from guardian_auth.domain.operator import OperatorLogins
-from guardian_auth.domain.request_auth import CoordinatorReplayFloor, RequestAuthenticator
+from guardian_auth.domain.request_auth import RequestAuthenticator
 from guardian_common.coordination_line import announce
 from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
 from guardian_common.stage import resolve_max_replicas, resolve_stage
@@ -75,9 +75,7 @@ async def serve(settings: AuthSettings) -> int:
         address=settings.grpc_addr, service_names=SERVICE_NAMES, internal_token=settings.internal_token
     )
     register(server.server, operator, evm)
-    register_account_auth(
-        server.server, RequestAuthenticator(CoordinatorReplayFloor(coordinator)), ack_signer
-    )
+    register_account_auth(server.server, RequestAuthenticator(coordinator), ack_signer)
     port = await server.start()
     announce(
         "auth",

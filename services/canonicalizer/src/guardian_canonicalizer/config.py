@@ -1,7 +1,7 @@
 """Canonicalizer configuration (environment variables only; defaults in docs/canonicalizer.md).
 
 Durations are float seconds so tests can run the loop at sub-second cadence; the defaults are the
-production ones of canonicalization.md §1, plus a lease sized so a crashed leader is replaced within 15 s.
+production ones of docs/contracts/canonicalization.md §1, plus a lease sized so a crashed leader is replaced within 15 s.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Prometheus metrics of one canonicalizer replica (the guardian_canonicalization_ family of ops.md §5.2,
+"""Prometheus metrics of one canonicalizer replica (the guardian_canonicalization_ family of docs/contracts/ops.md §5.2,
 plus the lease facts upstream lacks: leader, fence token, acquisitions, renew failures, refused stale writes).
 Registered on the process registry that `setup_telemetry` serves when metrics are enabled."""
 

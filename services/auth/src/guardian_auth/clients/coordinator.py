@@ -1,97 +1,84 @@
-"""The auth service's view of the coordinator: sessions and challenges of one realm.
+"""The coordinator as auth's store: implements the session, challenge and replay-floor protocols of
+`domain/stores.py` over the coordinator's gRPC API.
 
-Every failure to get an answer becomes a retryable `storage_error` envelope: the caller fails closed.
+Every failure to get an answer becomes a retryable `storage_error` envelope (a refused internal token:
+`configuration_error`), so the caller fails closed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
 
 import grpc
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
+from guardian_auth.domain.stores import FloorOutcome, Realm, StoredChallenge, StoredSession
 from guardian_common.envelope import ErrorEnvelope
-from guardian_common.grpc_client import internal_channel
+from guardian_common.grpc_client import InternalClient, internal_channel
 from guardian_common.telemetry.metrics import STORE_ERRORS
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
+
+_REALMS = {Realm.OPERATOR: pb.REALM_OPERATOR, Realm.EVM: pb.REALM_EVM}
+
+# An outcome this client does not know is reported as a replay (fail closed).
+_FLOOR_OUTCOMES = {
+    pb.AUTH_TIMESTAMP_OUTCOME_ACCEPTED: FloorOutcome.ACCEPTED,
+    pb.AUTH_TIMESTAMP_OUTCOME_REPLAY: FloorOutcome.REPLAY,
+    pb.AUTH_TIMESTAMP_OUTCOME_ACCOUNT_NOT_FOUND: FloorOutcome.ACCOUNT_NOT_FOUND,
+}
 
 
-@dataclass(frozen=True)
-class StoredSession:
-    subject_json: str
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class StoredChallenge:
-    key: str
-    payload_json: str
-
-
-class CoordinatorClient:
+class CoordinatorClient(InternalClient):
     def __init__(self, target: str, internal_token: str | None, deadline_seconds: float) -> None:
-        self._channel = internal_channel(target, internal_token)
-        self._deadline = deadline_seconds
-        self.coordination = pb_grpc.CoordinationStub(self._channel)
-        self._sessions = pb_grpc.SessionsStub(self._channel)
-        self._challenges = pb_grpc.ChallengesStub(self._channel)
-        self._custody = pb_grpc.CustodyStub(self._channel)
+        super().__init__(internal_channel(target, internal_token), deadline_seconds)
+        self._coordination = pb_grpc.CoordinationStub(self.channel)
+        self._sessions = pb_grpc.SessionsStub(self.channel)
+        self._challenges = pb_grpc.ChallengesStub(self.channel)
+        self._custody = pb_grpc.CustodyStub(self.channel)
 
-    async def close(self) -> None:
-        await self._channel.close(None)
-
-    async def _call(self, what: str, call: Awaitable[T]) -> T:
-        try:
-            return await call
-        except grpc.aio.AioRpcError as exc:
-            log.warning("coordinator %s failed: %s %s", what, exc.code().name, exc.details())
-            if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
-                raise ErrorEnvelope.of("configuration_error") from None
-            STORE_ERRORS.labels(what).inc()
-            raise ErrorEnvelope.of("storage_error") from None
+    def map_error(self, what: str, error: grpc.aio.AioRpcError) -> Exception:
+        log.warning("coordinator %s failed: %s %s", what, error.code().name, error.details())
+        if error.code() == grpc.StatusCode.UNAUTHENTICATED:
+            return ErrorEnvelope.of("configuration_error")
+        STORE_ERRORS.labels(what).inc()
+        return ErrorEnvelope.of("storage_error")
 
     async def describe(self) -> pb.DescribeResponse:
-        return await self._call(
-            "Describe", self.coordination.Describe(pb.DescribeRequest(), timeout=self._deadline)
+        return await self.call(
+            "Describe", self._coordination.Describe, pb.DescribeRequest(), pb.DescribeResponse
         )
+
+    # --- SessionStore ------------------------------------------------------------------------------
 
     async def insert_session(
-        self, realm: pb.Realm, digest: bytes, subject_json: str, ttl_seconds: int
+        self, realm: Realm, digest: bytes, subject_json: str, ttl_seconds: int
     ) -> datetime:
         request = pb.InsertRequest(
-            realm=realm, token_digest=digest, subject_json=subject_json, ttl_seconds=ttl_seconds
+            realm=_REALMS[realm], token_digest=digest, subject_json=subject_json, ttl_seconds=ttl_seconds
         )
-        response: pb.InsertResponse = await self._call(
-            "Sessions.Insert", self._sessions.Insert(request, timeout=self._deadline)
-        )
+        response = await self.call("Sessions.Insert", self._sessions.Insert, request, pb.InsertResponse)
         return response.expires_at.ToDatetime(tzinfo=UTC)
 
-    async def get_session(self, realm: pb.Realm, digest: bytes) -> StoredSession | None:
-        request = pb.GetRequest(realm=realm, token_digest=digest)
-        response = await self._call("Sessions.Get", self._sessions.Get(request, timeout=self._deadline))
-        return (
-            StoredSession(response.subject_json, response.expires_at.ToDatetime(tzinfo=UTC))
-            if response.found
-            else None
-        )
+    async def get_session(self, realm: Realm, digest: bytes) -> StoredSession | None:
+        request = pb.GetRequest(realm=_REALMS[realm], token_digest=digest)
+        response = await self.call("Sessions.Get", self._sessions.Get, request, pb.GetResponse)
+        if not response.found:
+            return None
+        return StoredSession(response.subject_json, response.expires_at.ToDatetime(tzinfo=UTC))
 
-    async def revoke_session(self, realm: pb.Realm, digest: bytes) -> bool:
-        request = pb.RevokeRequest(realm=realm, token_digest=digest)
-        response: pb.RevokeResponse = await self._call(
-            "Sessions.Revoke", self._sessions.Revoke(request, timeout=self._deadline)
-        )
+    async def revoke_session(self, realm: Realm, digest: bytes) -> bool:
+        request = pb.RevokeRequest(realm=_REALMS[realm], token_digest=digest)
+        response = await self.call("Sessions.Revoke", self._sessions.Revoke, request, pb.RevokeResponse)
         return response.revoked
+
+    # --- ChallengeStore ----------------------------------------------------------------------------
 
     async def issue_challenge(
         self,
-        realm: pb.Realm,
+        realm: Realm,
         principal: str,
         key: str,
         payload_json: str,
@@ -99,47 +86,40 @@ class CoordinatorClient:
         max_outstanding: int,
     ) -> None:
         request = pb.IssueRequest(
-            realm=realm,
+            realm=_REALMS[realm],
             principal=principal,
             key=key,
             payload_json=payload_json,
             ttl_seconds=ttl_seconds,
             max_outstanding=max_outstanding,
         )
-        await self._call("Challenges.Issue", self._challenges.Issue(request, timeout=self._deadline))
+        await self.call("Challenges.Issue", self._challenges.Issue, request, pb.IssueResponse)
 
-    async def active_challenges(self, realm: pb.Realm, principal: str) -> list[StoredChallenge]:
-        request = pb.ListActiveRequest(realm=realm, principal=principal)
-        response = await self._call(
-            "Challenges.ListActive", self._challenges.ListActive(request, timeout=self._deadline)
+    async def active_challenges(self, realm: Realm, principal: str) -> list[StoredChallenge]:
+        request = pb.ListActiveRequest(realm=_REALMS[realm], principal=principal)
+        response = await self.call(
+            "Challenges.ListActive", self._challenges.ListActive, request, pb.ListActiveResponse
         )
         return [StoredChallenge(c.key, c.payload_json) for c in response.challenge]
 
-    async def consume_challenge(self, realm: pb.Realm, principal: str, key: str) -> bool:
-        request = pb.ConsumeRequest(realm=realm, principal=principal, key=key)
-        response: pb.ConsumeResponse = await self._call(
-            "Challenges.Consume", self._challenges.Consume(request, timeout=self._deadline)
+    async def consume_challenge(self, realm: Realm, principal: str, key: str) -> bool:
+        request = pb.ConsumeRequest(realm=_REALMS[realm], principal=principal, key=key)
+        response = await self.call(
+            "Challenges.Consume", self._challenges.Consume, request, pb.ConsumeResponse
         )
         return response.won
 
-    async def advance_auth_timestamp(self, account_id: str, signer_commitment: str, timestamp_ms: int) -> str:
-        """The per-signer replay floor (Custody.CheckAndAdvanceAuthTimestamp): `accepted`, `replay` or
-        `account_not_found`. An outcome this client does not know is reported as `replay` (fail closed)."""
+    # --- ReplayFloor -------------------------------------------------------------------------------
+
+    async def advance(self, account_id: str, signer_commitment: str, timestamp_ms: int) -> FloorOutcome:
+        """Custody.CheckAndAdvanceAuthTimestamp: the per-signer replay floor."""
         request = pb.CheckAndAdvanceAuthTimestampRequest(
             account_id=account_id, signer_commitment=signer_commitment, timestamp_ms=timestamp_ms
         )
-        response: pb.CheckAndAdvanceAuthTimestampResponse = await self._call(
+        response = await self.call(
             "Custody.CheckAndAdvanceAuthTimestamp",
-            self._custody.CheckAndAdvanceAuthTimestamp(request, timeout=self._deadline),
+            self._custody.CheckAndAdvanceAuthTimestamp,
+            request,
+            pb.CheckAndAdvanceAuthTimestampResponse,
         )
-        return _FLOOR_OUTCOMES.get(response.outcome, "replay")
-
-
-_FLOOR_OUTCOMES = {
-    pb.AUTH_TIMESTAMP_OUTCOME_ACCEPTED: "accepted",
-    pb.AUTH_TIMESTAMP_OUTCOME_REPLAY: "replay",
-    pb.AUTH_TIMESTAMP_OUTCOME_ACCOUNT_NOT_FOUND: "account_not_found",
-}
-
-OPERATOR_REALM = pb.REALM_OPERATOR
-EVM_REALM = pb.REALM_EVM
+        return _FLOOR_OUTCOMES.get(response.outcome, FloorOutcome.REPLAY)

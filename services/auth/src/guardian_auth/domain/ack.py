@@ -1,4 +1,4 @@
-"""The server acknowledgement of pushed deltas (client-api.md §5, json network type): an ECDSA secp256k1
+"""The server acknowledgement of pushed deltas (docs/contracts/client-api.md §5, json network type): an ECDSA secp256k1
 signature over RPO256 of the canonical JSON of {account_id, nonce, prev_commitment, new_commitment,
 delta_payload}."""
 

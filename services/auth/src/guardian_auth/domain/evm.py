@@ -9,7 +9,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from guardian_auth.clients.coordinator import EVM_REALM, CoordinatorClient
+from guardian_auth.domain.stores import LoginStore, Realm
 from guardian_auth.domain.tokens import EVM_TOKEN, mint_evm_token, storage_key, well_formed
 from guardian_common.envelope import ErrorEnvelope
 from guardian_crypto import eip712
@@ -48,10 +48,8 @@ def normalize_address(raw: str) -> str:
 
 
 class EvmLogins:
-    def __init__(
-        self, coordinator: CoordinatorClient, *, challenge_ttl_seconds: int, session_ttl_seconds: int
-    ) -> None:
-        self._coordinator = coordinator
+    def __init__(self, store: LoginStore, *, challenge_ttl_seconds: int, session_ttl_seconds: int) -> None:
+        self._store = store
         self._challenge_ttl = challenge_ttl_seconds
         self._session_ttl = session_ttl_seconds
 
@@ -69,8 +67,8 @@ class EvmLogins:
                 "expires_at": expires_at,
             }
         )
-        await self._coordinator.issue_challenge(
-            EVM_REALM, address, nonce, payload, self._challenge_ttl, MAX_OUTSTANDING
+        await self._store.issue_challenge(
+            Realm.EVM, address, nonce, payload, self._challenge_ttl, MAX_OUTSTANDING
         )
         typed_data = eip712.session_typed_data(address, nonce, issued_at, expires_at)
         return EvmChallenge(address, nonce, issued_at, expires_at, json.dumps(typed_data))
@@ -80,7 +78,7 @@ class EvmLogins:
         if SIGNATURE.fullmatch(signature_hex.strip()) is None:
             raise ErrorEnvelope.of("invalid_evm_proposal", "signature must be 0x followed by 65 bytes of hex")
         signature = bytes.fromhex(signature_hex.strip()[2:])
-        challenges = await self._coordinator.active_challenges(EVM_REALM, address)
+        challenges = await self._store.active_challenges(Realm.EVM, address)
         stored = next((c for c in challenges if c.key.lower() == nonce.strip().lower()), None)
         if stored is None:
             log.info("evm verification failed: no active challenge with that nonce")
@@ -95,13 +93,13 @@ class EvmLogins:
         if signer != address:
             log.info("evm verification failed: signature is not the wallet's")
             raise ErrorEnvelope.of("authentication_failed")
-        if not await self._coordinator.consume_challenge(EVM_REALM, address, stored.key):
+        if not await self._store.consume_challenge(Realm.EVM, address, stored.key):
             log.info("evm verification failed: challenge already consumed")
             raise ErrorEnvelope.of("authentication_failed")
         token = mint_evm_token()
         subject = json.dumps({"realm": "evm", "address": address})
-        expires_at = await self._coordinator.insert_session(
-            EVM_REALM, storage_key(token), subject, self._session_ttl
+        expires_at = await self._store.insert_session(
+            Realm.EVM, storage_key(token), subject, self._session_ttl
         )
         log.info("evm session started")
         return EvmSession(token, address, int(expires_at.timestamp() * 1000), self._session_ttl)
@@ -109,7 +107,7 @@ class EvmLogins:
     async def authenticate(self, token: str) -> str:
         if not well_formed(token, EVM_TOKEN):
             raise ErrorEnvelope.of("authentication_failed")
-        session = await self._coordinator.get_session(EVM_REALM, storage_key(token))
+        session = await self._store.get_session(Realm.EVM, storage_key(token))
         if session is None:
             raise ErrorEnvelope.of("authentication_failed")
         subject = json.loads(session.subject_json)
@@ -120,4 +118,4 @@ class EvmLogins:
     async def logout(self, token: str) -> bool:
         if not well_formed(token, EVM_TOKEN):
             return False
-        return await self._coordinator.revoke_session(EVM_REALM, storage_key(token))
+        return await self._store.revoke_session(Realm.EVM, storage_key(token))

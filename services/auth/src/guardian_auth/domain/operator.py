@@ -9,9 +9,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from guardian_auth.clients.coordinator import OPERATOR_REALM, CoordinatorClient
 from guardian_auth.domain.allowlist import Allowlist, AllowlistError, AllowlistSource, Operator
 from guardian_auth.domain.budget import CommitmentBudget
+from guardian_auth.domain.stores import LoginStore, Realm
 from guardian_auth.domain.tokens import OPERATOR_TOKEN, mint_operator_token, storage_key, well_formed
 from guardian_common.envelope import ErrorEnvelope
 from guardian_crypto.digests import operator_challenge_digest
@@ -63,14 +63,14 @@ def _failed(reason: str) -> ErrorEnvelope:
 class OperatorLogins:
     def __init__(
         self,
-        coordinator: CoordinatorClient,
+        store: LoginStore,
         allowlist: AllowlistSource,
         budget: CommitmentBudget,
         *,
         challenge_ttl_seconds: int,
         session_ttl_seconds: int,
     ) -> None:
-        self._coordinator = coordinator
+        self._store = store
         self._allowlist = allowlist
         self._budget = budget
         self._challenge_ttl = challenge_ttl_seconds
@@ -95,8 +95,8 @@ class OperatorLogins:
         )
         if commitment is not None and commitment in operators:
             payload = json.dumps({"kind": "operator_digest", "signing_digest": digest})
-            await self._coordinator.issue_challenge(
-                OPERATOR_REALM, commitment, digest, payload, self._challenge_ttl, MAX_OUTSTANDING
+            await self._store.issue_challenge(
+                Realm.OPERATOR, commitment, digest, payload, self._challenge_ttl, MAX_OUTSTANDING
             )
             log.info("operator challenge issued")
         else:
@@ -122,20 +122,20 @@ class OperatorLogins:
         if word_to_hex(public_key_commitment(signature.public_key)) != commitment:
             raise _failed("signature key does not match the commitment")
 
-        challenges = await self._coordinator.active_challenges(OPERATOR_REALM, commitment)
+        challenges = await self._store.active_challenges(Realm.OPERATOR, commitment)
         digests = [word_from_hex(c.key) for c in challenges]
         matched = await asyncio.to_thread(lambda: prepare(signature).first_match(digests))
         if matched is None:
             raise _failed("no active challenge verifies")
-        if not await self._coordinator.consume_challenge(OPERATOR_REALM, commitment, challenges[matched].key):
+        if not await self._store.consume_challenge(Realm.OPERATOR, commitment, challenges[matched].key):
             raise _failed("challenge already consumed")
 
         token = mint_operator_token()
         subject = json.dumps(
             {"realm": "operator", "operator_id": operator.operator_id, "commitment": commitment}
         )
-        expires_at = await self._coordinator.insert_session(
-            OPERATOR_REALM, storage_key(token), subject, self._session_ttl
+        expires_at = await self._store.insert_session(
+            Realm.OPERATOR, storage_key(token), subject, self._session_ttl
         )
         log.info("operator session started")
         return Session(token, operator.operator_id, expires_at, self._session_ttl)
@@ -145,7 +145,7 @@ class OperatorLogins:
             raise ErrorEnvelope.of("authentication_failed")
         operators = self._live_allowlist()
         key = storage_key(token)
-        session = await self._coordinator.get_session(OPERATOR_REALM, key)
+        session = await self._store.get_session(Realm.OPERATOR, key)
         if session is None:
             raise ErrorEnvelope.of("authentication_failed")
         subject = json.loads(session.subject_json)
@@ -154,7 +154,7 @@ class OperatorLogins:
         operator = operators.get(str(subject.get("commitment")))
         if operator is None:
             # Removed from the allowlist: the session is revoked for good, even if the key comes back.
-            await self._coordinator.revoke_session(OPERATOR_REALM, key)
+            await self._store.revoke_session(Realm.OPERATOR, key)
             log.info("session of a de-allowlisted operator revoked")
             raise ErrorEnvelope.of("authentication_failed")
         return operator
@@ -162,4 +162,4 @@ class OperatorLogins:
     async def logout(self, token: str) -> bool:
         if not well_formed(token, OPERATOR_TOKEN):
             return False
-        return await self._coordinator.revoke_session(OPERATOR_REALM, storage_key(token))
+        return await self._store.revoke_session(Realm.OPERATOR, storage_key(token))

@@ -1,4 +1,4 @@
-"""Per-account request authentication (client-api.md §4): freshness window, signature against the
+"""Per-account request authentication (docs/contracts/client-api.md §4): freshness window, signature against the
 account's authorised cosigners, then the per-signer replay floor."""
 
 from __future__ import annotations
@@ -9,9 +9,8 @@ import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
 
-from guardian_auth.clients.coordinator import CoordinatorClient
+from guardian_auth.domain.stores import FloorOutcome, ReplayFloor
 from guardian_common.envelope import ErrorEnvelope
 from guardian_crypto import ecdsa
 from guardian_crypto.digests import request_digest
@@ -32,16 +31,6 @@ MAX_SIGNATURE_HEX = 16_384
 class Scheme(Enum):
     FALCON = "falcon"
     ECDSA = "ecdsa"
-
-
-class FloorOutcome(Enum):
-    ACCEPTED = "accepted"
-    REPLAY = "replay"
-    ACCOUNT_NOT_FOUND = "account_not_found"
-
-
-class ReplayFloor(Protocol):
-    async def advance(self, account_id: str, signer_commitment: str, timestamp_ms: int) -> FloorOutcome: ...
 
 
 @dataclass(frozen=True)
@@ -122,18 +111,6 @@ def ecdsa_signer(signature: bytes, pubkey_raw: str, digest: Word, cosigners: Col
     if not ecdsa.verify(digest, signature, key):
         raise _failed("ecdsa signature does not verify")
     return commitment
-
-
-class CoordinatorReplayFloor:
-    """The coordinator's Custody.CheckAndAdvanceAuthTimestamp as the replay floor."""
-
-    def __init__(self, coordinator: CoordinatorClient) -> None:
-        self._coordinator = coordinator
-
-    async def advance(self, account_id: str, signer_commitment: str, timestamp_ms: int) -> FloorOutcome:
-        return FloorOutcome(
-            await self._coordinator.advance_auth_timestamp(account_id, signer_commitment, timestamp_ms)
-        )
 
 
 class RequestAuthenticator:

@@ -1,7 +1,7 @@
 """The chain adapter: the Miden node's `rpc.Api/GetAccount`, one attempt with a deadline per probe.
 
 The witness commitment is four `fixed64` limbs; its hex is `0x` + each limb's 8 little-endian bytes in
-order d0‖d1‖d2‖d3 (spec/miden.md §4). All zero means the node does not know the account.
+order d0‖d1‖d2‖d3 (docs/contracts/miden.md §4). All zero means the node does not know the account.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The decision table of canonicalization.md §4, as pure functions of (row, observation, now, policy).
+"""The decision table of docs/contracts/canonicalization.md §4, as pure functions of (row, observation, now, policy).
 
 No I/O here: the passes read the rows, probe the chain, call these, and carry out the one write each
 decision names through the coordinator's fenced RPCs.

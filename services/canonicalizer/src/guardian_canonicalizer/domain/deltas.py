@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-# An intent or status time that cannot be parsed counts as infinitely old (canonicalization.md §4.5).
+# An intent or status time that cannot be parsed counts as infinitely old (docs/contracts/canonicalization.md §4.5).
 LONG_AGO = datetime(1970, 1, 1, tzinfo=UTC)
 
 

@@ -1,4 +1,4 @@
-"""The three passes of canonicalization.md §4: full, fast promotion and reconcile.
+"""The three passes of docs/contracts/canonicalization.md §4: full, fast promotion and reconcile.
 
 Accounts run with bounded parallelism, the candidates of one account strictly in nonce order. Every
 write goes through the coordinator's fenced RPCs with the pass's fence, and every write outcome is

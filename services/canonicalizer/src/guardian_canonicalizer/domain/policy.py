@@ -1,4 +1,4 @@
-"""The decision knobs of canonicalization.md §1 that the pure decision table reads."""
+"""The decision knobs of docs/contracts/canonicalization.md §1 that the pure decision table reads."""
 
 from __future__ import annotations
 

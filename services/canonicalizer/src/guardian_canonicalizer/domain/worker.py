@@ -1,4 +1,4 @@
-"""The lease loop of canonicalization.md §2: three timers, biased full > fast > reconcile.
+"""The lease loop of docs/contracts/canonicalization.md §2: three timers, biased full > fast > reconcile.
 
 Every replica runs it. Each tick first acquires (or extends) the lease; a standby also tries on its own
 heartbeat (every renew interval), so a crashed leader is replaced within TTL + renew interval and a
