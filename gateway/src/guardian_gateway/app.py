@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from guardian_common.rate_windows import FixedWindows
 from guardian_common.telemetry.metrics import metrics_enabled
 from guardian_common.telemetry.tracing import tracer_provider
-from guardian_gateway.api import custody, dashboard, evm, operator, status
+from guardian_gateway.api import api_docs, custody, dashboard, evm, operator, status
 from guardian_gateway.api.error_handlers import install_error_handlers
 from guardian_gateway.api.state import GatewayState
 from guardian_gateway.clients.auth import AuthClient
@@ -45,7 +45,7 @@ def create_app(
         redirect_slashes=False,
     )
     app.state.gateway = GatewayState(runtime, auth, coordinator)
-    for module in (status, operator, evm, custody, dashboard):
+    for module in (status, operator, evm, custody, dashboard, api_docs):
         app.include_router(module.router)
     install_error_handlers(app)
     # Starlette wraps in reverse order of addition: the last one added is the outermost.
