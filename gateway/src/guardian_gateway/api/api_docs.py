@@ -71,7 +71,9 @@ def _operation(method: str, path: str, operation: dict[str, Any], components: di
             for p in parameters
         )
         parts.append(
-            "<table><tr><th>parameter</th><th>in</th><th>required</th><th>meaning</th></tr>" + rows + "</table>"
+            "<table><tr><th>parameter</th><th>in</th><th>required</th><th>meaning</th></tr>"
+            + rows
+            + "</table>"
         )
     body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
     if body:
