@@ -4,7 +4,7 @@
 variable "capacity" {
   description = <<-EOT
     Task count and size per service. GUARDIAN_MAX_REPLICAS of a service is its autoscaling maximum
-    (max_capacity); max_replicas_override may only raise it (ops.md §4.5): the effective value is
+    (max_capacity); max_replicas_override may only raise it (docs/contracts/ops.md §4.5): the effective value is
     max(max_capacity, max_replicas_override).
   EOT
   type = map(object({
@@ -39,7 +39,7 @@ variable "capacity" {
 
 locals {
   # GUARDIAN_MAX_REPLICAS of each service = its autoscaling maximum; an override can only raise it
-  # (ops.md §4.5). It divides the fleet-wide limits, so it must never be below the real task count.
+  # (docs/contracts/ops.md §4.5). It divides the fleet-wide limits, so it must never be below the real task count.
   max_replicas = {
     for name, c in var.capacity : name => max(c.max_capacity, coalesce(c.max_replicas_override, c.max_capacity))
   }

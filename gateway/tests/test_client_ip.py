@@ -1,4 +1,4 @@
-"""The client-IP rule of ops.md §1.3."""
+"""The client-IP rule of docs/contracts/ops.md §1.3."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cookie formatting and parsing (auth.md §1.2–1.4)."""
+"""Cookie formatting and parsing (docs/contracts/auth.md §1.2–1.4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CORS configuration and headers (auth.md §1.5)."""
+"""CORS configuration and headers (docs/contracts/auth.md §1.5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Pagination cursors and query rules of the dashboard feeds (auth.md §2.12)."""
+"""Pagination cursors and query rules of the dashboard feeds (docs/contracts/auth.md §2.12)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The global limiter's keys, check order and partitioning (ops.md §1.1–1.2, §1.6), on a manual clock."""
+"""The global limiter's keys, check order and partitioning (docs/contracts/ops.md §1.1–1.2, §1.6), on a manual clock."""
 
 from __future__ import annotations
 

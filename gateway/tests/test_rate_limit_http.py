@@ -1,4 +1,4 @@
-"""The global limiter as HTTP clients see it (ops.md §1.4–1.6), on a manual clock."""
+"""The global limiter as HTTP clients see it (docs/contracts/ops.md §1.4–1.6), on a manual clock."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ def test_challenge_key_order_does_not_depend_on_arguments() -> None:
     assert a == b'{"commitment":"c","domain":"*","expires_at":"e","nonce":"n"}'
 
 
-# Derived vectors from client-api.md §7 (same Python RPO; not yet checked against Rust).
+# Derived vectors from docs/contracts/client-api.md §7 (same Python RPO; not yet checked against Rust).
 REQUEST_VECTORS = [
     (b"", "0x" + "00" * 32, "0x7941102449c203ad8858c5d1a1e4ce67cb0b07422cdc639e64c6ce67271806eb"),
     (

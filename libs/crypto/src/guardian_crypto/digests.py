@@ -16,7 +16,7 @@ _ACCOUNT_ID = re.compile(r"0x[0-9a-fA-F]{30}")
 
 
 def operator_challenge_bytes(*, commitment: str, domain: str, expires_at: str, nonce: str) -> bytes:
-    """Canonical JSON of the challenge payload (auth spec §2.6)."""
+    """Canonical JSON of the challenge payload (docs/contracts/auth.md §2.6)."""
     return canonical_json(
         {"commitment": commitment, "domain": domain, "expires_at": expires_at, "nonce": nonce}
     )
@@ -51,13 +51,13 @@ def payload_word(payload: bytes) -> Word:
 
 
 def request_digest(account_id: str, timestamp_ms: int, payload: bytes) -> Word:
-    """client-api §4.3: RPO256([id_prefix, id_suffix, timestamp, PayloadWord]) — 7 elements, no domain tag."""
+    """docs/contracts/client-api.md §4.3: RPO256([id_prefix, id_suffix, timestamp, PayloadWord]) — 7 elements, no domain tag."""
     prefix, suffix = account_id_elements(account_id)
     return rpo.hash_elements([prefix, suffix, i64_to_element(timestamp_ms), *payload_word(payload)])
 
 
 def lookup_digest(timestamp_ms: int, key_commitment: Word) -> Word:
-    """client-api §4.8: RPO256([domain tag Word, timestamp, key commitment Word])."""
+    """docs/contracts/client-api.md §4.8: RPO256([domain tag Word, timestamp, key commitment Word])."""
     return rpo.hash_elements([*_lookup_tag(), i64_to_element(timestamp_ms), *to_word(key_commitment)])
 
 

@@ -1,4 +1,4 @@
-"""EIP-712 digest and signer recovery for Guardian's EVM wallet login (auth spec §3.2-3.4).
+"""EIP-712 digest and signer recovery for Guardian's EVM wallet login (docs/contracts/auth.md §3.2-3.4).
 
 Typed data ``GuardianEvmSession(address wallet,bytes32 nonce,uint64 issued_at,uint64 expires_at)`` in the
 domain {name "Guardian EVM Session", version "1"}: no chainId, so one signature is valid on every chain.

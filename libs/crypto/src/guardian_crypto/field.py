@@ -67,7 +67,7 @@ def word_from_hex(text: str) -> Word:
 
 
 def normalize_commitment_hex(text: str) -> str:
-    """Normalise a requested commitment the way Guardian does (auth spec §2.4).
+    """Normalise a requested commitment the way Guardian does (docs/contracts/auth.md §2.4).
 
     Optional ``0x``, even number of hex digits, at least 32 bytes; bytes after the first 32 are ignored; every
     limb must be below p. Returns lowercase Word hex.

@@ -432,8 +432,8 @@ class EvmAuth:
 
 
 class AccountAuthStub:
-    """Per-account request signatures (client-api.md §4) and the server acknowledgement of pushed deltas
-    (client-api.md §5). The gateway passes what it received; auth decides.
+    """Per-account request signatures (docs/contracts/client-api.md §4) and the server acknowledgement of pushed deltas
+    (docs/contracts/client-api.md §5). The gateway passes what it received; auth decides.
     """
 
     def __init__(self, channel):
@@ -460,8 +460,8 @@ class AccountAuthStub:
 
 
 class AccountAuthServicer:
-    """Per-account request signatures (client-api.md §4) and the server acknowledgement of pushed deltas
-    (client-api.md §5). The gateway passes what it received; auth decides.
+    """Per-account request signatures (docs/contracts/client-api.md §4) and the server acknowledgement of pushed deltas
+    (docs/contracts/client-api.md §5). The gateway passes what it received; auth decides.
     """
 
     def VerifyRequest(self, request, context):
@@ -514,8 +514,8 @@ def add_AccountAuthServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class AccountAuth:
-    """Per-account request signatures (client-api.md §4) and the server acknowledgement of pushed deltas
-    (client-api.md §5). The gateway passes what it received; auth decides.
+    """Per-account request signatures (docs/contracts/client-api.md §4) and the server acknowledgement of pushed deltas
+    (docs/contracts/client-api.md §5). The gateway passes what it received; auth decides.
     """
 
     @staticmethod

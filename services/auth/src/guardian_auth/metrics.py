@@ -1,4 +1,4 @@
-"""Login metrics of the auth service (ops.md §5.2, plus the EVM equivalents). Outcome = `ok` or the error
+"""Login metrics of the auth service (docs/contracts/ops.md §5.2, plus the EVM equivalents). Outcome = `ok` or the error
 envelope's code (a closed set), `internal_error` for anything unexpected."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Per-RPC request metrics of a gRPC server (ops.md §5.2): count, duration and in-flight, unary calls only."""
+"""Per-RPC request metrics of a gRPC server (docs/contracts/ops.md §5.2): count, duration and in-flight, unary calls only."""
 
 from __future__ import annotations
 

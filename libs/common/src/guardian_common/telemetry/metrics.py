@@ -30,7 +30,7 @@ disable_created_metrics()  # type: ignore[no-untyped-call]
 REGISTRY = CollectorRegistry()
 ProcessCollector(registry=REGISTRY)
 
-# Bucket sets of ops.md §5.3.
+# Bucket sets of docs/contracts/ops.md §5.3.
 REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 PASS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
@@ -55,7 +55,7 @@ def outcome_counter(name: str, documentation: str) -> Counter:
 
 @dataclass(frozen=True)
 class RequestMetrics:
-    """The request path trio of ops.md §5.2 for one transport: count by result, duration, in flight."""
+    """The request path trio of docs/contracts/ops.md §5.2 for one transport: count by result, duration, in flight."""
 
     requests: Counter
     duration: Histogram
