@@ -25,14 +25,25 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Measurement, bench_database, markdown_table, operator_login, write_report
+from harness import Measurement, bench_database, markdown_table, write_report
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
+from guardian_client import (
+    NO_RETRY,
+    Cosigner,
+    LoginClient,
+    SignedCall,
+    auth_config,
+    delta_body,
+    new_account_id,
+    push_call,
+    state_call,
+)
 from guardian_crypto.compiled import goldilocks
 from guardian_gateway.domain.cursors import CursorCodec, CursorKind
 from guardian_network import JsonNetwork
 from guardian_testing.coordinator_client import CoordinatorClient
-from guardian_testing.custody_api import Cosigner, auth_of, delta_body, new_account_id, write_ack_key
+from guardian_testing.custody_api import write_ack_key
 from guardian_testing.fixtures import ServiceStarter
 from guardian_testing.fleet import start_fleet, write_allowlist
 from guardian_testing.identities import operators
@@ -66,7 +77,7 @@ class Prepared:
 
 
 async def create_accounts(coordinator: CoordinatorClient, signer: Cosigner, count: int) -> list[str]:
-    auth = json.dumps(auth_of(signer))
+    auth = json.dumps(auth_config(signer))
 
     async def one(_: int) -> str:
         account_id = new_account_id()
@@ -84,13 +95,16 @@ async def create_accounts(coordinator: CoordinatorClient, signer: Cosigner, coun
     return list(await asyncio.gather(*(one(i) for i in range(count))))
 
 
+def prepared(call: SignedCall, signer: Cosigner) -> Prepared:
+    """The request, signed now (before the clock starts)."""
+    return Prepared(call.method, call.path, call.headers(signer), call.params, call.body)
+
+
 def pushes(signer: Cosigner, accounts: list[str]) -> list[Prepared]:
-    prepared = []
-    for account_id in accounts:
-        body = delta_body(account_id, 1, NETWORK.commitment(STATE), {"balance": 2})
-        headers = {**signer.headers(account_id, body), "content-type": "application/json"}
-        prepared.append(Prepared("POST", "/delta", headers, content=json.dumps(body).encode()))
-    return prepared
+    return [
+        prepared(push_call(delta_body(account_id, 1, NETWORK.commitment(STATE), {"balance": 2})), signer)
+        for account_id in accounts
+    ]
 
 
 async def run_fixed(
@@ -197,7 +211,7 @@ async def main() -> str:
             )
             base = fleet.gateway_url(0)
             progress("fleet started")
-            ecdsa_signer, falcon_signer = Cosigner.ecdsa(), Cosigner.from_falcon(operators()[0])
+            ecdsa_signer, falcon_signer = Cosigner.ecdsa(), Cosigner.falcon(operators()[0].secret_key)
             async with CoordinatorClient(fleet.coordinator_target) as coordinator:
                 ecdsa_accounts = await create_accounts(coordinator, ecdsa_signer, ECDSA_PUSHES)
                 falcon_accounts = await create_accounts(coordinator, falcon_signer, FALCON_PUSHES)
@@ -206,15 +220,7 @@ async def main() -> str:
             progress("accounts created")
             falcon_pushes = pushes(falcon_signer, falcon_accounts)
             state_reads = [
-                [
-                    Prepared(
-                        "GET",
-                        "/state",
-                        ecdsa_signer.headers(account_id, {"account_id": account_id}),
-                        {"account_id": account_id},
-                    )
-                    for _ in range(STATE_READS_PER_CLIENT)
-                ]
+                [prepared(state_call(account_id), ecdsa_signer) for _ in range(STATE_READS_PER_CLIENT)]
                 for account_id in readers
             ]
             limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
@@ -229,8 +235,9 @@ async def main() -> str:
                     )
                 )
                 rows.append(await run_fixed(client, base, state_reads, "GET /state, ECDSA cosigner"))
-                cookie = {"cookie": await operator_login(client, base, operators()[0])}
-                client.cookies.clear()  # the page requests carry the session in their own header
+                session = await LoginClient(base, http=client, retry=NO_RETRY).operator_login(operators()[0])
+                cookie = session.headers
+                client.cookies.clear()  # httpx kept the cookie; the page requests carry it in their own header
                 progress("throughput measured")
                 for size, (first, last) in ((SMALL, (0, SMALL)), (LARGE, (SMALL, LARGE))):
                     insert_canonical_deltas(url, first, last)

@@ -23,12 +23,12 @@ from harness import (
     bench_database,
     closed_loop,
     markdown_table,
-    operator_login,
     write_report,
 )
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_auth.domain.tokens import storage_key
+from guardian_client import NO_RETRY, LoginClient
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.fixtures import ServiceStarter
 from guardian_testing.fleet import start_fleet, write_allowlist
@@ -66,22 +66,12 @@ def http_get(
     return make
 
 
-async def operator_login_once(client: httpx.AsyncClient, base: str, index: int) -> None:
-    await operator_login(client, base, operators()[index % 2])
+async def operator_login_once(logins: LoginClient, index: int) -> None:
+    await logins.operator_login(operators()[index % 2])
 
 
-async def wallet_login_once(client: httpx.AsyncClient, base: str, index: int) -> None:
-    wallet = wallets()[index % 3]
-    c = (await client.get(f"{base}/evm/auth/challenge", params={"address": wallet.address})).json()
-    verify = await client.post(
-        f"{base}/evm/auth/verify",
-        json={
-            "address": wallet.address,
-            "nonce": c["nonce"],
-            "signature": wallet.sign_session(c["nonce"], c["issued_at"], c["expires_at"]),
-        },
-    )
-    assert verify.status_code == 200, verify.text
+async def wallet_login_once(logins: LoginClient, index: int) -> None:
+    await logins.wallet_login(wallets()[index % 3])
 
 
 async def main() -> str:
@@ -111,9 +101,9 @@ async def main() -> str:
             base = fleet.gateway_url(0)
             limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
             async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-                session_cookie = await operator_login(client, base, operators()[0])
-                token = session_cookie.split("=", 1)[1]
-                headers = {"cookie": session_cookie}
+                logins = LoginClient(base, http=client, retry=NO_RETRY)
+                session = await logins.operator_login(operators()[0])
+                token, headers = session.token, session.headers
                 connections: list[KeepAliveHttp] = []
                 rows.append(
                     await closed_loop(
@@ -148,10 +138,10 @@ async def main() -> str:
                     rows.append(await closed_loop("coordinator Sessions.Get alone (gRPC)", CLIENTS, get))
 
                 def login(
-                    flow: Callable[[httpx.AsyncClient, str, int], Awaitable[None]],
+                    flow: Callable[[LoginClient, int], Awaitable[None]],
                 ) -> Callable[[int], Callable[[], Awaitable[object]]]:
                     def make(index: int) -> Callable[[], Awaitable[object]]:
-                        return lambda: flow(client, base, index)
+                        return lambda: flow(logins, index)
 
                     return make
 

@@ -12,10 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from guardian_testing.database import DatabaseServer, test_database_server
-from guardian_testing.identities import OperatorIdentity
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 DURATION_S = float(os.environ.get("GUARDIAN_BENCH_SECONDS", "4"))
@@ -97,17 +94,6 @@ def bench_database() -> Iterator[tuple[DatabaseServer, str]]:
     """A fresh database on GUARDIAN_TEST_DATABASE_URL's server, or on an embedded one."""
     with test_database_server() as server:
         yield server, server.create_database("guardian_bench")
-
-
-async def operator_login(client: httpx.AsyncClient, base: str, op: OperatorIdentity) -> str:
-    """One operator login (challenge, Falcon signature, verify); the session cookie as `name=value`."""
-    challenge = await client.get(f"{base}/auth/challenge", params={"commitment": op.commitment})
-    digest = challenge.json()["challenge"]["signing_digest"]
-    verify = await client.post(
-        f"{base}/auth/verify", json={"commitment": op.commitment, "signature": op.sign_digest(digest)}
-    )
-    assert verify.status_code == 200, verify.text
-    return verify.headers["set-cookie"].split(";", 1)[0]
 
 
 def pgbench_binary() -> str:

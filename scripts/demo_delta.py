@@ -10,32 +10,29 @@ import argparse
 import asyncio
 import time
 
-import httpx
-
+from guardian_client import Cosigner, CustodyClient, new_account_id
 from guardian_devnet.control import DevnetControl
-from guardian_testing.custody_api import Api, Cosigner, auth_of, delta_body, new_account_id
 
 
 async def main(gateway: str, devnet: str, wait_seconds: float) -> int:
     signer = Cosigner.ecdsa()
     account_id = new_account_id()
-    async with httpx.AsyncClient(timeout=30) as http:
-        api = Api(http, [gateway])
-        configured = await api.configure(signer, account_id, auth_of(signer), {"balance": 10})
-        print("configure:", configured.status_code, configured.json())
-        state = (await api.get_state(signer, account_id)).json()
-        print("state:", state["state_json"], state["commitment"])
-        pushed = await api.push(signer, delta_body(account_id, 1, state["commitment"], {"balance": 11}))
-        candidate = pushed.json()
-        print("push:", pushed.status_code, candidate["status"], "new_commitment", candidate["new_commitment"])
-        await DevnetControl(devnet).land(account_id, candidate["new_commitment"])
+    async with CustodyClient(gateway) as client:
+        configured = await client.configure(signer, account_id, {"balance": 10})
+        print("configure:", configured.message)
+        state = await client.get_state(signer, account_id)
+        print("state:", state.state, state.commitment)
+        # The client checks the server's ack of the push against GET /pubkey's key.
+        candidate = await client.push_delta(signer, account_id, 1, state.commitment, {"balance": 11})
+        print("push:", candidate.status, "new_commitment", candidate.new_commitment, "(ack verified)")
+        await DevnetControl(devnet).land(account_id, candidate.new_commitment)
         print("landed on the devnet; waiting for the canonicalizer ...")
         deadline = time.monotonic() + wait_seconds
         while time.monotonic() < deadline:
-            delta = (await api.get_delta(signer, account_id, 1)).json()
-            if delta["status"]["status"] == "canonical":
-                state = (await api.get_state(signer, account_id)).json()
-                print("canonical:", delta["status"], "state:", state["state_json"])
+            delta = await client.get_delta(signer, account_id, 1)
+            if delta.status_kind == "canonical":
+                state = await client.get_state(signer, account_id)
+                print("canonical:", delta.status, "state:", state.state)
                 return 0
             await asyncio.sleep(0.5)
     print("not canonical yet; is the canonicalizer running against this devnet?")

@@ -22,12 +22,11 @@ import psycopg
 import pytest
 
 from guardian.coordinator.v1 import coordinator_pb2 as cpb
-from guardian_crypto import ecdsa, rpo
-from guardian_crypto.canonical_json import canonical_json
+from guardian_client import Cosigner, ack_message, ack_verifies, auth_config, delta_body, new_account_id
 from guardian_crypto.errors import CanonicalJsonError
 from guardian_network import JsonNetwork
 from guardian_testing.coordinator_client import CoordinatorClient
-from guardian_testing.custody_api import Api, Cosigner, auth_of, delta_body, new_account_id, write_ack_key
+from guardian_testing.custody_api import Api, write_ack_key
 from guardian_testing.fixtures import ServiceStarter
 from guardian_testing.fleet import Fleet, start_fleet, write_allowlist
 from guardian_testing.identities import operators
@@ -97,8 +96,7 @@ async def configured(
     signer = signer or Cosigner.ecdsa()
     account_id = new_account_id()
     state = state if state is not None else {"balance": 10, "owner": "alice"}
-    response = await api.configure(signer, account_id, auth_of(signer), state)
-    assert response.status_code == 200, response.text
+    await api.client.configure(signer, account_id, state)
     return Account(account_id, signer, state, NETWORK.commitment(state))
 
 
@@ -153,21 +151,10 @@ async def test_push_conflict_stale_base_and_canonical_history(
     assert delta["new_commitment"] == NETWORK.commitment(expected_state)
     assert delta["status"]["status"] == "candidate" and delta["status"]["retry_count"] == 0
     assert delta["ack_scheme"] == "ecdsa" and delta["ack_pubkey"] == pubkey["pubkey"]
-    ack_message = rpo.hash_bytes(
-        canonical_json(
-            {
-                "account_id": account.account_id,
-                "nonce": 1,
-                "prev_commitment": account.commitment,
-                "new_commitment": delta["new_commitment"],
-                "delta_payload": body["delta_payload"],
-            }
-        )
+    message = ack_message(
+        account.account_id, 1, account.commitment, delta["new_commitment"], body["delta_payload"]
     )
-    assert (
-        "0x" + ecdsa.recover_public_key(ack_message, bytes.fromhex(delta["ack_sig"])).hex()
-        == pubkey["pubkey"]
-    )
+    assert ack_verifies(message, delta["ack_sig"], pubkey["pubkey"])
 
     # One candidate per account, whatever the nonce, on either gateway.
     for nonce, gateway in ((1, 1), (2, 0)):
@@ -194,11 +181,9 @@ async def test_push_conflict_stale_base_and_canonical_history(
     second = await api.push(account.signer, delta_body(account.account_id, 2, new_commitment, {"memo": None}))
     assert second.status_code == 200, second.text
     await promote(coordinator, account, 2, {"balance": 7, "owner": "alice"})
-    since = await api.get_delta(account.signer, account.account_id, 1, path="/delta/since")
-    assert since.status_code == 200, since.text
-    merged = since.json()
-    assert merged["nonce"] == 2 and merged["prev_commitment"] == account.commitment
-    assert merged["delta_payload"] == {"patches": [{"balance": 7, "memo": "rent"}, {"memo": None}]}
+    merged = await api.client.get_deltas_since(account.signer, account.account_id, 1)
+    assert merged.nonce == 2 and merged.prev_commitment == account.commitment
+    assert merged.delta_payload == {"patches": [{"balance": 7, "memo": "rent"}, {"memo": None}]}
     assert_envelope(
         await api.get_delta(account.signer, account.account_id, 3, path="/delta/since"),
         404,
@@ -243,7 +228,7 @@ async def test_paused_account_refuses_push_and_abandon_but_serves_reads(
 
 
 async def test_a_falcon_cosigner_configures_and_pushes(api: Api, run_database_url: str) -> None:
-    falcon = Cosigner.from_falcon(operators()[1])
+    falcon = Cosigner.falcon(operators()[1].secret_key)
     account = await configured(api, falcon)
     body = delta_body(account.account_id, 1, account.commitment, {"k": "v"})
     headers = falcon.headers(account.account_id, body)
@@ -253,7 +238,7 @@ async def test_a_falcon_cosigner_configures_and_pushes(api: Api, run_database_ur
     state = await api.get_state(falcon, account.account_id)
     assert state.json()["auth_scheme"] == "falcon"
 
-    outsider = Cosigner.from_falcon(operators()[0])
+    outsider = Cosigner.falcon(operators()[0].secret_key)
     before = rows(run_database_url, account.account_id)
     assert_envelope(await api.get_state(outsider, account.account_id), 401, "authentication_failed")
     assert rows(run_database_url, account.account_id) == before
@@ -263,10 +248,10 @@ async def test_reconfigure_needs_a_stored_cosigner_and_keeps_the_state(api: Api)
     owner = Cosigner.ecdsa()
     account = await configured(api, owner)
     newcomer = Cosigner.ecdsa()
-    takeover = await api.configure(newcomer, account.account_id, auth_of(newcomer), {"stolen": True})
+    takeover = await api.configure(newcomer, account.account_id, auth_config(newcomer), {"stolen": True})
     assert_envelope(takeover, 401, "authentication_failed")
 
-    rotated = await api.configure(owner, account.account_id, auth_of(newcomer), {"ignored": True})
+    rotated = await api.configure(owner, account.account_id, auth_config(newcomer), {"ignored": True})
     assert rotated.status_code == 200, rotated.text
     assert rotated.json()["message"] == f"Account '{account.account_id}' configured successfully"
     state = await api.get_state(newcomer, account.account_id)
@@ -366,7 +351,7 @@ async def test_bad_input_on_every_route_is_a_4xx_envelope_and_writes_nothing(
 
     good_push = delta_body(account_id, 1, account.commitment, {"a": 1})
     fresh_id = new_account_id()
-    good_config = {"account_id": fresh_id, "auth": auth_of(signer), "initial_state": {"x": 1}}
+    good_config = {"account_id": fresh_id, "auth": auth_config(signer), "initial_state": {"x": 1}}
     expectations: list[tuple[httpx.Response, int, str]] = [
         (await post("/delta", good_push, content_type="text/plain"), 415, "unsupported_media_type"),
         (await post("/delta", b"{not json"), 400, "invalid_input"),

@@ -24,6 +24,7 @@ import psycopg
 import pytest
 
 from guardian.coordinator.v1 import coordinator_pb2 as cpb
+from guardian_client import NO_RETRY, LoginClient
 from guardian_network import JsonNetwork
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.database import DatabaseServer
@@ -33,7 +34,6 @@ from guardian_testing.identities import OperatorIdentity, operators
 
 pytestmark = pytest.mark.slow
 
-COOKIE = "guardian_operator_session"
 ACCOUNTS = 101
 CURSOR_SECRET = secrets.token_hex(32)
 NETWORK = JsonNetwork()
@@ -122,15 +122,9 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def login(http: httpx.AsyncClient, url: str, op: OperatorIdentity) -> dict[str, str]:
-    challenge = await http.get(f"{url}/auth/challenge", params={"commitment": op.commitment})
-    digest = challenge.json()["challenge"]["signing_digest"]
-    verify = await http.post(
-        f"{url}/auth/verify", json={"commitment": op.commitment, "signature": op.sign_digest(digest)}
-    )
-    assert verify.status_code == 200, verify.text
-    token = verify.headers["set-cookie"].split(";", 1)[0].split("=", 1)[1]
-    http.cookies.clear()  # every request names its operator explicitly
-    return {"cookie": f"{COOKIE}={token}"}
+    session = await LoginClient(url, http=http, retry=NO_RETRY).operator_login(op)
+    http.cookies.clear()  # httpx kept the cookie; every request names its operator explicitly
+    return session.headers
 
 
 def assert_envelope(response: httpx.Response, status: int, code: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import httpx
 import psycopg
 import pytest
 
+from guardian_client import EVM_COOKIE, NO_RETRY, OPERATOR_COOKIE, LoginClient
 from guardian_testing.fault_proxy import FaultProxy
 from guardian_testing.fixtures import ServiceStarter
 from guardian_testing.fleet import Fleet, start_fleet, write_allowlist
@@ -20,8 +21,6 @@ from guardian_testing.identities import OperatorIdentity, WalletIdentity, operat
 
 pytestmark = pytest.mark.slow
 
-OPERATOR_COOKIE = "guardian_operator_session"
-EVM_COOKIE = "guardian_evm_session"
 ALL = ["dashboard:read", "accounts:pause"]
 
 
@@ -58,45 +57,21 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-def session_cookie(response: httpx.Response, name: str) -> str:
-    for header in response.headers.get_list("set-cookie"):
-        if header.startswith(f"{name}="):
-            return header.split(";", 1)[0].split("=", 1)[1]
-    raise AssertionError(f"no {name} cookie in {response.headers.get_list('set-cookie')}")
+def logins(http: httpx.AsyncClient, fleet: Fleet, first: int) -> LoginClient:
+    """Logins whose challenge goes to gateway `first` and whose verify goes to the next one."""
+    return LoginClient([fleet.gateway_url(first), fleet.gateway_url(first + 1)], http=http, retry=NO_RETRY)
 
 
 async def operator_login(http: httpx.AsyncClient, fleet: Fleet, op: OperatorIdentity, first: int = 0) -> str:
-    challenge = await http.get(
-        f"{fleet.gateway_url(first)}/auth/challenge", params={"commitment": op.commitment}
-    )
-    assert challenge.status_code == 200, challenge.text
-    digest = challenge.json()["challenge"]["signing_digest"]
-    verify = await http.post(
-        f"{fleet.gateway_url(first + 1)}/auth/verify",
-        json={"commitment": op.commitment, "signature": op.sign_digest(digest)},
-    )
-    assert verify.status_code == 200, verify.text
-    assert verify.json()["success"] is True and verify.json()["operator_id"] == op.commitment
-    return session_cookie(verify, OPERATOR_COOKIE)
+    session = await logins(http, fleet, first).operator_login(op)
+    assert session.operator_id == op.commitment
+    return session.token
 
 
 async def wallet_login(http: httpx.AsyncClient, fleet: Fleet, wallet: WalletIdentity, first: int = 0) -> str:
-    challenge = await http.get(
-        f"{fleet.gateway_url(first)}/evm/auth/challenge", params={"address": wallet.address}
-    )
-    assert challenge.status_code == 200, challenge.text
-    c = challenge.json()
-    verify = await http.post(
-        f"{fleet.gateway_url(first + 1)}/evm/auth/verify",
-        json={
-            "address": wallet.address,
-            "nonce": c["nonce"],
-            "signature": wallet.sign_session(c["nonce"], c["issued_at"], c["expires_at"]),
-        },
-    )
-    assert verify.status_code == 200, verify.text
-    assert verify.json()["address"] == wallet.address
-    return session_cookie(verify, EVM_COOKIE)
+    session = await logins(http, fleet, first).wallet_login(wallet)
+    assert session.address == wallet.address
+    return session.token
 
 
 async def operator_session(http: httpx.AsyncClient, url: str, token: str) -> httpx.Response:

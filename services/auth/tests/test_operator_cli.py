@@ -1,20 +1,24 @@
 """Runs the ``guardian-operator`` console script as a subprocess."""
 
 import json
+import socket
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from guardian_auth import operator_cli
 from guardian_crypto import falcon_verify
 from guardian_crypto.field import word_from_hex, word_to_hex
+from guardian_testing.fixtures import ServiceStarter
+from guardian_testing.fleet import start_fleet, write_allowlist
+from guardian_testing.identities import operators
 
-SEED0_KEY = (
-    Path(__file__).resolve().parents[3] / "libs" / "crypto" / "tests" / "data" / "seed0_secret_key.hex"
-)
+REPO = Path(__file__).resolve().parents[3]
+SEED0_KEY = REPO / "libs" / "crypto" / "tests" / "data" / "seed0_secret_key.hex"
 DIGEST = "0x6400000000000000610000000000000074000000000000006100000000000000"
 
 
@@ -32,12 +36,9 @@ def _fields(stdout: str) -> dict[str, str]:
 
 
 def _falcon_vector() -> dict[str, str]:
-    for directory in Path(__file__).resolve().parents:
-        if (directory / "uv.lock").is_file():
-            path = directory.parent / "shared" / "vectors" / "falcon512_poseidon2_vectors.json"
-            vector: dict[str, str] = json.loads(path.read_text())["deterministic_signature_vector"]
-            return vector
-    raise RuntimeError("repository root not found")
+    path = REPO / "libs" / "crypto" / "tests" / "vectors" / "falcon512_poseidon2_vectors.json"
+    vector: dict[str, str] = json.loads(path.read_text())["deterministic_signature_vector"]
+    return vector
 
 
 def test_keygen_pubkey_sign(tmp_path: Path) -> None:
@@ -75,6 +76,13 @@ def test_sign_with_prefixed_key_file_reproduces_upstream(tmp_path: Path) -> None
     assert signed.stdout.strip() == _falcon_vector()["signature_hex"]
 
 
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on: the login cannot connect."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
 @pytest.mark.parametrize(
     ("args", "status"),
     [
@@ -82,6 +90,9 @@ def test_sign_with_prefixed_key_file_reproduces_upstream(tmp_path: Path) -> None
         (("sign", "--key", "KEY", "--digest", "0x" + "01000000ffffffff" + "00" * 24), 1),
         (("pubkey", "--key", "MISSING"), 1),
         (("pubkey", "--key", "GARBAGE"), 1),
+        (("login", "--url", "CLOSED", "--key", "KEY"), 1),
+        (("login", "--url", "not-a-url", "--key", "KEY"), 1),
+        (("login", "--url", "CLOSED", "--key", "MISSING"), 1),
         ((), 2),
         (("keygen",), 2),
     ],
@@ -93,6 +104,7 @@ def test_errors(
     (tmp_path / "KEY").write_text(SEED0_KEY.read_text())
     (tmp_path / "GARBAGE").write_text("00" * 1281)
     paths = {name: str(tmp_path / name) for name in ("KEY", "MISSING", "GARBAGE")}
+    paths["CLOSED"] = closed_port_url()
     code: int | str | None
     try:
         code = operator_cli.main([paths.get(arg, arg) for arg in args])
@@ -102,3 +114,34 @@ def test_errors(
     assert code == status
     assert captured.out == ""
     assert captured.err
+
+
+@pytest.mark.slow
+def test_login_against_a_real_gateway(
+    module_services: ServiceStarter, run_database_url: str, tmp_path: Path
+) -> None:
+    operator = operators()[0]
+    allowlist = tmp_path / "operators.json"
+    write_allowlist(allowlist, [(operator, ["dashboard:read"])])
+    fleet = start_fleet(
+        module_services,
+        database_url=run_database_url,
+        allowlist=allowlist,
+        coordinators=1,
+        auth=1,
+        gateways=1,
+    )
+    key_file = tmp_path / "operator.key"
+    key_file.write_text(operator.secret_key.to_bytes().hex() + "\n")
+    logged_in = _run("login", "--url", fleet.gateway_url(0), "--key", str(key_file))
+    assert logged_in.returncode == 0, logged_in.stderr
+    cookie, operator_line, expires_line = logged_in.stdout.splitlines()
+    assert cookie.startswith("guardian_operator_session=") and len(cookie.split("=", 1)[1]) == 64
+    assert operator_line == f"operator_id: {operator.commitment}" and expires_line.startswith("expires_at: ")
+    session = httpx.get(f"{fleet.gateway_url(0)}/dashboard/session", headers={"cookie": cookie})
+    assert session.json() == {"operator_id": operator.commitment, "permissions": ["dashboard:read"]}
+
+    stranger = tmp_path / "stranger.key"
+    stranger.write_text(operators()[2].secret_key.to_bytes().hex() + "\n")
+    refused = _run("login", "--url", fleet.gateway_url(0), "--key", str(stranger))
+    assert refused.returncode == 1 and "authentication_failed" in refused.stderr

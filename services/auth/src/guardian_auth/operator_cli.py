@@ -3,19 +3,28 @@
     guardian-operator keygen --out FILE                 new key in FILE (mode 0600); prints key and commitment
     guardian-operator pubkey --key FILE                 prints the public key and commitment of a key file
     guardian-operator sign --key FILE --digest 0x...    prints the 1524-byte signature as 0x-hex
+    guardian-operator login --url URL --key FILE        logs in to a gateway; prints the session cookie
 
 A key file holds the 1281-byte Miden Falcon secret key as hex on one line (``0x`` accepted): the bytes the
 Miden SDK's ``AuthSecretKey.serialize()`` produces after its leading scheme byte. Exit status: 0 on success,
-1 for unusable input (bad key file or digest), 2 for usage errors.
+1 for unusable input (bad key file or digest) or a failed login, 2 for usage errors. The login is
+guardian_client's (the one operator-login implementation).
 """
 
 import argparse
+import asyncio
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from guardian_auth.operator_login import LoginFailed, login
+from guardian_client import (
+    GuardianClientError,
+    LoginClient,
+    OperatorKey,
+    OperatorSession,
+    read_falcon_key_file,
+)
 from guardian_crypto.errors import CryptoInputError
 from guardian_crypto.falcon_sign import SecretKey
 from guardian_crypto.field import word_from_hex, word_to_hex
@@ -38,14 +47,9 @@ def write_key_file(path: Path, key: SecretKey) -> None:
 
 def read_key_file(path: Path) -> SecretKey:
     try:
-        text = path.read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"cannot read key file {path}: {exc}") from exc
-    digits = text[2:] if text[:2] in ("0x", "0X") else text
-    try:
-        return SecretKey.from_bytes(bytes.fromhex(digits))
-    except (ValueError, CryptoInputError) as exc:
-        raise CliError(f"{path} does not hold a 1281-byte Falcon secret key in hex: {exc}") from exc
+        return read_falcon_key_file(path)
+    except GuardianClientError as exc:
+        raise CliError(str(exc)) from exc
 
 
 def _print_key(key: SecretKey) -> None:
@@ -71,14 +75,20 @@ def _sign(args: argparse.Namespace) -> None:
     print("0x" + read_key_file(args.key).sign(digest).hex())
 
 
+async def _log_in(url: str, key: OperatorKey) -> OperatorSession:
+    async with LoginClient(url) as client:
+        return await client.operator_login(key)
+
+
 def _login(args: argparse.Namespace) -> None:
+    key = OperatorKey(read_key_file(args.key))
     try:
-        result = login(args.url, read_key_file(args.key))
-    except LoginFailed as exc:
-        raise CliError(str(exc)) from exc
-    print(result.cookie)
-    print(f"operator_id: {result.operator_id}")
-    print(f"expires_at: {result.expires_at}")
+        session = asyncio.run(_log_in(args.url, key))
+    except (GuardianClientError, ValueError) as exc:
+        raise CliError(f"login to {args.url} failed: {exc}") from exc
+    print(session.cookie)
+    print(f"operator_id: {session.operator_id}")
+    print(f"expires_at: {session.expires_at}")
 
 
 def build_parser() -> argparse.ArgumentParser:
