@@ -1,4 +1,4 @@
-"""Wallet login through the in-process gateway against the scripted auth server (auth.md §3)."""
+"""Wallet login through the in-process gateway against the scripted auth server (docs/contracts/auth.md §3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Operator login through the in-process gateway against the scripted auth server (auth.md §2)."""
+"""Operator login through the in-process gateway against the scripted auth server (docs/contracts/auth.md §2)."""
 
 from __future__ import annotations
 
