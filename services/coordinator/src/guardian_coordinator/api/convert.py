@@ -8,6 +8,7 @@ from enum import Enum
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
+from guardian_coordinator.domain.custody import discard_write, promote_write, status_write
 from guardian_coordinator.domain.errors import InvalidArgument
 from guardian_coordinator.domain.models import (
     Account,
@@ -17,8 +18,16 @@ from guardian_coordinator.domain.models import (
     Delta,
     DeltaKind,
     FeedKey,
+    FencedWrite,
     Lease,
+    Member,
+    Promotion,
     Realm,
+    ShardHolder,
+    ShardRef,
+    ShardWorkItem,
+    StatusUpdate,
+    WorkMode,
 )
 
 _REALMS: dict[int, Realm] = {pb.REALM_OPERATOR: Realm.OPERATOR, pb.REALM_EVM: Realm.EVM}
@@ -167,3 +176,84 @@ def admin_action_to_proto(action: AdminAction) -> pb.AdminAction:
         before_state=action.before_state,
         after_state=action.after_state,
     )
+
+
+# --- Canonicalization (sharded) ---
+
+
+def shard_ref_from_proto(message: pb.ShardRef | None) -> ShardRef | None:
+    return None if message is None else ShardRef(message.index, message.count)
+
+
+def shard_ref_to_proto(shard: ShardRef) -> pb.ShardRef:
+    return pb.ShardRef(index=shard.index, count=shard.count)
+
+
+_WORK_MODES: dict[int, WorkMode] = {
+    pb.WORK_MODE_PENDING: WorkMode.PENDING,
+    pb.WORK_MODE_RECENT: WorkMode.RECENT,
+    pb.WORK_MODE_RECOVERABLE: WorkMode.RECOVERABLE,
+}
+
+
+def work_mode_from_proto(value: int) -> WorkMode | None:
+    """None for WORK_MODE_UNSPECIFIED and for numbers this version does not know."""
+    return _WORK_MODES.get(value)
+
+
+def member_to_proto(member: Member) -> pb.Member:
+    return pb.Member(
+        replica_id=member.replica_id, shard_count=member.shard_count, expires_at=timestamp(member.expires_at)
+    )
+
+
+def shard_holder_to_proto(holder: ShardHolder) -> pb.ShardHolder:
+    return pb.ShardHolder(
+        shard=shard_ref_to_proto(holder.shard),
+        holder_id=holder.holder_id,
+        fence_token=holder.fence_token,
+        expires_at=timestamp(holder.expires_at),
+        live=holder.live,
+    )
+
+
+def work_item_to_proto(item: ShardWorkItem) -> pb.ShardWorkItem:
+    return pb.ShardWorkItem(
+        account_id=item.account_id,
+        state=None if item.state is None else state_to_proto(item.state),
+        rows=[delta_to_proto(row) for row in item.rows],
+        has_candidate=item.has_candidate,
+        paused=item.paused,
+    )
+
+
+def write_from_proto(i: int, message: pb.FencedWrite) -> FencedWrite:
+    """One write of a batch, checked as its single-write RPC checks it (fields named `writes[i]…`)."""
+    row = f"writes[{i}]."
+    op = message.WhichOneof("op")
+    if op == "promote":
+        p = message.promote
+        promotion = Promotion(
+            account_id=message.account_id,
+            nonce=message.nonce,
+            new_commitment=p.new_commitment,
+            new_state_json=p.new_state_json,
+            auth_json=p.auth_json or None,
+            release=p.release,
+        )
+        return promote_write(row, f"{row}promote.", kind_from_proto(p.source_kind), promotion)
+    if op == "discard":
+        kind = kind_from_proto(message.discard.kind)
+        return discard_write(row, f"{row}discard.", message.account_id, message.nonce, kind)
+    if op == "status":
+        s = message.status
+        update = StatusUpdate(
+            account_id=message.account_id,
+            nonce=message.nonce,
+            reason=s.reason or None,
+            retry_count=s.retry_count,
+            divergence_count=s.divergence_count,
+            abandon_confirm_count=s.abandon_confirm_count,
+        )
+        return status_write(row, f"{row}status.", kind_from_proto(s.new_kind), update)
+    raise InvalidArgument(f"{row}op", "must be one of promote, discard, status")

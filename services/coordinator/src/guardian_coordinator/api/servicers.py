@@ -8,9 +8,11 @@ import grpc
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
+from guardian_coordinator.api.canonicalization import CanonicalizationServicer
 from guardian_coordinator.api.convert import lease_from_proto, lease_to_proto, realm_from_proto, timestamp
 from guardian_coordinator.api.custody import CustodyServicer
 from guardian_coordinator.api.errors import mapped_errors
+from guardian_coordinator.domain.canonicalization import Canonicalization
 from guardian_coordinator.domain.coordination import Coordination
 from guardian_coordinator.domain.custody import Custody
 from guardian_coordinator.metrics import LEASE_ACQUISITIONS, LEASE_RENEWALS
@@ -159,7 +161,7 @@ class LeasesServicer(pb_grpc.LeasesServicer):
 
 SERVICE_NAMES = [
     pb.DESCRIPTOR.services_by_name[name].full_name
-    for name in ("Coordination", "Sessions", "Challenges", "Leases", "Custody")
+    for name in ("Coordination", "Sessions", "Challenges", "Leases", "Custody", "Canonicalization")
 ]
 
 
@@ -181,4 +183,8 @@ def register(
     pb_grpc.add_SessionsServicer_to_server(SessionsServicer(coordination), server)
     pb_grpc.add_ChallengesServicer_to_server(ChallengesServicer(coordination), server)
     pb_grpc.add_LeasesServicer_to_server(LeasesServicer(coordination), server)
-    pb_grpc.add_CustodyServicer_to_server(CustodyServicer(Custody(coordination.store.custody)), server)
+    store = coordination.store
+    pb_grpc.add_CustodyServicer_to_server(CustodyServicer(Custody(store.custody)), server)
+    pb_grpc.add_CanonicalizationServicer_to_server(
+        CanonicalizationServicer(Canonicalization(store.shards, store.custody)), server
+    )

@@ -18,14 +18,17 @@ from guardian_coordinator.domain.models import (
     DashboardInfo,
     Delta,
     DeltaKind,
+    DiscardWrite,
     FeedKey,
     Lease,
     NewAccount,
     NewCandidate,
     Page,
     PauseResult,
+    PromoteWrite,
     Promotion,
     StatusUpdate,
+    StatusWrite,
     SubmitResult,
     WriteOutcome,
 )
@@ -104,31 +107,23 @@ class Custody:
     async def promote(
         self, fence: Lease | None, source_kind: DeltaKind | None, promotion: Promotion
     ) -> WriteOutcome:
-        lease = _require_fenced_row(fence, promotion.account_id, promotion.nonce)
-        source = v.require_kind("source_kind", source_kind, PROMOTE_SOURCES)
-        v.require_commitment("new_commitment", promotion.new_commitment)
-        v.require_json_object("new_state_json", promotion.new_state_json, v.MAX_STATE_BYTES)
-        if promotion.auth_json is not None:
-            v.require_auth_json("auth_json", promotion.auth_json)
-        return await self.store.promote(lease, source, promotion)
+        lease = v.require_fence("lease", fence)
+        write = promote_write("", "", source_kind, promotion)
+        return await self.store.promote(lease, write.source_kind, write.promotion)
 
     async def discard(
         self, fence: Lease | None, account_id: str, nonce: int, kind: DeltaKind | None
     ) -> WriteOutcome:
-        lease = _require_fenced_row(fence, account_id, nonce)
-        return await self.store.discard(lease, account_id, nonce, v.require_kind("kind", kind, DISCARDABLE))
+        lease = v.require_fence("lease", fence)
+        write = discard_write("", "", account_id, nonce, kind)
+        return await self.store.discard(lease, write.account_id, write.nonce, write.kind)
 
     async def update_candidate_status(
         self, fence: Lease | None, new_kind: DeltaKind | None, update: StatusUpdate
     ) -> WriteOutcome:
-        lease = _require_fenced_row(fence, update.account_id, update.nonce)
-        kind = v.require_kind("new_kind", new_kind, STATUS_UPDATES)
-        allowed = REASONS.get(kind)
-        if allowed is None and update.reason:
-            raise InvalidArgument("reason", "must be empty for a candidate update")
-        if allowed is not None and update.reason not in allowed:
-            raise InvalidArgument("reason", f"must be {' or '.join(sorted(allowed))} for {kind.value}")
-        return await self.store.update_candidate_status(lease, kind, update)
+        lease = v.require_fence("lease", fence)
+        write = status_write("", "", new_kind, update)
+        return await self.store.update_candidate_status(lease, write.new_kind, write.update)
 
     # Reads
     async def get_account(self, account_id: str) -> Account | None:
@@ -214,12 +209,38 @@ class Custody:
         return await self.store.dashboard_info()
 
 
-def _require_fenced_row(fence: Lease | None, account_id: str, nonce: int) -> Lease:
-    """The common head of every fenced worker write: the fence, then the delta row it targets."""
-    lease = v.require_fence("lease", fence)
-    v.require_account_id("account_id", account_id)
-    v.require_nonce("nonce", nonce)
-    return lease
+def _require_row(prefix: str, account_id: str, nonce: int) -> None:
+    v.require_account_id(f"{prefix}account_id", account_id)
+    v.require_nonce(f"{prefix}nonce", nonce)
+
+
+# The checks of each fenced write, shared by the single-write RPCs (no prefixes) and the batches of
+# Canonicalization.ApplyWrites (`row` = "writes[3].", `op` = "writes[3].promote."): field names in errors
+# follow the request's shape.
+def promote_write(row: str, op: str, source_kind: DeltaKind | None, promotion: Promotion) -> PromoteWrite:
+    _require_row(row, promotion.account_id, promotion.nonce)
+    source = v.require_kind(f"{op}source_kind", source_kind, PROMOTE_SOURCES)
+    v.require_commitment(f"{op}new_commitment", promotion.new_commitment)
+    v.require_json_object(f"{op}new_state_json", promotion.new_state_json, v.MAX_STATE_BYTES)
+    if promotion.auth_json is not None:
+        v.require_auth_json(f"{op}auth_json", promotion.auth_json)
+    return PromoteWrite(source, promotion)
+
+
+def discard_write(row: str, op: str, account_id: str, nonce: int, kind: DeltaKind | None) -> DiscardWrite:
+    _require_row(row, account_id, nonce)
+    return DiscardWrite(account_id, nonce, v.require_kind(f"{op}kind", kind, DISCARDABLE))
+
+
+def status_write(row: str, op: str, new_kind: DeltaKind | None, update: StatusUpdate) -> StatusWrite:
+    _require_row(row, update.account_id, update.nonce)
+    kind = v.require_kind(f"{op}new_kind", new_kind, STATUS_UPDATES)
+    allowed = REASONS.get(kind)
+    if allowed is None and update.reason:
+        raise InvalidArgument(f"{op}reason", "must be empty for a candidate update")
+    if allowed is not None and update.reason not in allowed:
+        raise InvalidArgument(f"{op}reason", f"must be {' or '.join(sorted(allowed))} for {kind.value}")
+    return StatusWrite(kind, update)
 
 
 def _require_stamp(field: str, stamp: AuthStamp) -> None:

@@ -101,6 +101,7 @@ class WriteOutcome(StrEnum):
     STALE_LEASE = "stale_lease"
     NOT_CANDIDATE = "not_candidate"
     STALE_BASE = "stale_base"
+    WRONG_SHARD = "wrong_shard"
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,19 @@ class Page(Generic[T]):
             used += size
         return cls(taken, len(taken) < len(fetched))
 
+    @classmethod
+    def fitting(cls, fetched: list[T], sizes: list[int], limit: int, budget: int) -> Page[T]:
+        """Like `of`, and a row joins the page only while the page's size stays within `budget` (the first
+        row always comes): a page never overshoots the budget by a row, unlike `within_budget`."""
+        taken: list[T] = []
+        used = 0
+        for row, size in zip(fetched[:limit], sizes, strict=False):
+            if taken and used + size > budget:
+                break
+            taken.append(row)
+            used += size
+        return cls(taken, len(taken) < len(fetched))
+
 
 @dataclass(frozen=True)
 class DashboardInfo:
@@ -283,3 +297,111 @@ class DashboardInfo:
     accounts_by_auth_method: dict[str, int]
     delta_status_counts: dict[str, int]
     latest_activity: datetime | None
+
+
+# --- Sharded canonicalization (docs/custody.md, "Shards and batches") ------------------------------------
+
+
+@dataclass(frozen=True)
+class ShardRef:
+    index: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Member:
+    """A live canonicalizer replica, as its last heartbeat announced it."""
+
+    replica_id: str
+    shard_count: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class ShardHolder:
+    """A shard lease row as the store sees it now (`live`: not expired)."""
+
+    shard: ShardRef
+    holder_id: str
+    fence_token: int
+    expires_at: datetime
+    live: bool
+
+
+@dataclass(frozen=True)
+class HeartbeatResult:
+    members: list[Member]
+    renewed: list[Lease]
+    holders: list[ShardHolder]
+
+
+@dataclass(frozen=True)
+class AcquireShardsResult:
+    """`conflicting_shard_count`: a live shard lease of that other count exists, so nothing was granted."""
+
+    acquired: list[Lease]
+    conflicting_shard_count: int | None = None
+
+
+class WorkMode(StrEnum):
+    PENDING = "pending"
+    RECENT = "recent"
+    RECOVERABLE = "recoverable"
+
+
+@dataclass(frozen=True)
+class WorkQuery:
+    """One page of a shard's work: accounts of `shard` in `mode`, account_id ASC after the cursor."""
+
+    shard: ShardRef
+    mode: WorkMode
+    after_account_id: str | None
+    limit: int
+    recent_window_ms: int = 0
+    retained_ttl_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class ShardWorkItem:
+    """An account with what a pass decides on: its state and its rows (with payloads), nonce ASC."""
+
+    account_id: str
+    state: AccountState | None
+    rows: list[Delta]
+    has_candidate: bool
+    paused: bool
+
+    def json_bytes(self) -> int:
+        """The JSON this item carries (state and payloads), the measure of a page's size."""
+        state = len(self.state.state_json.encode()) if self.state else 0
+        return state + sum(len((row.delta_payload_json or "").encode()) for row in self.rows)
+
+
+@dataclass(frozen=True)
+class PromoteWrite:
+    source_kind: DeltaKind
+    promotion: Promotion
+
+    @property
+    def account_id(self) -> str:
+        return self.promotion.account_id
+
+
+@dataclass(frozen=True)
+class DiscardWrite:
+    account_id: str
+    nonce: int
+    kind: DeltaKind
+
+
+@dataclass(frozen=True)
+class StatusWrite:
+    new_kind: DeltaKind
+    update: StatusUpdate
+
+    @property
+    def account_id(self) -> str:
+        return self.update.account_id
+
+
+FencedWrite = PromoteWrite | DiscardWrite | StatusWrite

@@ -13,6 +13,7 @@ from guardian_coordinator.domain.models import (
     Account,
     AccountKey,
     AccountState,
+    AcquireShardsResult,
     AdminAction,
     AuthStamp,
     AuthTimestampOutcome,
@@ -22,6 +23,8 @@ from guardian_coordinator.domain.models import (
     Delta,
     DeltaKind,
     FeedKey,
+    FencedWrite,
+    HeartbeatResult,
     Issued,
     Lease,
     NewAccount,
@@ -31,8 +34,10 @@ from guardian_coordinator.domain.models import (
     Promotion,
     Realm,
     Session,
+    ShardWorkItem,
     StatusUpdate,
     SubmitResult,
+    WorkQuery,
     WriteOutcome,
 )
 
@@ -124,7 +129,10 @@ class CustodyStore(Protocol):
         ...
 
     async def promote(self, fence: Lease, source_kind: DeltaKind, promotion: Promotion) -> WriteOutcome:
-        """Flips the row of exactly `source_kind` (DISCARDED: only a client-abandoned one) to canonical."""
+        """Flips the row of exactly `source_kind` (DISCARDED: only a client-abandoned one) to canonical.
+
+        Every fenced write (these three and `apply_writes`) answers WRONG_SHARD, writing nothing, when its
+        fence is a shard lease (guardian_common.shards) and the account is not in that shard."""
         ...
 
     async def discard(self, fence: Lease, account_id: str, nonce: int, kind: DeltaKind) -> WriteOutcome: ...
@@ -186,6 +194,43 @@ class CustodyStore(Protocol):
 
     async def dashboard_info(self) -> DashboardInfo: ...
 
+    async def list_shard_work(self, query: WorkQuery, json_budget: int) -> Page[ShardWorkItem]:
+        """One consistent snapshot: the accounts of the shard in the mode, each with its state, its rows
+        (PENDING / RECENT: candidates; RECOVERABLE: the rows of `list_recoverable_deltas`) with payloads,
+        nonce ASC. The page also ends before an item that would take its JSON beyond `json_budget` bytes
+        (the first item always comes)."""
+        ...
+
+    async def apply_writes(self, fence: Lease, writes: list[FencedWrite]) -> list[WriteOutcome]:
+        """One transaction: the accounts locked in account_id order, then the fence (not live: STALE_LEASE
+        for every write, nothing written), then each write as its single-write RPC would do it, an outcome
+        per write in order. The caller guarantees at most one write per account."""
+        ...
+
+
+class ShardStore(Protocol):
+    """Canonicalizer membership and shard leases (rows of the lease table, fenced like any lease)."""
+
+    async def heartbeat(
+        self, replica_id: str, shard_count: int, member_ttl_ms: int, lease_ttl_ms: int, renew: list[Lease]
+    ) -> HeartbeatResult:
+        """Upserts the member (expiry = now + member TTL), deletes expired members, renews each lease of
+        `renew` still held by the same holder and token; returns the live members (replica_id ASC), the
+        renewed leases and every shard lease row of `shard_count` (index ASC)."""
+        ...
+
+    async def acquire_shards(
+        self, replica_id: str, shard_count: int, indexes: list[int], lease_ttl_ms: int
+    ) -> AcquireShardsResult:
+        """Serialised with every other acquisition of a shard lease: while a live shard lease of another
+        count exists nothing is granted; otherwise each shard is taken as `LeaseStore.acquire` takes a
+        lease (free, expired or already ours; the token grows on a change of holder). Index ASC."""
+        ...
+
+    async def release_shards(self, replica_id: str, leases: list[Lease], leave: bool) -> int:
+        """Expires each lease still held now; `leave` also deletes the member. Returns how many ended."""
+        ...
+
 
 class CoordinatorStore(Protocol):
     @property
@@ -205,6 +250,9 @@ class CoordinatorStore(Protocol):
 
     @property
     def custody(self) -> CustodyStore: ...
+
+    @property
+    def shards(self) -> ShardStore: ...
 
     async def schema_revision(self) -> str: ...
 

@@ -7,8 +7,9 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from guardian_common.shards import MAX_SHARDS, parse_shard_lease_name
 from guardian_coordinator.domain.errors import InvalidArgument
-from guardian_coordinator.domain.models import DeltaKind, Lease, Realm
+from guardian_coordinator.domain.models import DeltaKind, Lease, Realm, ShardRef
 
 TOKEN_DIGEST_BYTES = 32
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -186,3 +187,67 @@ def require_fence(field: str, lease: Lease | None) -> Lease:
     require_text(f"{field}.holder_id", lease.holder_id)
     require_positive(f"{field}.fence_token", lease.fence_token)
     return lease
+
+
+# Sharded canonicalization
+MAX_REPLICA_ID_CHARS = 128
+# A shard lease or membership that outlives its replica by more than this only delays a takeover.
+MAX_SHARD_TTL_MS = 3600 * 1000
+MAX_BATCH_WRITES = 500
+
+
+def require_replica_id(field: str, value: str) -> str:
+    return require_text(field, value, MAX_REPLICA_ID_CHARS)
+
+
+def require_shard_count(field: str, value: int) -> int:
+    if not 1 <= value <= MAX_SHARDS:
+        raise InvalidArgument(field, f"must be between 1 and {MAX_SHARDS}")
+    return value
+
+
+def require_shard_ttl_ms(field: str, value: int) -> int:
+    if value <= 0:
+        raise InvalidArgument(field, "must be greater than 0")
+    if value > MAX_SHARD_TTL_MS:
+        raise InvalidArgument(field, f"must be at most {MAX_SHARD_TTL_MS}")
+    return value
+
+
+def require_shard(field: str, shard: ShardRef | None) -> ShardRef:
+    if shard is None:
+        raise InvalidArgument(field, "is required")
+    require_shard_count(f"{field}.count", shard.count)
+    if not 0 <= shard.index < shard.count:
+        raise InvalidArgument(f"{field}.index", f"must be below count ({shard.count})")
+    return shard
+
+
+def require_shard_indexes(field: str, indexes: list[int], count: int) -> list[int]:
+    if not indexes:
+        raise InvalidArgument(field, "must name at least one shard")
+    seen: set[int] = set()
+    for i, index in enumerate(indexes):
+        if not 0 <= index < count:
+            raise InvalidArgument(f"{field}[{i}]", f"must be below shard_count ({count})")
+        if index in seen:
+            raise InvalidArgument(f"{field}[{i}]", f"repeats shard {index}")
+        seen.add(index)
+    return indexes
+
+
+def require_shard_leases(field: str, leases: list[Lease], holder_id: str, count: int | None) -> list[Lease]:
+    """Fences of shard leases held by `holder_id`, each named once (of `count` shards, when given)."""
+    names: set[str] = set()
+    for i, lease in enumerate(leases):
+        require_fence(f"{field}[{i}]", lease)
+        shard = parse_shard_lease_name(lease.name)
+        if shard is None or (count is not None and shard[1] != count):
+            of = "" if count is None else f" of {count} shards"
+            raise InvalidArgument(f"{field}[{i}].name", f"must be a shard lease name{of}")
+        if lease.holder_id != holder_id:
+            raise InvalidArgument(f"{field}[{i}].holder_id", "must be the replica_id")
+        if lease.name in names:
+            raise InvalidArgument(f"{field}[{i}].name", "repeats a lease")
+        names.add(lease.name)
+    return leases

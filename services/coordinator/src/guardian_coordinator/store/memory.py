@@ -7,8 +7,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from guardian_coordinator.domain.models import Challenge, Issued, Lease, Realm, Session
+from guardian_common.shards import parse_shard_lease_name
+from guardian_coordinator.domain.models import Challenge, Issued, Lease, Realm, Session, ShardHolder, ShardRef
 from guardian_coordinator.store.memory_custody import MemoryCustodyStore
+from guardian_coordinator.store.memory_shards import MemoryShardStore
 
 
 class MonotonicClock:
@@ -132,6 +134,13 @@ class MemoryLeaseStore:
         self._rows: dict[str, Lease] = {}
 
     async def acquire(self, name: str, holder_id: str, ttl_ms: int) -> Lease | None:
+        shard = parse_shard_lease_name(name)
+        if shard is not None and self.conflicting_count(shard[1]) is not None:
+            return None  # the one-count rule holds on every path that grants a shard lease
+        return self.take(name, holder_id, ttl_ms)
+
+    def take(self, name: str, holder_id: str, ttl_ms: int) -> Lease | None:
+        """The acquisition rule: free, expired or already ours; the token grows on a change of holder."""
         now = self._clock.now()
         expires_at = now + timedelta(milliseconds=ttl_ms)
         current = self._rows.get(name)
@@ -146,6 +155,28 @@ class MemoryLeaseStore:
         self._rows[name] = lease
         return lease
 
+    def conflicting_count(self, count: int) -> int | None:
+        """The smallest shard count other than `count` with a live shard lease, if any."""
+        now = self._clock.now()
+        counts = {
+            shard[1]
+            for name, row in self._rows.items()
+            if row.expires_at > now and (shard := parse_shard_lease_name(name)) is not None
+        }
+        return min(counts - {count}, default=None)
+
+    def shard_holders(self, count: int) -> list[ShardHolder]:
+        """Every shard lease row of `count` shards, index ASC."""
+        now = self._clock.now()
+        holders = [
+            ShardHolder(
+                ShardRef(*shard), row.holder_id, row.fence_token, row.expires_at, row.expires_at > now
+            )
+            for name, row in self._rows.items()
+            if (shard := parse_shard_lease_name(name)) is not None and shard[1] == count
+        ]
+        return sorted(holders, key=lambda holder: holder.shard.index)
+
     def _current(self, lease: Lease) -> Lease | None:
         row = self._rows.get(lease.name)
         if (
@@ -158,6 +189,9 @@ class MemoryLeaseStore:
         return row
 
     async def renew(self, lease: Lease, ttl_ms: int) -> Lease | None:
+        return self.extend(lease, ttl_ms)
+
+    def extend(self, lease: Lease, ttl_ms: int) -> Lease | None:
         row = self._current(lease)
         if row is None:
             return None
@@ -172,9 +206,14 @@ class MemoryLeaseStore:
         return self.holds(lease)
 
     async def release(self, lease: Lease) -> None:
+        self.end(lease)
+
+    def end(self, lease: Lease) -> bool:
+        """Expires the lease now if it is still held; True when it was."""
         row = self._current(lease)
         if row is not None:
             self._rows[lease.name] = replace(row, expires_at=self._clock.now())
+        return row is not None
 
 
 class MemoryStore:
@@ -189,6 +228,7 @@ class MemoryStore:
         self.challenges = MemoryChallengeStore(clock)
         self.leases = MemoryLeaseStore(clock)
         self.custody = MemoryCustodyStore(clock, self.leases)
+        self.shards = MemoryShardStore(clock, self.leases)
 
     async def schema_revision(self) -> str:
         return "memory"

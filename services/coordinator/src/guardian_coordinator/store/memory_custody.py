@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from guardian_common.shards import shard_of
+from guardian_coordinator.domain.canonicalization import outside_shard
 from guardian_coordinator.domain.models import (
     CLIENT_ABANDONED,
     AbandonOutcome,
@@ -27,16 +29,23 @@ from guardian_coordinator.domain.models import (
     DashboardInfo,
     Delta,
     DeltaKind,
+    DiscardWrite,
     FeedKey,
+    FencedWrite,
     Lease,
     NewAccount,
     NewCandidate,
     Page,
     PauseResult,
+    PromoteWrite,
     Promotion,
+    ShardWorkItem,
     StatusUpdate,
+    StatusWrite,
     SubmitOutcome,
     SubmitResult,
+    WorkMode,
+    WorkQuery,
     WriteOutcome,
 )
 
@@ -190,10 +199,12 @@ class MemoryCustodyStore:
             row.has_pending_candidate, row.updated_at = False, now
 
     def _fenced(self, fence: Lease, account_id: str) -> WriteOutcome | None:
-        """The refusal of a fenced write, or None when it may go ahead."""
+        """The refusal of a single fenced write, or None when it may go ahead."""
         if account_id not in self._accounts:
             return WriteOutcome.NOT_CANDIDATE
-        return None if self.fences.holds(fence) else WriteOutcome.STALE_LEASE
+        if not self.fences.holds(fence):
+            return WriteOutcome.STALE_LEASE
+        return WriteOutcome.WRONG_SHARD if outside_shard(fence, account_id) else None
 
     # --- client writes ---
     async def configure(self, account: NewAccount, stamp: AuthStamp | None) -> ConfigureResult:
@@ -315,11 +326,39 @@ class MemoryCustodyStore:
 
     # --- fenced worker writes ---
     async def promote(self, fence: Lease, source_kind: DeltaKind, promotion: Promotion) -> WriteOutcome:
-        refused = self._fenced(fence, promotion.account_id)
-        if refused:
-            return refused
+        return self._fenced(fence, promotion.account_id) or self._promote(
+            PromoteWrite(source_kind, promotion)
+        )
+
+    async def discard(self, fence: Lease, account_id: str, nonce: int, kind: DeltaKind) -> WriteOutcome:
+        return self._fenced(fence, account_id) or self._discard(DiscardWrite(account_id, nonce, kind))
+
+    async def update_candidate_status(
+        self, fence: Lease, new_kind: DeltaKind, update: StatusUpdate
+    ) -> WriteOutcome:
+        return self._fenced(fence, update.account_id) or self._update_status(StatusWrite(new_kind, update))
+
+    async def apply_writes(self, fence: Lease, writes: list[FencedWrite]) -> list[WriteOutcome]:
+        if not self.fences.holds(fence):
+            return [WriteOutcome.STALE_LEASE] * len(writes)
+        return [self._apply(fence, write) for write in writes]
+
+    def _apply(self, fence: Lease, write: FencedWrite) -> WriteOutcome:
+        if outside_shard(fence, write.account_id):
+            return WriteOutcome.WRONG_SHARD
+        if write.account_id not in self._accounts:
+            return WriteOutcome.NOT_CANDIDATE
+        if isinstance(write, PromoteWrite):
+            return self._promote(write)
+        if isinstance(write, DiscardWrite):
+            return self._discard(write)
+        return self._update_status(write)
+
+    # Each runs after the account and fence checks.
+    def _promote(self, write: PromoteWrite) -> WriteOutcome:
+        promotion = write.promotion
         row = self._rows(promotion.account_id).get(promotion.nonce)
-        if row is None or not _is_source(row, source_kind):
+        if row is None or not _is_source(row, write.source_kind):
             return WriteOutcome.NOT_CANDIDATE
         state = self._states[promotion.account_id]
         if state.commitment != row.prev_commitment:
@@ -340,24 +379,17 @@ class MemoryCustodyStore:
         self._clear_pending_flag(promotion.account_id, now)
         return WriteOutcome.APPLIED
 
-    async def discard(self, fence: Lease, account_id: str, nonce: int, kind: DeltaKind) -> WriteOutcome:
-        refused = self._fenced(fence, account_id)
-        if refused:
-            return refused
-        rows = self._rows(account_id)
-        row = rows.get(nonce)
-        if row is None or row.kind is not kind:
+    def _discard(self, write: DiscardWrite) -> WriteOutcome:
+        rows = self._rows(write.account_id)
+        row = rows.get(write.nonce)
+        if row is None or row.kind is not write.kind:
             return WriteOutcome.NOT_CANDIDATE
-        del rows[nonce]
-        self._clear_pending_flag(account_id, self.clock.now())
+        del rows[write.nonce]
+        self._clear_pending_flag(write.account_id, self.clock.now())
         return WriteOutcome.APPLIED
 
-    async def update_candidate_status(
-        self, fence: Lease, new_kind: DeltaKind, update: StatusUpdate
-    ) -> WriteOutcome:
-        refused = self._fenced(fence, update.account_id)
-        if refused:
-            return refused
+    def _update_status(self, write: StatusWrite) -> WriteOutcome:
+        update, new_kind = write.update, write.new_kind
         row = self._rows(update.account_id).get(update.nonce)
         if row is None or row.kind is not DeltaKind.CANDIDATE:
             return WriteOutcome.NOT_CANDIDATE
@@ -381,6 +413,9 @@ class MemoryCustodyStore:
         return self._account(account_id)
 
     async def get_state(self, account_id: str) -> AccountState | None:
+        return self._state(account_id)
+
+    def _state(self, account_id: str) -> AccountState | None:
         state = self._states.get(account_id)
         if state is None:
             return None
@@ -473,6 +508,45 @@ class MemoryCustodyStore:
             if a.account_id == account_id and (before_id is None or a.id < before_id)
         ]
         return Page.of(actions[: limit + 1], limit)
+
+    async def list_shard_work(self, query: WorkQuery, json_budget: int) -> Page[ShardWorkItem]:
+        now = self.clock.now()
+        since = now - timedelta(milliseconds=query.recent_window_ms)
+        abandoned_since = now - timedelta(seconds=query.retained_ttl_seconds)
+        work: dict[WorkMode, Callable[[_AccountRow, list[_DeltaRow]], bool]] = {
+            WorkMode.PENDING: lambda account, rows: account.has_pending_candidate,
+            WorkMode.RECENT: lambda account, rows: any(
+                r.kind is DeltaKind.CANDIDATE and r.status_timestamp > since for r in rows
+            ),
+            WorkMode.RECOVERABLE: lambda account, rows: any(r.recoverable(abandoned_since) for r in rows),
+        }
+        wanted = work[query.mode]
+        items: list[ShardWorkItem] = []
+        for account_id in sorted(self._accounts):
+            if len(items) > query.limit:
+                break
+            if query.after_account_id is not None and account_id <= query.after_account_id:
+                continue
+            if shard_of(account_id, query.shard.count) != query.shard.index:
+                continue
+            rows = sorted(self._rows(account_id).values(), key=lambda r: r.nonce)
+            account = self._accounts[account_id]
+            if not wanted(account, rows):
+                continue
+            if query.mode is WorkMode.RECOVERABLE:
+                chosen = [r for r in rows if r.recoverable(abandoned_since)]
+            else:
+                chosen = [r for r in rows if r.kind is DeltaKind.CANDIDATE]
+            items.append(
+                ShardWorkItem(
+                    account_id=account_id,
+                    state=self._state(account_id),
+                    rows=[r.delta(full=True) for r in chosen],
+                    has_candidate=any(r.kind is DeltaKind.CANDIDATE for r in rows),
+                    paused=account.paused_at is not None,
+                )
+            )
+        return Page.fitting(items, [item.json_bytes() for item in items], query.limit, json_budget)
 
     async def dashboard_info(self) -> DashboardInfo:
         methods: dict[str, int] = {}

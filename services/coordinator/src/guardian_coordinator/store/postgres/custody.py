@@ -16,6 +16,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from guardian_coordinator.domain.canonicalization import outside_shard
 from guardian_coordinator.domain.models import (
     AbandonOutcome,
     AbandonResult,
@@ -24,12 +25,16 @@ from guardian_coordinator.domain.models import (
     ConfigureOutcome,
     ConfigureResult,
     DeltaKind,
+    DiscardWrite,
+    FencedWrite,
     Lease,
     NewAccount,
     NewCandidate,
     PauseResult,
+    PromoteWrite,
     Promotion,
     StatusUpdate,
+    StatusWrite,
     SubmitOutcome,
     SubmitResult,
     WriteOutcome,
@@ -240,6 +245,143 @@ FLIP_STATUS = text(
 )
 
 
+# Canonicalization.ApplyWrites: one transaction per batch, a fixed number of statements whatever its size.
+# The accounts are locked in account_id order (two batches sharing accounts take them in the same order, so
+# they never deadlock), then the fence is checked, then one set-based statement per kind of write applies
+# the same compare-and-set as the single-write statements above. At most one write per account, so the
+# rows each statement touches are distinct and each write's outcome is its own.
+LOCK_ACCOUNTS = text(
+    """
+    SELECT account_id FROM account_metadata WHERE account_id = ANY(CAST(:ids AS text[]))
+     ORDER BY account_id FOR UPDATE
+    """
+)
+# Statements see the snapshot taken when they start: the flag clears below test "another candidate than the
+# row this statement changes", which is what the single-write NOT EXISTS sees after its change.
+PROMOTE_MANY = text(
+    f"""
+    {NOW},
+    w AS (SELECT * FROM unnest(CAST(:account_ids AS text[]), CAST(:nonces AS bigint[]),
+                               CAST(:sources AS text[]), CAST(:commitments AS text[]),
+                               CAST(:states AS text[]), CAST(:auths AS text[]), CAST(:releases AS boolean[]))
+                   AS w(account_id, nonce, source_kind, new_commitment, state, auth, release)),
+    src AS (SELECT w.*, d.prev_commitment FROM w JOIN deltas d ON d.account_id = w.account_id AND d.nonce = w.nonce
+             WHERE d.status_kind = w.source_kind
+               AND (d.status_kind <> 'discarded' OR d.status->>'reason' = 'client_abandoned')),
+    advanced AS (
+        UPDATE states s SET state_json = CAST(src.state AS jsonb), commitment = src.new_commitment,
+                            updated_at = t.ts
+          FROM src, t
+         WHERE s.account_id = src.account_id AND s.commitment = src.prev_commitment
+        RETURNING s.account_id),
+    done AS (SELECT src.*, EXISTS (SELECT 1 FROM deltas o WHERE o.account_id = src.account_id
+                                      AND o.status_kind = 'candidate' AND o.nonce <> src.nonce) AS more
+               FROM src JOIN advanced a ON a.account_id = src.account_id),
+    flipped AS (
+        UPDATE deltas d
+           SET status = jsonb_build_object('status', 'canonical', 'timestamp', {RFC3339}),
+               status_kind = 'canonical', status_timestamp = t.ts, new_commitment = done.new_commitment
+          FROM done, t
+         WHERE d.account_id = done.account_id AND d.nonce = done.nonce),
+    synced AS (
+        UPDATE account_metadata m
+           SET auth = COALESCE(CAST(done.auth AS jsonb), m.auth),
+               released_at = CASE WHEN done.release THEN t.ts ELSE m.released_at END,
+               has_pending_candidate = m.has_pending_candidate AND done.more,
+               updated_at = CASE WHEN done.auth IS NOT NULL OR done.release
+                                      OR (m.has_pending_candidate AND NOT done.more)
+                                 THEN t.ts ELSE m.updated_at END
+          FROM done, t
+         WHERE m.account_id = done.account_id)
+    SELECT w.account_id, src.account_id IS NOT NULL, a.account_id IS NOT NULL
+      FROM w LEFT JOIN src ON src.account_id = w.account_id LEFT JOIN advanced a ON a.account_id = w.account_id
+    """
+)
+DISCARD_MANY = text(
+    f"""
+    {NOW},
+    w AS (SELECT * FROM unnest(CAST(:account_ids AS text[]), CAST(:nonces AS bigint[]), CAST(:kinds AS text[]))
+                   AS w(account_id, nonce, kind)),
+    deleted AS (DELETE FROM deltas d USING w
+                 WHERE d.account_id = w.account_id AND d.nonce = w.nonce AND d.status_kind = w.kind
+                RETURNING d.account_id, d.nonce),
+    cleared AS (
+        UPDATE account_metadata m SET has_pending_candidate = false, updated_at = t.ts
+          FROM deleted, t
+         WHERE m.account_id = deleted.account_id AND m.has_pending_candidate
+           AND NOT EXISTS (SELECT 1 FROM deltas o WHERE o.account_id = m.account_id
+                              AND o.status_kind = 'candidate' AND o.nonce <> deleted.nonce))
+    SELECT w.account_id, deleted.account_id IS NOT NULL FROM w LEFT JOIN deleted ON deleted.account_id = w.account_id
+    """
+)
+STATUS_MANY = text(
+    f"""
+    {NOW},
+    w AS (SELECT * FROM unnest(CAST(:account_ids AS text[]), CAST(:nonces AS bigint[]), CAST(:kinds AS text[]),
+                               CAST(:reasons AS text[]), CAST(:retry_counts AS integer[]),
+                               CAST(:divergence_counts AS integer[]), CAST(:abandon_confirm_counts AS integer[]))
+                   AS w(account_id, nonce, kind, reason, retry_count, divergence_count, abandon_confirm_count)),
+    target AS (SELECT w.* FROM w JOIN deltas d ON d.account_id = w.account_id AND d.nonce = w.nonce
+                WHERE d.status_kind = 'candidate'
+                  AND NOT (w.kind = 'retained' AND d.status->>'abandon_requested_at' IS NOT NULL)),
+    updated AS (
+        UPDATE deltas d
+           SET status = CASE WHEN target.kind = 'candidate'
+                             THEN d.status || jsonb_build_object(
+                                      'retry_count', target.retry_count,
+                                      'divergence_count', target.divergence_count,
+                                      'abandon_confirm_count', target.abandon_confirm_count)
+                             ELSE jsonb_build_object('status', target.kind, 'timestamp', {RFC3339},
+                                                     'reason', target.reason) END,
+               status_kind = target.kind,
+               status_timestamp = CASE WHEN target.kind = 'candidate' THEN d.status_timestamp ELSE t.ts END
+          FROM target, t
+         WHERE d.account_id = target.account_id AND d.nonce = target.nonce AND d.status_kind = 'candidate'
+        RETURNING d.account_id, d.nonce, d.status_kind),
+    cleared AS (
+        UPDATE account_metadata m SET has_pending_candidate = false, updated_at = t.ts
+          FROM updated, t
+         WHERE updated.status_kind <> 'candidate' AND m.account_id = updated.account_id
+           AND m.has_pending_candidate
+           AND NOT EXISTS (SELECT 1 FROM deltas o WHERE o.account_id = m.account_id
+                              AND o.status_kind = 'candidate' AND o.nonce <> updated.nonce))
+    SELECT w.account_id, updated.account_id IS NOT NULL FROM w LEFT JOIN updated ON updated.account_id = w.account_id
+    """
+)
+
+
+def _promote_params(writes: list[PromoteWrite]) -> dict[str, list[Any]]:
+    return {
+        "account_ids": [w.account_id for w in writes],
+        "nonces": [w.promotion.nonce for w in writes],
+        "sources": [w.source_kind.value for w in writes],
+        "commitments": [w.promotion.new_commitment for w in writes],
+        "states": [w.promotion.new_state_json for w in writes],
+        "auths": [w.promotion.auth_json for w in writes],
+        "releases": [w.promotion.release for w in writes],
+    }
+
+
+def _discard_params(writes: list[DiscardWrite]) -> dict[str, list[Any]]:
+    return {
+        "account_ids": [w.account_id for w in writes],
+        "nonces": [w.nonce for w in writes],
+        "kinds": [w.kind.value for w in writes],
+    }
+
+
+def _status_params(writes: list[StatusWrite]) -> dict[str, list[Any]]:
+    return {
+        "account_ids": [w.account_id for w in writes],
+        "nonces": [w.update.nonce for w in writes],
+        "kinds": [w.new_kind.value for w in writes],
+        "reasons": [w.update.reason for w in writes],
+        "retry_counts": [w.update.retry_count for w in writes],
+        "divergence_counts": [w.update.divergence_count for w in writes],
+        "abandon_confirm_counts": [w.update.abandon_confirm_count for w in writes],
+    }
+
+
 class _Rollback(Exception):
     """Raised inside a transaction to roll it back; the method decorated with `_answers` returns `result`."""
 
@@ -279,6 +421,8 @@ class PostgresCustodyStore(PostgresCustodyReads):
                 raise _Rollback(WriteOutcome.NOT_CANDIDATE)
             if (await conn.execute(FENCE_CHECK, fence_params(fence))).first() is None:
                 raise _Rollback(WriteOutcome.STALE_LEASE)
+            if outside_shard(fence, account_id):
+                raise _Rollback(WriteOutcome.WRONG_SHARD)
             yield conn
 
     # --- client writes ---
@@ -449,9 +593,50 @@ class PostgresCustodyStore(PostgresCustodyReads):
                 await conn.execute(CLEAR_PENDING_FLAG, params)
         return WriteOutcome.APPLIED
 
+    # --- batches (Canonicalization.ApplyWrites) ---
+    async def apply_writes(self, fence: Lease, writes: list[FencedWrite]) -> list[WriteOutcome]:
+        async with store_errors(), self._engine.begin() as conn:
+            ids = [w.account_id for w in writes]
+            locked = {row[0] for row in (await conn.execute(LOCK_ACCOUNTS, {"ids": ids})).all()}
+            if (await conn.execute(FENCE_CHECK, fence_params(fence))).first() is None:
+                return [WriteOutcome.STALE_LEASE] * len(writes)
+            outcomes: dict[str, WriteOutcome] = {}
+            promotions: list[PromoteWrite] = []
+            discards: list[DiscardWrite] = []
+            updates: list[StatusWrite] = []
+            for write in writes:
+                if outside_shard(fence, write.account_id):
+                    outcomes[write.account_id] = WriteOutcome.WRONG_SHARD
+                elif write.account_id not in locked:
+                    outcomes[write.account_id] = WriteOutcome.NOT_CANDIDATE
+                elif isinstance(write, PromoteWrite):
+                    promotions.append(write)
+                elif isinstance(write, DiscardWrite):
+                    discards.append(write)
+                else:
+                    updates.append(write)
+            if promotions:
+                for account_id, found, advanced in await conn.execute(
+                    PROMOTE_MANY, _promote_params(promotions)
+                ):
+                    outcomes[account_id] = _promoted(found, advanced)
+            if discards:
+                for account_id, deleted in await conn.execute(DISCARD_MANY, _discard_params(discards)):
+                    outcomes[account_id] = WriteOutcome.APPLIED if deleted else WriteOutcome.NOT_CANDIDATE
+            if updates:
+                for account_id, updated in await conn.execute(STATUS_MANY, _status_params(updates)):
+                    outcomes[account_id] = WriteOutcome.APPLIED if updated else WriteOutcome.NOT_CANDIDATE
+        return [outcomes[w.account_id] for w in writes]
+
 
 async def _advance(conn: AsyncConnection, account_id: str, stamp: AuthStamp) -> tuple[bool, bool]:
     """(the account exists, the signer's floor advanced to the stamp)."""
     params = {"account_id": account_id, "signer": stamp.signer_commitment, "timestamp_ms": stamp.timestamp_ms}
     found, advanced = (await conn.execute(ADVANCE_AUTH_TIMESTAMP, params)).one()
     return bool(found), bool(advanced)
+
+
+def _promoted(found: bool, advanced: bool) -> WriteOutcome:
+    if not found:
+        return WriteOutcome.NOT_CANDIDATE
+    return WriteOutcome.APPLIED if advanced else WriteOutcome.STALE_BASE

@@ -22,6 +22,9 @@ from guardian_coordinator.domain.models import (
     DeltaKind,
     FeedKey,
     Page,
+    ShardWorkItem,
+    WorkMode,
+    WorkQuery,
 )
 from guardian_coordinator.store.postgres.engine import single_statements, store_errors
 
@@ -117,6 +120,46 @@ RECOVERABLE_ACCOUNTS = (
 RECOVERABLE_DELTAS = text(
     f"SELECT {DELTA_COLUMNS} FROM deltas WHERE account_id = :account_id AND {RECOVERABLE} ORDER BY nonce"
 )
+# ListShardWork: the page's account ids, one statement per mode, each keyset-ordered by account_id and
+# filtered on the stored shard key (migration 0003). PENDING reads the pending index only.
+SHARD_WORK_IDS = {
+    WorkMode.PENDING: (
+        "SELECT account_id FROM account_metadata WHERE has_pending_candidate AND shard_key % :count = :index "
+        "{after} ORDER BY account_id LIMIT :fetch",
+        "AND account_id > :after_account_id",
+    ),
+    WorkMode.RECENT: (
+        "SELECT DISTINCT d.account_id FROM deltas d JOIN account_metadata m ON m.account_id = d.account_id "
+        "WHERE d.status_kind = 'candidate' AND d.status_timestamp > now() - make_interval(secs => :window_s) "
+        "AND m.shard_key % :count = :index {after} ORDER BY d.account_id LIMIT :fetch",
+        "AND d.account_id > :after_account_id",
+    ),
+    WorkMode.RECOVERABLE: (
+        "SELECT DISTINCT d.account_id FROM deltas d JOIN account_metadata m ON m.account_id = d.account_id "
+        f"WHERE {RECOVERABLE} AND m.shard_key % :count = :index {{after}} ORDER BY d.account_id LIMIT :fetch",
+        "AND d.account_id > :after_account_id",
+    ),
+}
+# ... then those accounts with their state, in the same statement.
+SHARD_WORK_ACCOUNTS = """
+    WITH ids AS ({ids})
+    SELECT m.account_id, m.paused_at IS NOT NULL,
+           EXISTS (SELECT 1 FROM deltas c WHERE c.account_id = m.account_id AND c.status_kind = 'candidate'),
+           s.state_json::text, s.commitment, s.created_at, s.updated_at
+      FROM ids JOIN account_metadata m ON m.account_id = ids.account_id
+      LEFT JOIN states s ON s.account_id = m.account_id
+     ORDER BY m.account_id
+"""
+# ... and one statement for the rows of every account of the page, with payloads.
+SHARD_WORK_ROWS = {
+    WorkMode.PENDING: "status_kind = 'candidate'",
+    WorkMode.RECENT: "status_kind = 'candidate'",
+    WorkMode.RECOVERABLE: RECOVERABLE,
+}
+SHARD_WORK_ROWS_SQL = (
+    f"SELECT {FULL_DELTA_COLUMNS} FROM deltas WHERE account_id = ANY(CAST(:ids AS text[])) AND {{rows}} "
+    "ORDER BY account_id, nonce"
+)
 ADMIN_ACTIONS = """
     SELECT id, account_id, action, operator_commitment, reason, created_at, before_state, after_state
       FROM admin_actions WHERE account_id = :account_id {after} ORDER BY id DESC LIMIT :fetch
@@ -168,6 +211,8 @@ def _kinds(kinds: frozenset[DeltaKind]) -> tuple[str, dict[str, Any]]:
 class PostgresCustodyReads:
     def __init__(self, engine: AsyncEngine) -> None:
         self._one_shot = single_statements(engine)
+        # Reads of several statements that must agree with each other (a state and its candidates).
+        self._snapshot = engine.execution_options(isolation_level="REPEATABLE READ")
 
     async def _all(self, sql: str | TextClause, params: dict[str, Any]) -> list[Any]:
         statement = text(sql) if isinstance(sql, str) else sql
@@ -258,6 +303,39 @@ class PostgresCustodyReads:
         sql = ADMIN_ACTIONS.format(after="" if before_id is None else "AND id < :before_id")
         rows = await self._all(sql, {"account_id": account_id, "before_id": before_id, "fetch": limit + 1})
         return Page.of([AdminAction(**r._mapping) for r in rows], limit)
+
+    async def list_shard_work(self, query: WorkQuery, json_budget: int) -> Page[ShardWorkItem]:
+        ids_sql, after = SHARD_WORK_IDS[query.mode]
+        ids_sql = ids_sql.format(after="" if query.after_account_id is None else after)
+        params = {
+            "count": query.shard.count,
+            "index": query.shard.index,
+            "after_account_id": query.after_account_id,
+            "fetch": query.limit + 1,
+            "window_s": query.recent_window_ms / 1000.0,
+            "ttl_s": query.retained_ttl_seconds,
+        }
+        async with store_errors(), self._snapshot.begin() as conn:
+            accounts = (await conn.execute(text(SHARD_WORK_ACCOUNTS.format(ids=ids_sql)), params)).all()
+            rows: dict[str, list[Delta]] = {row[0]: [] for row in accounts}
+            if accounts:
+                rows_sql = text(SHARD_WORK_ROWS_SQL.format(rows=SHARD_WORK_ROWS[query.mode]))
+                wanted = {**params, "ids": [row[0] for row in accounts[: query.limit]]}
+                for row in (await conn.execute(rows_sql, wanted)).all():
+                    rows[row[0]].append(to_delta(row))
+        items = [
+            ShardWorkItem(
+                account_id=account_id,
+                state=None
+                if commitment is None
+                else AccountState(account_id, state, commitment, created, updated),
+                rows=rows[account_id],
+                has_candidate=has_candidate,
+                paused=paused,
+            )
+            for account_id, paused, has_candidate, state, commitment, created, updated in accounts
+        ]
+        return Page.fitting(items, [item.json_bytes() for item in items], query.limit, json_budget)
 
     async def dashboard_info(self) -> DashboardInfo:
         methods, kinds, latest = (await self._all(DASHBOARD_INFO, {}))[0]

@@ -1,4 +1,4 @@
-"""The Postgres-backed coordinator store: one pool, the four stores on it."""
+"""The Postgres-backed coordinator store: one pool, the stores on it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from guardian_coordinator.store.postgres.engine import PoolSettings, create_engi
 from guardian_coordinator.store.postgres.leases import PostgresLeaseStore
 from guardian_coordinator.store.postgres.lookup_connections import LookupConnections
 from guardian_coordinator.store.postgres.sessions import PostgresSessionStore
+from guardian_coordinator.store.postgres.shards import PostgresShardStore
 
 SWEEP_BATCH = 1000
 
@@ -29,6 +30,7 @@ class PostgresStore:
         self.challenges = PostgresChallengeStore(self.engine, SWEEP_BATCH)
         self.leases = PostgresLeaseStore(self.engine)
         self.custody = PostgresCustodyStore(self.engine)
+        self.shards = PostgresShardStore(self.engine)
 
     async def schema_revision(self) -> str:
         async with store_errors(), self.engine.connect() as conn:
