@@ -142,13 +142,15 @@ class Account:
         self.client, self.id, self.commitment = client, account_id, commitment()
 
     @classmethod
-    async def create(cls, client: CoordinatorClient, account_id: str | None = None) -> Account:
+    async def create(
+        cls, client: CoordinatorClient, account_id: str | None = None, state: dict[str, Any] | None = None
+    ) -> Account:
         account = cls(client, account_id or new_account_id())
         configured = await client.custody.ConfigureAccount(
             pb.ConfigureAccountRequest(
                 account_id=account.id,
                 auth_json=json.dumps({"Ecdsa": {"cosigner_commitments": []}}),
-                initial_state_json=json.dumps({"balance": 0}),
+                initial_state_json=json.dumps(state or {"balance": 0}),
                 initial_commitment=account.commitment,
             )
         )
@@ -388,6 +390,24 @@ async def test_recent_mode_leaves_out_older_candidates(client: CoordinatorClient
     assert account.id in {item.account_id for item in wide}
     await eventually(aged_out)
     assert account.id in {item.account_id for item in await every_page(shards, shard, PENDING, 500)}
+
+
+async def test_a_page_ends_before_its_json_would_pass_the_budget(
+    client: CoordinatorClient, shards: Shards
+) -> None:
+    # Four states of about 0.95 MiB: three fit the page's 3.5 MiB, the fourth starts the next page.
+    count, index = 4096, secrets.randbelow(4096)
+    big = {"blob": "x" * 1_000_000}
+    accounts = [await Account.create(client, account_in_shard(index, count), big) for _ in range(4)]
+    for account in accounts:
+        await account.candidate(1)
+    request = pb.ListShardWorkRequest(shard=pb.ShardRef(index=index, count=count), mode=PENDING, limit=10)
+    first = await shards.stub.ListShardWork(request)
+    assert len(first.items) == 3 and first.has_more
+    request.after_account_id = first.items[-1].account_id
+    second = await shards.stub.ListShardWork(request)
+    assert len(second.items) == 1 and not second.has_more
+    assert [i.account_id for i in [*first.items, *second.items]] == sorted(a.id for a in accounts)
 
 
 # --- ApplyWrites ----------------------------------------------------------------------------------
