@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: sync lint test test-fast run bench protos clean
+.PHONY: sync lint test test-fast run fleet allow-operator bench protos clean
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -34,8 +34,21 @@ test: lint
 test-fast: sync
 	$(BIN)/pytest -x -q
 
+# The whole stack in the foreground; data persists in .run/ (GUARDIAN_COORDINATOR_BACKEND=memory make run:
+# a throwaway stack that keeps nothing). Ctrl-C stops it all.
 run: sync
 	$(BIN)/python scripts/run_stack.py
+
+# N of every service (FLEET_SIZE, default 2) on loopback, with their database and files under .run/fleet/.
+FLEET_SIZE ?= 2
+fleet: sync
+	$(BIN)/python scripts/fleet.py --size $(FLEET_SIZE)
+
+# Allow an operator key to log in: make allow-operator KEY=my.key [PERMISSIONS=dashboard:read,accounts:pause]
+# [ALLOWLIST=.run/fleet/operators.json]. Running services pick the change up without a restart.
+allow-operator: sync
+	@test -n "$(KEY)" || { echo "usage: make allow-operator KEY=FILE [PERMISSIONS=dashboard:read,...] [ALLOWLIST=FILE]"; exit 2; }
+	$(BIN)/python scripts/allow_operator.py --key "$(KEY)" $(if $(PERMISSIONS),--permissions "$(PERMISSIONS)") $(if $(ALLOWLIST),--allowlist "$(ALLOWLIST)")
 
 bench: sync
 	$(BIN)/python bench/run_all.py

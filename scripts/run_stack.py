@@ -1,136 +1,135 @@
-"""`make run`: the local stack in the foreground (coordinator, auth, gateway, devnet, canonicalizer);
-Ctrl-C stops it all.
+"""`make run`: the local stack in the foreground (PostgreSQL, coordinator, auth, gateway, devnet,
+canonicalizer); Ctrl-C stops it all.
 
-With DATABASE_URL set the coordinator runs in shared mode, otherwise in single-process mode. In the
-non-prod stage, without GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE, a development operator key and an
-allowlist holding it are created under .run/ (and reused next time).
+Persistence: without DATABASE_URL the coordinator runs on an embedded PostgreSQL whose data stays under
+the run directory (GUARDIAN_RUN_DIR, default .run/; data in .run/postgres/), so accounts, deltas,
+candidates and sessions survive a restart. With DATABASE_URL the coordinator uses that database (it must
+exist). GUARDIAN_COORDINATOR_BACKEND=memory runs a throwaway single-process stack instead.
+
+Outside the prod stage the stack creates once, and reuses, under the run directory: the internal token,
+the gateway's cursor secret, auth's ack key, a development operator key and the operator allowlist
+(.run/operators.json: never overwritten; `make allow-operator KEY=FILE` adds keys to it). Settings the
+environment already holds are used as they are.
+
+Listen addresses: GUARDIAN_RUN_{COORDINATOR,AUTH,GATEWAY,DEVNET_GRPC,DEVNET_HTTP,CANONICALIZER}_ADDR
+(docs/CONFIGURATION.md lists their defaults).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import subprocess
 import sys
-import threading
 from pathlib import Path
 
-from guardian_common.stage import Stage, resolve_stage
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # `scripts._supervisor` & co. are shared with scripts/fleet.py
 
-BIN = Path(sys.executable).parent
-RUN_DIR = Path(__file__).resolve().parents[1] / ".run"
+from guardian_common.stage import Stage, resolve_stage  # noqa: E402
+from scripts import _devfiles as files  # noqa: E402
+from scripts._postgres import EmbeddedPostgres, ensure_database  # noqa: E402
+from scripts._supervisor import BIN, StartFailed, Supervisor, check_addresses  # noqa: E402
 
-
-def relay(name: str, stream: object, ready: threading.Event, marker: str) -> None:
-    for line in stream:  # type: ignore[attr-defined]
-        print(f"[{name}] {line}", end="", flush=True)
-        if marker in line:
-            ready.set()
-    ready.set()
-
-
-def launch(name: str, script: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    """Starts a service and returns once it says where it listens (or exits)."""
-    process = subprocess.Popen(
-        [str(BIN / script)],
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # Ctrl-C reaches this script only; it stops the services in order
-    )
-    ready = threading.Event()
-    threading.Thread(target=relay, args=(name, process.stdout, ready, " listening "), daemon=True).start()
-    ready.wait(120)
-    return process
+ADDRESSES = {
+    "GUARDIAN_RUN_COORDINATOR_ADDR": "127.0.0.1:50051",
+    "GUARDIAN_RUN_AUTH_ADDR": "127.0.0.1:50061",
+    "GUARDIAN_RUN_GATEWAY_ADDR": "127.0.0.1:8080",
+    "GUARDIAN_RUN_DEVNET_GRPC_ADDR": "127.0.0.1:57291",
+    "GUARDIAN_RUN_DEVNET_HTTP_ADDR": "127.0.0.1:57292",
+    "GUARDIAN_RUN_CANONICALIZER_ADDR": "127.0.0.1:50071",
+}
+DATABASE = "guardian"
 
 
-def development_allowlist() -> Path:
-    RUN_DIR.mkdir(exist_ok=True)
-    key, allowlist = RUN_DIR / "dev-operator.key", RUN_DIR / "operators.json"
-    if not key.exists():
-        print(
-            "[stack] creating a development operator key (Falcon key generation takes a few seconds)",
-            flush=True,
-        )
-        subprocess.run(
-            [str(BIN / "guardian-operator"), "keygen", "--out", str(key)], check=True, capture_output=True
-        )
-    shown = subprocess.run(
-        [str(BIN / "guardian-operator"), "pubkey", "--key", str(key)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    public_key = next(line.split()[-1] for line in shown.splitlines() if "public" in line.lower())
-    allowlist.write_text(
-        json.dumps([{"public_key": public_key, "permissions": ["dashboard:read", "accounts:pause"]}])
-    )
-    print(f"[stack] development operator key: {key}", flush=True)
-    print(f"[stack] allowlist: {allowlist}", flush=True)
-    return allowlist
+def backend() -> str:
+    value = os.environ.get("GUARDIAN_COORDINATOR_BACKEND", "postgres").strip().lower()
+    if value not in ("postgres", "memory"):
+        raise StartFailed(f"GUARDIAN_COORDINATOR_BACKEND={value!r}: use postgres (the default) or memory")
+    return value
 
 
-def main() -> int:
-    coordinator_addr = os.environ.get("GUARDIAN_RUN_COORDINATOR_ADDR", "127.0.0.1:50051")
-    auth_addr = os.environ.get("GUARDIAN_RUN_AUTH_ADDR", "127.0.0.1:50061")
-    gateway_addr = os.environ.get("GUARDIAN_RUN_GATEWAY_ADDR", "127.0.0.1:8080")
-    devnet_grpc = os.environ.get("GUARDIAN_RUN_DEVNET_GRPC_ADDR", "127.0.0.1:57291")
-    devnet_http = os.environ.get("GUARDIAN_RUN_DEVNET_HTTP_ADDR", "127.0.0.1:57292")
-    canonicalizer_addr = os.environ.get("GUARDIAN_RUN_CANONICALIZER_ADDR", "127.0.0.1:50071")
-    auth_env = {"GUARDIAN_GRPC_ADDR": auth_addr, "GUARDIAN_COORDINATOR_TARGET": coordinator_addr}
-    if not os.environ.get("GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE") and resolve_stage() is not Stage.PROD:
-        auth_env["GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE"] = str(development_allowlist())
+def start(sup: Supervisor) -> dict[str, str]:
+    """Starts the stack in dependency order; returns the listen addresses."""
+    addresses = {setting: os.environ.get(setting) or default for setting, default in ADDRESSES.items()}
+    check_addresses(addresses)
+    run_dir = files.run_directory()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    chosen_backend = backend()
+    env = dict(os.environ)
+    dev_key: Path | None = None
+    if resolve_stage() is not Stage.PROD:
+        env.update(files.development_secrets(run_dir, os.environ))
+        if not os.environ.get("GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE"):
+            sup.check()
+            dev_key, allowlist, created = files.development_allowlist(run_dir)
+            if created:
+                sup.say(f"created a development operator key: {dev_key}")
+            env["GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE"] = str(allowlist)
+            sup.say(
+                f"operator allowlist: {allowlist} (yours to edit; `make allow-operator KEY=FILE` adds a key)"
+            )
 
-    processes: dict[str, subprocess.Popen[str]] = {}
-    processes["coordinator"] = launch(
-        "coordinator", "guardian-coordinator", {"GUARDIAN_GRPC_ADDR": coordinator_addr}
-    )
-    processes["auth"] = launch("auth", "guardian-auth", auth_env)
-    processes["gateway"] = launch(
-        "gateway",
-        "guardian-gateway",
+    coordinator_env = {**env, "GUARDIAN_GRPC_ADDR": addresses["GUARDIAN_RUN_COORDINATOR_ADDR"]}
+    if chosen_backend == "postgres" and not os.environ.get("DATABASE_URL"):
+        postgres = EmbeddedPostgres(run_dir / "postgres")
+        postgres.start(sup)
+        database_url = postgres.url(DATABASE)
+        if ensure_database(database_url):
+            sup.say(f"created database {DATABASE!r} in {postgres.data_dir}")
+        coordinator_env["DATABASE_URL"] = database_url
+    coordinator = addresses["GUARDIAN_RUN_COORDINATOR_ADDR"]
+    sup.start("coordinator", [str(BIN / "guardian-coordinator")], coordinator_env)
+    sup.start(
+        "auth",
+        [str(BIN / "guardian-auth")],
         {
-            "GUARDIAN_HTTP_ADDR": gateway_addr,
-            "GUARDIAN_AUTH_TARGET": auth_addr,
-            "GUARDIAN_COORDINATOR_TARGET": coordinator_addr,
+            **env,
+            "GUARDIAN_GRPC_ADDR": addresses["GUARDIAN_RUN_AUTH_ADDR"],
+            "GUARDIAN_COORDINATOR_TARGET": coordinator,
         },
     )
-    processes["devnet"] = launch(
-        "devnet", "guardian-devnet", {"GUARDIAN_GRPC_ADDR": devnet_grpc, "GUARDIAN_HTTP_ADDR": devnet_http}
-    )
-    processes["canonicalizer"] = launch(
-        "canonicalizer",
-        "guardian-canonicalizer",
+    sup.start(
+        "gateway",
+        [str(BIN / "guardian-gateway")],
         {
-            "GUARDIAN_GRPC_ADDR": canonicalizer_addr,
-            "GUARDIAN_COORDINATOR_TARGET": coordinator_addr,
+            **env,
+            "GUARDIAN_HTTP_ADDR": addresses["GUARDIAN_RUN_GATEWAY_ADDR"],
+            "GUARDIAN_AUTH_TARGET": addresses["GUARDIAN_RUN_AUTH_ADDR"],
+            "GUARDIAN_COORDINATOR_TARGET": coordinator,
+        },
+    )
+    devnet_grpc = addresses["GUARDIAN_RUN_DEVNET_GRPC_ADDR"]
+    sup.start(
+        "devnet",
+        [str(BIN / "guardian-devnet")],
+        {
+            **env,
+            "GUARDIAN_GRPC_ADDR": devnet_grpc,
+            "GUARDIAN_HTTP_ADDR": addresses["GUARDIAN_RUN_DEVNET_HTTP_ADDR"],
+        },
+    )
+    sup.start(
+        "canonicalizer",
+        [str(BIN / "guardian-canonicalizer")],
+        {
+            **env,
+            "GUARDIAN_GRPC_ADDR": addresses["GUARDIAN_RUN_CANONICALIZER_ADDR"],
+            "GUARDIAN_COORDINATOR_TARGET": coordinator,
             "GUARDIAN_MIDEN_RPC_ENDPOINT": f"http://{devnet_grpc}",
         },
     )
-    print(f"[stack] devnet control API: http://{devnet_http}", flush=True)
-    print(f"[stack] gateway: http://{gateway_addr}   (Ctrl-C stops the stack)", flush=True)
-    print(
-        f"[stack] log in: .venv/bin/guardian-operator login --url http://{gateway_addr} --key {RUN_DIR / 'dev-operator.key'}",
-        flush=True,
-    )
+    sup.started()
+    gateway = addresses["GUARDIAN_RUN_GATEWAY_ADDR"]
+    sup.say(f"devnet control API: http://{addresses['GUARDIAN_RUN_DEVNET_HTTP_ADDR']}")
+    if dev_key is not None:
+        sup.say(f"log in: .venv/bin/guardian-operator login --url http://{gateway} --key {dev_key}")
+    sup.say(f"gateway: http://{gateway}   (API docs at /docs; Ctrl-C stops the stack)")
+    return addresses
 
-    stopping = threading.Event()
-    crashed: list[str] = []
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    while not stopping.wait(0.5):
-        for name, process in processes.items():
-            if process.poll() is not None:
-                print(f"[stack] {name} exited with {process.returncode}; stopping the stack", flush=True)
-                crashed.append(name)
-                stopping.set()
-    for process in reversed(list(processes.values())):
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(30)
-    return 1 if crashed else 0
+
+def main() -> int:
+    # Signal handlers first: a Ctrl-C from here on stops what was started.
+    return Supervisor("stack").run(start, "stack")
 
 
 if __name__ == "__main__":

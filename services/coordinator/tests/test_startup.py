@@ -1,10 +1,17 @@
-"""Startup and shutdown of a real coordinator process: guards, the coordination line, the internal
-token, the migration lock timeout and the SIGTERM drain."""
+"""Startup and shutdown of a real coordinator process: guards, the backend setting, one-line refusals for
+unusable databases and addresses, the coordination line, the internal token, the migration lock timeout
+and the SIGTERM drain.
+
+Processes started here without DATABASE_URL get GUARDIAN_COORDINATOR_BACKEND=memory from the test
+launcher (guardian_testing.processes); a test about the postgres default sets it explicitly."""
 
 from __future__ import annotations
 
 import signal
+import socket
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import grpc
 import psycopg
@@ -19,7 +26,8 @@ from guardian_testing.processes import spawn
 
 
 def run_to_exit(log_dir: Path, **env: str) -> tuple[int, str]:
-    process = spawn("guardian-coordinator", {"GUARDIAN_GRPC_ADDR": "127.0.0.1:0", **env}, log_dir)
+    env.setdefault("GUARDIAN_GRPC_ADDR", "127.0.0.1:0")
+    process = spawn("guardian-coordinator", env, log_dir)
     code = process.wait_exit(60)
     return code, process.log()
 
@@ -27,7 +35,23 @@ def run_to_exit(log_dir: Path, **env: str) -> tuple[int, str]:
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({"GUARDIAN_ENV": "prod", "GUARDIAN_INTERNAL_TOKEN": "t"}, "DATABASE_URL is not set"),
+        (
+            {
+                "GUARDIAN_ENV": "prod",
+                "GUARDIAN_INTERNAL_TOKEN": "t",
+                "GUARDIAN_COORDINATOR_BACKEND": "postgres",
+            },
+            "DATABASE_URL is not set",
+        ),
+        (
+            {
+                "GUARDIAN_ENV": "prod",
+                "GUARDIAN_INTERNAL_TOKEN": "t",
+                "GUARDIAN_COORDINATOR_BACKEND": "memory",
+            },
+            "GUARDIAN_COORDINATOR_BACKEND=memory keeps accounts",
+        ),
+        ({"GUARDIAN_COORDINATOR_BACKEND": "disk"}, "GUARDIAN_COORDINATOR_BACKEND='disk'"),
         (
             {"GUARDIAN_ENV": " PROD ", "DATABASE_URL": "postgresql://x@127.0.0.1:1/x"},
             "GUARDIAN_INTERNAL_TOKEN is not set",
@@ -56,8 +80,61 @@ def test_misconfiguration_refuses_to_start_with_an_actionable_message(
 
 def test_prod_refusal_explains_the_consequence_and_the_fix(service_log_dir: Path) -> None:
     _, log = run_to_exit(service_log_dir, GUARDIAN_ENV="prod")
-    assert "multi-replica fleet" in log and "Set DATABASE_URL=postgresql://" in log
+    assert "a restart loses custody" in log and "set DATABASE_URL=postgresql://" in log
     assert "Set the same random secret" in log
+    assert "Traceback" not in log
+
+
+def refusals(log: str) -> list[str]:
+    return [line for line in log.splitlines() if "refusing to start" in line]
+
+
+def test_postgres_backend_without_database_url_refuses_with_one_line(service_log_dir: Path) -> None:
+    code, log = run_to_exit(service_log_dir, GUARDIAN_COORDINATOR_BACKEND="postgres")
+    assert code == 2
+    [line] = refusals(log)
+    assert "DATABASE_URL is not set" in line and "GUARDIAN_COORDINATOR_BACKEND=memory" in line
+    assert "Traceback" not in log
+
+
+def missing_database(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((*parts[:2], "/guardian_never_created", *parts[3:]))
+
+
+@pytest.mark.parametrize(
+    ("make_url", "expected"),
+    [
+        (missing_database, 'database "guardian_never_created" does not exist; create the database first'),
+        (
+            lambda _: "postgresql://postgres@127.0.0.1:1/x",
+            "Connection refused; check that PostgreSQL is running",
+        ),
+        (lambda _: "postgresql://postgres@127.0.0.1:port/x", "DATABASE_URL is malformed"),
+        (lambda _: "mysql://root@127.0.0.1/x", "DATABASE_URL must start with postgresql://"),
+    ],
+    ids=["missing-database", "unreachable-server", "malformed-port", "wrong-scheme"],
+)
+def test_an_unusable_database_gives_one_line_naming_the_setting_and_the_fix(
+    service_log_dir: Path, run_database_url: str, make_url: Callable[[str], str], expected: str
+) -> None:
+    code, log = run_to_exit(service_log_dir, DATABASE_URL=make_url(run_database_url))
+    assert code == 2
+    [line] = refusals(log)
+    assert "DATABASE_URL" in line and expected in line
+    assert "Traceback" not in log
+
+
+def test_a_busy_port_gives_one_line_naming_the_setting(service_log_dir: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        address = f"127.0.0.1:{holder.getsockname()[1]}"
+        code, log = run_to_exit(service_log_dir, GUARDIAN_GRPC_ADDR=address)
+    assert code == 2
+    [line] = refusals(log)
+    assert f"cannot listen on GUARDIAN_GRPC_ADDR='{address}'" in line
+    assert "Traceback" not in log
 
 
 def test_non_prod_warns_and_starts_in_single_process_mode(start_service: StartService) -> None:
@@ -68,7 +145,9 @@ def test_non_prod_warns_and_starts_in_single_process_mode(start_service: StartSe
         == "coordination mode=single-process backend=memory stage=non-prod max_replicas=1 cursor_secret=n/a"
     )
     assert sum(1 for line in process.lines if line.startswith("coordination ")) == 1
-    assert "GUARDIAN_MAX_REPLICAS='-3' is not a positive integer" in process.log()
+    log = process.log()
+    assert "GUARDIAN_MAX_REPLICAS='-3' is not a positive integer" in log
+    assert log.count("nothing survives a restart") == 1, "the memory backend announces itself once"
 
 
 def test_shared_mode_line_in_prod(start_service: StartService, run_database_url: str) -> None:

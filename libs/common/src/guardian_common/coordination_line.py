@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+# `<service> listening grpc=HOST:PORT [listening http=HOST:PORT]`: what supervisors and tests wait for.
+LISTENING = re.compile(r"listening (?P<kind>grpc|http)=(?P<address>\S+)")
+
+
+def listening_addresses(line: str) -> dict[str, str]:
+    """`{"grpc": "127.0.0.1:50051", "http": ...}` from a service's listening line (empty if it is not one)."""
+    return {match["kind"]: match["address"] for match in LISTENING.finditer(line)}
+
 
 def coordination_line(*, mode: str, backend: str, stage: str, max_replicas: int, cursor_secret: str) -> str:
     return (

@@ -108,6 +108,11 @@ class ErrorEnvelope(Exception):
     retryable: bool
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def __str__(self) -> str:
+        # A dataclass exception keeps its constructor arguments as `args`, so the default str() would be
+        # their tuple repr; logs read `code: message` instead.
+        return f"{self.code}: {self.message}"
+
     @classmethod
     def of(cls, code: str, message: str | None = None, **meta: Any) -> ErrorEnvelope:
         http_status, _, retryable, default_message = KNOWN[code]

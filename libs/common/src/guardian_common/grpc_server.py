@@ -11,6 +11,7 @@ from grpc_health.v1 import _async as health_aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from guardian_common.errors import ConfigurationError
 from guardian_common.internal_token import InternalTokenInterceptor
 from guardian_common.telemetry import server_interceptors
 
@@ -21,7 +22,14 @@ MAX_CONNECTION_AGE_GRACE_MS = 30 * 1000
 class GrpcServer:
     """One grpc.aio server with gRPC health checking and reflection for the given service names."""
 
-    def __init__(self, *, address: str, service_names: Iterable[str], internal_token: str | None) -> None:
+    def __init__(
+        self,
+        *,
+        address: str,
+        service_names: Iterable[str],
+        internal_token: str | None,
+        setting: str = "GUARDIAN_GRPC_ADDR",
+    ) -> None:
         token_check = [InternalTokenInterceptor(internal_token)] if internal_token else []
         interceptors = [*server_interceptors(), *token_check]
         self.server = grpc.aio.server(
@@ -36,6 +44,7 @@ class GrpcServer:
             ],
         )
         self._address = address
+        self._setting = setting
         self._service_names = list(service_names)
         self._health = health_aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self._health, self.server)
@@ -45,9 +54,8 @@ class GrpcServer:
         self.port = 0
 
     async def start(self) -> int:
-        self.port = self.server.add_insecure_port(self._address)
-        if self.port == 0:
-            raise OSError(f"cannot listen on {self._address}")
+        """Binds and serves; a busy or invalid address refuses start-up with one line naming the setting."""
+        self.port = bind_insecure_port(self.server, self._address, self._setting)
         await self.server.start()
         await self._set_all(health_pb2.HealthCheckResponse.SERVING)
         return self.port
@@ -60,6 +68,23 @@ class GrpcServer:
     async def _set_all(self, status: health_pb2.HealthCheckResponse.ServingStatus.ValueType) -> None:
         for name in ["", *self._service_names]:
             await self._health.set(name, status)
+
+
+def bind_insecure_port(server: grpc.aio.Server, address: str, setting: str) -> int:
+    """`server.add_insecure_port` whose failure (a port in use, an unresolvable host) is a ConfigurationError.
+
+    grpc raises a RuntimeError (older versions return 0) without saying why; the common causes are named."""
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError:
+        port = 0
+    if port == 0:
+        raise ConfigurationError(
+            f"cannot listen on {setting}={address!r}: the port is in use by another process or the host is "
+            "not an address of this machine; stop what holds the port or choose another HOST:PORT "
+            "(port 0 picks a free one)"
+        )
+    return port
 
 
 async def wait_for_stop_signal() -> signal.Signals:

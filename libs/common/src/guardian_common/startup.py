@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from pydantic_settings import BaseSettings
@@ -21,9 +21,9 @@ T = TypeVar("T")
 S = TypeVar("S", bound=BaseSettings)
 
 COORDINATOR_IN_MEMORY = (
-    "the coordinator runs in single-process mode (memory backend): sessions, challenges and leases would "
-    "not survive a restart and cannot be shared by a coordinator fleet. Start the coordinator with "
-    "DATABASE_URL set (shared mode) for the prod stage."
+    "the coordinator runs in single-process mode (GUARDIAN_COORDINATOR_BACKEND=memory): accounts, deltas, "
+    "sessions, challenges and leases would not survive its restart and cannot be shared by a coordinator "
+    "fleet. Run the coordinator on its default postgres backend with DATABASE_URL set (shared mode)."
 )
 MISSING_INTERNAL_TOKEN = (
     "GUARDIAN_INTERNAL_TOKEN is not set: internal gRPC calls would be unauthenticated, so any process that "
@@ -32,8 +32,16 @@ MISSING_INTERNAL_TOKEN = (
 )
 
 
-async def retry_until(what: str, call: Callable[[], Awaitable[T]], wait_seconds: float) -> T:
-    """Retries `call` (e.g. the coordinator's Describe) until it answers or `wait_seconds` pass."""
+async def retry_until(
+    what: str,
+    call: Callable[[], Awaitable[T]],
+    wait_seconds: float,
+    *,
+    setting: str = "GUARDIAN_COORDINATOR_TARGET",
+) -> T:
+    """Retries `call` (e.g. the coordinator's Describe) until it answers or `wait_seconds` pass.
+
+    `setting` names the variable holding the target's address, for the refusal message."""
     deadline = time.monotonic() + wait_seconds
     delay = 0.1
     while True:
@@ -42,28 +50,40 @@ async def retry_until(what: str, call: Callable[[], Awaitable[T]], wait_seconds:
         except Exception as exc:
             if time.monotonic() + delay > deadline:
                 raise ConfigurationError(
-                    f"{what} did not answer within {wait_seconds:g}s ({exc}); check its target address, "
+                    f"{what} did not answer within {wait_seconds:g}s ({_first_line(exc)}); check {setting}, "
                     "that it is running, and that GUARDIAN_INTERNAL_TOKEN matches"
                 ) from None
-            log.info("waiting for %s: %s", what, exc)
+            log.info("waiting for %s: %s", what, _first_line(exc))
             await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)
 
 
-def enforce(stage: Stage, problems: list[str], logger: logging.Logger) -> None:
-    """Prod: the first problem refuses startup (all are logged). Elsewhere: each is a warning."""
-    if stage is Stage.PROD and problems:
-        for problem in problems:
-            logger.error("refusing to start in the prod stage: %s", problem)
-        raise ConfigurationError(problems[0])
+def _first_line(exc: BaseException) -> str:
+    """gRPC errors span many lines (debug strings); a log line or a refusal keeps the first."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+def enforce(stage: Stage, problems: list[str], logger: logging.Logger, *, fatal: Sequence[str] = ()) -> None:
+    """`fatal` problems refuse startup in every stage; the others refuse it in prod and are warnings
+    elsewhere. Each problem is logged once: the first refusal becomes the ConfigurationError that
+    run_service prints, the other refusals are logged before it."""
+    refused = [*fatal, *(problems if stage is Stage.PROD else [])]
     for problem in problems:
-        logger.warning("%s (continuing: not the prod stage)", problem)
+        if problem not in refused:
+            logger.warning("%s (continuing: not the prod stage)", problem)
+    if refused:
+        for problem in refused[1:]:
+            logger.error("refusing to start: %s", problem)
+        raise ConfigurationError(refused[0])
 
 
 def run_service(service: str, settings_type: type[S], serve: Callable[[S], Coroutine[Any, Any, int]]) -> None:
     """A console script's body: logging first, settings, serve until stopped, exit with its code.
 
-    A configuration problem exits 2 with one `refusing to start: …` line naming the fix.
+    A configuration problem exits 2 with one `refusing to start: …` line naming the fix. SIGINT before the
+    service's own stop handler is in place (it is installed once the service listens) exits 130 with one
+    line instead of a KeyboardInterrupt traceback.
     """
     logger = configure_logging(service)
     try:
@@ -71,4 +91,7 @@ def run_service(service: str, settings_type: type[S], serve: Callable[[S], Corou
     except ConfigurationError as exc:
         logger.error("refusing to start: %s", exc)
         code = 2
+    except KeyboardInterrupt:
+        logger.info("interrupted during start-up")
+        code = 130
     sys.exit(code)

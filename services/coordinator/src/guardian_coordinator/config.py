@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from guardian_coordinator.store.postgres.engine import PoolSettings
+
+
+class Backend(StrEnum):
+    """Where custody and coordination state live (GUARDIAN_COORDINATOR_BACKEND)."""
+
+    POSTGRES = "postgres"  # the default: shared mode, survives restarts, needs DATABASE_URL
+    MEMORY = "memory"  # single-process mode for tests and throwaway runs: nothing survives a restart
 
 
 class CoordinatorSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GUARDIAN_", extra="ignore")
 
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    coordinator_backend: Backend = Backend.POSTGRES
     grpc_addr: str = "127.0.0.1:50051"
     internal_token: str | None = None
     db_pool_max_size: int = Field(default=16, ge=1, le=1000)
@@ -24,6 +35,11 @@ class CoordinatorSettings(BaseSettings):
     migration_lock_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     sweep_interval_seconds: float = Field(default=60.0, gt=0, le=86_400)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+
+    @field_validator("coordinator_backend", mode="before")
+    @classmethod
+    def _trimmed_lower_case(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     def pool(self) -> PoolSettings:
         return PoolSettings(

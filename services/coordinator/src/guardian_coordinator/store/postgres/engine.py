@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from sqlalchemy import TextClause
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from guardian_common.errors import ConfigurationError
 from guardian_coordinator.domain.errors import StoreUnavailable
 
 
@@ -41,12 +43,54 @@ def libpq_url(database_url: str) -> str:
 
 
 def redacted(database_url: str) -> str:
-    """The URL without its password, safe to log."""
-    parts = urlsplit(database_url)
-    if parts.password is None:
+    """The URL without its password, safe to log (an unparseable URL is not echoed at all)."""
+    try:
+        parts = urlsplit(database_url)
+        password = parts.password
+    except ValueError:
+        return "<unparseable URL>"
+    if not password:
         return database_url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    netloc = parts.netloc.replace(f":{password}@", ":***@")
     return urlunsplit((parts.scheme, netloc, *parts[2:]))
+
+
+URL_FORM = "postgresql://USER:PASSWORD@HOST:5432/DB"
+
+
+def check_database_url(database_url: str) -> None:
+    """Refuses a DATABASE_URL that cannot be a PostgreSQL URL, before anything tries to connect."""
+    try:
+        parts = urlsplit(database_url)
+        parts.port  # noqa: B018 - parsing the port is the check: a non-numeric one raises here
+    except ValueError as exc:
+        raise ConfigurationError(f"DATABASE_URL is malformed ({exc}); write it as {URL_FORM}") from None
+    if parts.scheme not in ("postgres", "postgresql", "postgresql+psycopg"):
+        raise ConfigurationError(
+            f"DATABASE_URL must start with postgresql:// (it starts with {parts.scheme or 'no scheme'}:); "
+            f"write it as {URL_FORM}"
+        )
+
+
+def unusable_database(database_url: str, exc: BaseException) -> ConfigurationError:
+    """One line for a database the coordinator cannot use at start-up: the cause, the setting, the fix."""
+    # SQLAlchemy wraps the driver's error (`orig`) in a multi-line text; the driver's first line is the cause.
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    reason = text.splitlines()[0].removeprefix("connection failed: ") if text else type(exc).__name__
+    # The server's own refusal says it all: `connection to server at … failed: FATAL:  <why>` → `<why>`.
+    reason = re.sub(r"^connection to server .*? failed: FATAL:\s+", "", reason)
+    where = f"DATABASE_URL={redacted(database_url)}"
+    if "does not exist" in reason and "database" in reason:
+        fix = "create the database first (CREATE DATABASE, or `createdb`) or point DATABASE_URL at one that exists"
+    elif "role" in reason or "password" in reason or "authentication" in reason:
+        fix = "check the user name and password in DATABASE_URL"
+    elif "invalid" in reason or "URI" in reason:
+        fix = f"DATABASE_URL is malformed; write it as {URL_FORM}"
+    elif "Connection refused" in reason or "resolve host" in reason or "timeout" in reason.lower():
+        fix = "check that PostgreSQL is running and that DATABASE_URL names its host and port"
+    else:
+        fix = "check DATABASE_URL and that the server accepts this user"
+    return ConfigurationError(f"{where}: {reason}; {fix}")
 
 
 def create_engine(database_url: str, pool: PoolSettings) -> AsyncEngine:
