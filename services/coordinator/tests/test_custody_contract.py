@@ -1,6 +1,6 @@
 """The Custody contract, through gRPC against a real coordinator process, on both backends.
 
-Mirrors canonicalization.md §10 (`fenced_canonicalization_writes_reject_stale_owners`,
+Mirrors docs/contracts/canonicalization.md §10 (`fenced_canonicalization_writes_reject_stale_owners`,
 `retain_and_reconcile_writes_are_kind_exact`) at the RPC level; the Postgres-only races are in
 test_custody_postgres.py.
 """

@@ -1,4 +1,4 @@
-"""Custody on real PostgreSQL only: the lease-transfer race of canonicalization.md §10, replay and submit
+"""Custody on real PostgreSQL only: the lease-transfer race of docs/contracts/canonicalization.md §10, replay and submit
 races across two coordinator processes, and the keyset reads' query plans."""
 
 from __future__ import annotations

@@ -866,7 +866,7 @@ class CustodyServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SubmitCandidate(self, request, context):
-        """canonicalization.md §5.3d: base check, one candidate per account, supersede a retained or
+        """docs/contracts/canonicalization.md §5.3d: base check, one candidate per account, supersede a retained or
         client-abandoned row at the same nonce, never overwrite canonical history.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -95,7 +95,7 @@ class AuthTimestampOutcome(StrEnum):
 
 
 class WriteOutcome(StrEnum):
-    """The outcome of a fenced worker write (canonicalization.md §5.2)."""
+    """The outcome of a fenced worker write (docs/contracts/canonicalization.md §5.2)."""
 
     APPLIED = "applied"
     STALE_LEASE = "stale_lease"

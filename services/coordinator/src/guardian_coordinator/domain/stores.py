@@ -103,7 +103,7 @@ class LeaseStore(Protocol):
 
 
 class CustodyStore(Protocol):
-    """Accounts, states and deltas (canonicalization.md §5, §7). Every write is one transaction that locks
+    """Accounts, states and deltas (docs/contracts/canonicalization.md §5, §7). Every write is one transaction that locks
     the account first; fenced writes check the lease inside that transaction, after the lock."""
 
     async def configure(self, account: NewAccount, stamp: AuthStamp | None) -> ConfigureResult:

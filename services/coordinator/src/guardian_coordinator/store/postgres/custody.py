@@ -1,4 +1,4 @@
-"""Custody writes (canonicalization.md §5.3): one transaction each, the account row locked first.
+"""Custody writes (docs/contracts/canonicalization.md §5.3): one transaction each, the account row locked first.
 
 Fenced writes then check the lease with a plain SELECT on `worker_leases` (clock_timestamp(), no lock on
 the lease row, so a lease transfer never waits for them), and every mutation is a compare-and-set on the

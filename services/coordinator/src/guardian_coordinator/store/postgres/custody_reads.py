@@ -108,7 +108,7 @@ RECENT_CANDIDATES = f"""
      ORDER BY status_timestamp, account_id, nonce LIMIT :fetch
 """
 RECENT_AFTER = "AND (status_timestamp, account_id, nonce) > (:after_ts, :after_account_id, :after_nonce)"
-# canonicalization.md §4.9: every retained row, and client-abandoned discards younger than the TTL.
+# docs/contracts/canonicalization.md §4.9: every retained row, and client-abandoned discards younger than the TTL.
 RECOVERABLE = """
     (status_kind = 'retained'
      OR (status_kind = 'discarded' AND status->>'reason' = 'client_abandoned'
