@@ -17,3 +17,4 @@ class CoordinatorClient(InternalClient):
         self.challenges = pb_grpc.ChallengesStub(self.channel)
         self.leases = pb_grpc.LeasesStub(self.channel)
         self.custody = pb_grpc.CustodyStub(self.channel)
+        self.canonicalization = pb_grpc.CanonicalizationStub(self.channel)
