@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from guardian_auth.domain.allowlist import KNOWN_PERMISSIONS, AllowlistError, parse_allowlist
-from guardian_client import read_falcon_key_file
+from guardian_client import KeyFileError, read_falcon_key_file
 from guardian_crypto import ecdsa
 from guardian_crypto.errors import CryptoInputError
 from guardian_crypto.falcon_sign import SecretKey
+from scripts._supervisor import StartFailed
 
 DEV_PERMISSIONS = ["dashboard:read", "accounts:pause"]
 REPO = Path(__file__).resolve().parents[1]
@@ -89,7 +90,11 @@ def public_key_of(key_file: Path) -> str:
 
 def commitment_of(public_key_hex: str) -> str:
     """The operator identity a public key logs in as (validates the key on the way)."""
-    return next(iter(parse_allowlist(json.dumps([{"public_key": public_key_hex, "permissions": []}]))))
+    try:
+        return _entry_commitment({"public_key": public_key_hex, "permissions": []})
+    except AllowlistError as exc:
+        reason = str(exc).removeprefix("entry 0: ")
+        raise AllowlistError(f"not a usable operator public key: {reason}") from None
 
 
 def allow(allowlist: Path, public_key_hex: str, permissions: Iterable[str]) -> str:
@@ -133,6 +138,17 @@ def development_allowlist(run_dir: Path) -> tuple[Path, Path, bool]:
     development key is added to it (so a deleted key file does not lock the developer out)."""
     key, allowlist = run_dir / "dev-operator.key", run_dir / "operators.json"
     created = operator_key(key)
+    if allowlist.exists() and not created:
+        # The user's file, used as it is: checked now so that a broken one stops the start with one line.
+        try:
+            parse_allowlist(allowlist.read_text(encoding="utf-8"))
+        except (AllowlistError, OSError, UnicodeDecodeError) as exc:
+            raise StartFailed(f"{allowlist}: {exc}; fix the file (or remove it to start afresh)") from None
     if created or not allowlist.exists():
-        allow(allowlist, public_key_of(key), DEV_PERMISSIONS)
+        try:
+            allow(allowlist, public_key_of(key), DEV_PERMISSIONS)
+        except AllowlistError as exc:
+            raise StartFailed(str(exc)) from None
+        except KeyFileError as exc:
+            raise StartFailed(f"{exc}; remove it and a new development key is made") from None
     return key, allowlist, created
