@@ -48,7 +48,7 @@ KNOWN: dict[str, tuple[int, grpc.StatusCode, bool, str]] = {
         False,
         "request body must be JSON sent with Content-Type: application/json",
     ),
-    # Per-account API (client-api.md §1) and dashboard (auth.md §1.1, §2.12).
+    # Per-account API (docs/contracts/client-api.md §1) and dashboard (docs/contracts/auth.md §1.1, §2.12).
     "account_not_found": (404, grpc.StatusCode.NOT_FOUND, False, "account not found"),
     "state_not_found": (404, grpc.StatusCode.NOT_FOUND, False, "state not found"),
     "delta_not_found": (404, grpc.StatusCode.NOT_FOUND, False, "delta not found"),

@@ -9,12 +9,13 @@ from guardian_auth.api.servicers import SERVICE_NAMES, register
 from guardian_auth.clients.coordinator import CoordinatorClient
 from guardian_auth.config import AuthSettings
 from guardian_auth.domain.ack import load_ack_signer
-from guardian_auth.domain.allowlist import AllowlistSource, FileAllowlist, StaticAllowlist
+from guardian_auth.domain.allowlist import AllowlistError, AllowlistSource, FileAllowlist, StaticAllowlist
 from guardian_auth.domain.budget import CommitmentBudget
 from guardian_auth.domain.evm import EvmLogins
 from guardian_auth.domain.operator import OperatorLogins
 from guardian_auth.domain.request_auth import RequestAuthenticator
 from guardian_common.coordination_line import announce
+from guardian_common.errors import ConfigurationError
 from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
 from guardian_common.stage import resolve_max_replicas, resolve_stage
 from guardian_common.startup import (
@@ -34,7 +35,13 @@ def allowlist_source(settings: AuthSettings) -> AllowlistSource:
         log.warning("GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE is not set: no operator can log in")
         return StaticAllowlist()
     source = FileAllowlist(settings.operator_public_keys_file)
-    source.current()  # a broken file at startup is worth knowing now; requests re-check it anyway
+    try:
+        source.current()  # a broken file at startup is worth knowing now; requests re-check it anyway
+    except AllowlistError as exc:
+        raise ConfigurationError(
+            f"GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE={settings.operator_public_keys_file}: {exc}; fix the file "
+            "(a JSON list of public keys or {public_key, permissions} objects) or point the setting elsewhere"
+        ) from None
     return source
 
 
@@ -43,6 +50,7 @@ async def serve(settings: AuthSettings) -> int:
     stage = resolve_stage()
     max_replicas = resolve_max_replicas()
     ack_signer = load_ack_signer(settings.ack_ecdsa_key_file, stage)
+    allowlist = allowlist_source(settings)  # before waiting on the coordinator: a broken file fails fast
     coordinator = CoordinatorClient(
         settings.coordinator_target, settings.internal_token, settings.coordinator_deadline_seconds
     )
@@ -61,7 +69,7 @@ async def serve(settings: AuthSettings) -> int:
     )
     operator = OperatorLogins(
         coordinator,
-        allowlist_source(settings),
+        allowlist,
         budget,
         challenge_ttl_seconds=settings.operator_challenge_ttl_seconds,
         session_ttl_seconds=settings.operator_session_ttl_seconds,

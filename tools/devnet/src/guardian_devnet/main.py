@@ -15,7 +15,7 @@ import grpc
 import uvicorn
 
 from guardian_common.errors import ConfigurationError
-from guardian_common.grpc_server import wait_for_stop_signal
+from guardian_common.grpc_server import bind_insecure_port, wait_for_stop_signal
 from guardian_common.startup import run_service
 from guardian_devnet.config import DevnetSettings
 from guardian_devnet.grpc_api import register
@@ -37,9 +37,7 @@ async def serve(settings: DevnetSettings) -> int:
     ledger = Ledger()
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
     register(server, ledger)
-    grpc_port = server.add_insecure_port(settings.grpc_addr)
-    if grpc_port == 0:
-        raise ConfigurationError(f"GUARDIAN_GRPC_ADDR={settings.grpc_addr!r}: cannot listen there")
+    grpc_port = bind_insecure_port(server, settings.grpc_addr, "GUARDIAN_GRPC_ADDR")
     await server.start()
 
     http_host, _, http_port = settings.http_addr.rpartition(":")
