@@ -18,6 +18,8 @@ def test_defaults_replace_a_crashed_leader_within_fifteen_seconds(monkeypatch: p
     assert ttl + settings.canonicalization_renew_interval_seconds <= 15
     assert settings.canonicalization_max_retries == 48
     assert settings.miden_rpc_timeout_ms == 10_000
+    assert settings.canonicalization_shards == 16
+    assert settings.canonicalization_chain_concurrency == 32
 
 
 @pytest.mark.parametrize(
@@ -25,7 +27,11 @@ def test_defaults_replace_a_crashed_leader_within_fifteen_seconds(monkeypatch: p
     [
         ("GUARDIAN_CANONICALIZATION_FAST_PROMOTION_ENABLED", "0"),
         ("GUARDIAN_CANONICALIZATION_RECONCILE_INTERVAL_SECONDS", "0"),
-        ("GUARDIAN_CANONICALIZATION_MAX_CONCURRENT_ACCOUNTS", "0"),
+        ("GUARDIAN_CANONICALIZATION_SHARDS", "0"),
+        ("GUARDIAN_CANONICALIZATION_SHARDS", "4097"),
+        ("GUARDIAN_CANONICALIZATION_BATCH_SIZE", "501"),
+        ("GUARDIAN_CANONICALIZATION_CHAIN_CONCURRENCY", "0"),
+        ("GUARDIAN_CANONICALIZATION_MAX_CONCURRENT_SHARDS", "0"),
         ("GUARDIAN_CANONICALIZATION_RETAINED_TTL_SECONDS", "-1"),
         ("GUARDIAN_CANONICALIZATION_RENEW_INTERVAL_SECONDS", "5"),  # not below TTL 10 / 2
         ("GUARDIAN_MIDEN_RPC_ENDPOINT", "http://node:57291/path"),

@@ -2,7 +2,8 @@
 
 Client-side steps of the json network (configure an account, submit a merge patch as a candidate),
 done through the coordinator's Custody RPCs as the per-account API would; the canonicalizers' write
-journal read back from their logs; and their Status RPC.
+journal read back from their logs (every write and lease event names its shard lease); and their Status
+RPC (which shards each replica holds, with which fences).
 """
 
 from __future__ import annotations
@@ -32,15 +33,17 @@ NETWORK = JsonNetwork()
 AUTH_JSON = json.dumps({"Ecdsa": {"cosigner_commitments": ["0x" + "0c" * 32]}})
 WRITE = re.compile(
     r"write op=(?P<op>\S+) account=(?P<account>\S+) nonce=(?P<nonce>\d+) source=(?P<source>\S+) "
-    r"holder=(?P<holder>\S+) fence=(?P<fence>\d+) result=(?P<result>\S+) outcome=(?P<outcome>\S+) "
-    r"sent=(?P<sent>[0-9.]+)"
+    r"lease=(?P<lease>\S+) holder=(?P<holder>\S+) fence=(?P<fence>\d+) result=(?P<result>\S+) "
+    r"outcome=(?P<outcome>\S+) sent=(?P<sent>[0-9.]+)"
 )
 ACQUIRED = re.compile(
-    r"lease acquired holder=(?P<holder>\S+) fence=(?P<fence>\d+) acquired_at=(?P<acquired>\S+) "
-    r"expires_at=(?P<expires>\S+)"
+    r"lease acquired name=(?P<lease>\S+) holder=(?P<holder>\S+) fence=(?P<fence>\d+) "
+    r"acquired_at=(?P<acquired>\S+) expires_at=(?P<expires>\S+)"
 )
-
-RELEASED = re.compile(r"lease released holder=(?P<holder>\S+) fence=(?P<fence>\d+) held_until=(?P<until>\S+)")
+RELEASED = re.compile(
+    r"lease released name=(?P<lease>\S+) holder=(?P<holder>\S+) fence=(?P<fence>\d+) "
+    r"held_until=(?P<until>\S+)"
+)
 
 
 @dataclass
@@ -141,6 +144,7 @@ class JournalWrite:
     op: str
     account_id: str
     nonce: int
+    lease: str  # the shard lease name the write was fenced by
     holder: str
     fence: int
     result: str
@@ -150,6 +154,7 @@ class JournalWrite:
 
 @dataclass(frozen=True)
 class JournalLease:
+    lease: str
     holder: str
     fence: int
     acquired_at: datetime  # database clock
@@ -158,6 +163,7 @@ class JournalLease:
 
 @dataclass(frozen=True)
 class JournalRelease:
+    lease: str
     holder: str
     fence: int
     held_until: datetime  # the expiry the lease had before the release (database clock)
@@ -191,6 +197,7 @@ def _read_one(log_path: Path, journal: Journal) -> None:
                     m["op"],
                     m["account"],
                     int(m["nonce"]),
+                    m["lease"],
                     m["holder"],
                     int(m["fence"]),
                     m["result"],
@@ -201,6 +208,7 @@ def _read_one(log_path: Path, journal: Journal) -> None:
         elif m := ACQUIRED.search(line):
             leases.append(
                 JournalLease(
+                    m["lease"],
                     m["holder"],
                     int(m["fence"]),
                     datetime.fromisoformat(m["acquired"]),
@@ -208,7 +216,9 @@ def _read_one(log_path: Path, journal: Journal) -> None:
                 )
             )
         elif m := RELEASED.search(line):
-            releases.append(JournalRelease(m["holder"], int(m["fence"]), datetime.fromisoformat(m["until"])))
+            releases.append(
+                JournalRelease(m["lease"], m["holder"], int(m["fence"]), datetime.fromisoformat(m["until"]))
+            )
 
 
 class Starter(Protocol):
@@ -250,20 +260,64 @@ class Stack:
     def devnet_url(self) -> str:
         return f"http://{self.devnet.addresses['http']}"
 
-    def add_canonicalizers(self, count: int, name: str = "guardian-canonicalizer") -> list[Any]:
-        started = self.replicas("guardian-canonicalizer", count, name, **self.env)
+    def add_canonicalizers(self, count: int, name: str = "guardian-canonicalizer", **env: str) -> list[Any]:
+        started = self.replicas("guardian-canonicalizer", count, name, **{**self.env, **env})
         self.canonicalizers.extend(started)
         return started
 
-    async def leader(self) -> tuple[Any, status_pb.StatusResponse] | None:
-        """The live replica that reports itself leader, if any."""
+    @property
+    def shard_count(self) -> int:
+        return int(self.env.get("GUARDIAN_CANONICALIZATION_SHARDS", "16"))
+
+    async def statuses(self) -> list[tuple[Any, status_pb.StatusResponse]]:
+        """The Status of every live replica that answers."""
+        found = []
         for process in self.canonicalizers:
             if process.popen.poll() is not None:
                 continue
             try:
-                reported = await status(process.grpc_target)
+                found.append((process, await status(process.grpc_target)))
             except grpc.aio.AioRpcError:
                 continue
+        return found
+
+    async def holders(self) -> dict[int, list[tuple[Any, int]]]:
+        """Shard index → the live replicas that report holding it, with their fences."""
+        held: dict[int, list[tuple[Any, int]]] = {}
+        for process, reported in await self.statuses():
+            for shard in reported.shards:
+                held.setdefault(shard.index, []).append((process, shard.fence_token))
+        return held
+
+    async def wait_for_shards(
+        self,
+        what: str = "every shard held",
+        *,
+        among: list[Any] | None = None,
+        above: dict[int, int] | None = None,
+        within: float = 60.0,
+        every: float = 0.1,
+    ) -> dict[int, tuple[Any, int]]:
+        """Waits until every shard is held by exactly one live replica (of `among`, if given; with a
+        fence above `above[index]`, if given) and returns index → (replica, fence)."""
+        found: dict[int, tuple[Any, int]] = {}
+
+        async def covered() -> bool:
+            nonlocal found
+            held = await self.holders()
+            if set(held) != set(range(self.shard_count)) or any(len(h) != 1 for h in held.values()):
+                return False
+            found = {index: h[0] for index, h in held.items()}
+            if among is not None and any(p not in among for p, _ in found.values()):
+                return False
+            return above is None or all(found[i][1] > fence for i, fence in above.items())
+
+        await wait_until(covered, what, within, every)
+        return found
+
+    async def leader(self) -> tuple[Any, status_pb.StatusResponse] | None:
+        """A live replica that holds at least one shard (with S = 1: the leader), if any."""
+        for process, reported in await self.statuses():
             if reported.role == "leader":
                 return process, reported
         return None
@@ -294,14 +348,19 @@ def start_stack(
     coordinators: int = 2,
     canonicalizers: int = 3,
     coordinator_env: dict[str, str] | None = None,
+    canonicalizer_overrides: dict[str, str] | None = None,
     **overrides: str,
 ) -> Stack:
+    """Coordinators, a devnet and canonicalizers; `canonicalizer_overrides` and `overrides` both set the
+    canonicalizers' environment (the mapping for settings a test builds up front)."""
     coordinator_processes = replicas(
         "guardian-coordinator", coordinators, DATABASE_URL=database_url, **(coordinator_env or {})
     )
     devnet = replicas("guardian-devnet", 1)[0]
     target = "ipv4:" + ",".join(p.grpc_target for p in coordinator_processes)
-    env = canonicalizer_env(target, devnet.addresses["grpc"], **overrides)
+    env = canonicalizer_env(
+        target, devnet.addresses["grpc"], **{**(canonicalizer_overrides or {}), **overrides}
+    )
     stack = Stack(replicas, coordinator_processes, devnet, [], env)
     stack.add_canonicalizers(canonicalizers)
     return stack

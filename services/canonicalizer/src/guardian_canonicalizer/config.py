@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from guardian_canonicalizer.domain.policy import Policy
 from guardian_common.settings import strict_bool
+from guardian_common.shards import MAX_SHARDS
 
 
 class CanonicalizerSettings(BaseSettings):
@@ -41,7 +42,10 @@ class CanonicalizerSettings(BaseSettings):
     canonicalization_retained_ttl_seconds: int = Field(default=86_400, ge=0, le=365 * 86_400)
     canonicalization_reconcile_interval_seconds: float = Field(default=60.0, gt=0, le=86_400)
     canonicalization_reconcile_page_size: int = Field(default=100, ge=1, le=500)
-    canonicalization_max_concurrent_accounts: int = Field(default=10, ge=1, le=1000)
+    canonicalization_shards: int = Field(default=16, ge=1, le=MAX_SHARDS)
+    canonicalization_batch_size: int = Field(default=200, ge=1, le=500)
+    canonicalization_chain_concurrency: int = Field(default=32, ge=1, le=1000)
+    canonicalization_max_concurrent_shards: int = Field(default=4, ge=1, le=MAX_SHARDS)
     canonicalization_lease_ttl_seconds: float = Field(default=10.0, gt=0, le=3600)
     canonicalization_renew_interval_seconds: float = Field(default=3.0, gt=0, le=3600)
 

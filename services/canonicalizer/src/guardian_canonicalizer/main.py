@@ -1,6 +1,7 @@
-"""`guardian-canonicalizer`: the lease loop and the passes, a Status RPC, optional metrics and traces.
+"""`guardian-canonicalizer`: the shard heartbeat, the pass loop, a Status RPC, optional metrics and traces.
 
-SIGTERM/SIGINT: stop admitting work, let in-flight writes finish, release the lease, exit 0.
+SIGTERM/SIGINT: stop admitting work, let in-flight writes finish, release every shard and leave the
+membership at once, exit 0.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from guardian_canonicalizer.clients.chain import ChainAdapter
 from guardian_canonicalizer.clients.coordinator import CoordinatorClient
 from guardian_canonicalizer.config import CanonicalizerSettings
 from guardian_canonicalizer.domain.clock import SystemClock
-from guardian_canonicalizer.domain.leadership import Leadership
 from guardian_canonicalizer.domain.passes import Passes, PassSettings
+from guardian_canonicalizer.domain.shards import ShardManager
 from guardian_canonicalizer.domain.status import StatusBoard
 from guardian_canonicalizer.domain.worker import Cadence, Worker
 from guardian_canonicalizer.holder import holder_id
@@ -49,7 +50,6 @@ def cadence(settings: CanonicalizerSettings) -> Cadence:
             if settings.canonicalization_retained_ttl_seconds > 0
             else None
         ),
-        heartbeat_seconds=settings.canonicalization_renew_interval_seconds,
     )
 
 
@@ -71,9 +71,10 @@ async def serve(settings: CanonicalizerSettings) -> int:
     board = StatusBoard(holder_id=holder_id(settings.instance_id))
     metrics = Metrics(REGISTRY)
     chain = ChainAdapter(settings.miden_rpc_endpoint, settings.miden_rpc_timeout_ms / 1000)
-    leadership = Leadership(
+    shards = ShardManager(
         coordinator,
         holder_id=board.holder_id,
+        shard_count=settings.canonicalization_shards,
         ttl_seconds=settings.canonicalization_lease_ttl_seconds,
         renew_interval_seconds=settings.canonicalization_renew_interval_seconds,
         status=board,
@@ -86,7 +87,8 @@ async def serve(settings: CanonicalizerSettings) -> int:
         SystemClock(),
         settings.policy(),
         PassSettings(
-            max_concurrent_accounts=settings.canonicalization_max_concurrent_accounts,
+            batch_size=settings.canonicalization_batch_size,
+            chain_concurrency=settings.canonicalization_chain_concurrency,
             fast_window_seconds=settings.canonicalization_fast_promotion_window_seconds,
             reconcile_page_size=settings.canonicalization_reconcile_page_size,
             reconcile_interval_seconds=settings.canonicalization_reconcile_interval_seconds,
@@ -94,7 +96,14 @@ async def serve(settings: CanonicalizerSettings) -> int:
         board,
         metrics,
     )
-    worker = Worker(leadership, passes, cadence(settings), board, metrics)
+    worker = Worker(
+        shards,
+        passes,
+        cadence(settings),
+        board,
+        metrics,
+        max_concurrent_shards=settings.canonicalization_max_concurrent_shards,
+    )
 
     server = GrpcServer(
         address=settings.grpc_addr, service_names=SERVICE_NAMES, internal_token=settings.internal_token
@@ -110,21 +119,31 @@ async def serve(settings: CanonicalizerSettings) -> int:
         max_replicas=max_replicas.value,
         cursor_secret="n/a",
     )
-    log.info("holder %s, chain %s", board.holder_id, settings.miden_rpc_endpoint)
+    log.info(
+        "holder %s, %d shards, chain %s",
+        board.holder_id,
+        settings.canonicalization_shards,
+        settings.miden_rpc_endpoint,
+    )
+    heartbeat_task = asyncio.create_task(shards.run())
     loop_task = asyncio.create_task(worker.run())
     stop_signal = asyncio.create_task(wait_for_stop_signal())
     done, _ = await asyncio.wait({loop_task, stop_signal}, return_when=asyncio.FIRST_COMPLETED)
     if stop_signal in done:
-        log.info("received %s: finishing in-flight work, then releasing the lease", stop_signal.result().name)
+        log.info(
+            "received %s: finishing in-flight work, then releasing the shards", stop_signal.result().name
+        )
     else:
         stop_signal.cancel()
     worker.stop()
     code = 0
     try:
-        await loop_task  # the pass finishes its admitted work; the loop releases the lease
+        await loop_task  # the passes finish their admitted work (the heartbeat keeps the leases meanwhile)
     except Exception:
-        log.exception("the lease loop failed")
+        log.exception("the pass loop failed")
         code = 1
+    await shards.leave()  # every shard released and the membership row dropped, in one call
+    await heartbeat_task
     await server.drain(settings.shutdown_grace_seconds)
     await chain.close()
     await coordinator.close()

@@ -1,6 +1,10 @@
-"""Prometheus metrics of one canonicalizer replica (the guardian_canonicalization_ family of docs/contracts/ops.md §5.2,
-plus the lease facts upstream lacks: leader, fence token, acquisitions, renew failures, refused stale writes).
-Registered on the process registry that `setup_telemetry` serves when metrics are enabled."""
+"""Prometheus metrics of one canonicalizer replica (the guardian_canonicalization_ family of
+docs/contracts/ops.md §5.2, plus the shard facts upstream lacks: shards held, acquisitions, losses,
+releases, renew failures, the longest renewal gap, refused stale writes and batch sizes).
+Registered on the process registry that `setup_telemetry` serves when metrics are enabled.
+
+Batch sizes are two counters (batches and the writes in them; their ratio is the mean size) rather than a
+histogram, because histograms are durations in seconds only (ops.md §5.3)."""
 
 from __future__ import annotations
 
@@ -15,13 +19,14 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.passes = Counter(
             f"{PREFIX}_runs",
-            "Passes run, by kind (full, fast, reconcile) and outcome (completed, partial, cancelled, error)",
+            "Passes run over one shard, by kind (full, fast, reconcile) and outcome "
+            "(completed, partial, cancelled, error)",
             ["kind", "outcome"],
             registry=registry,
         )
         self.pass_duration = Histogram(
             f"{PREFIX}_run_duration_seconds",
-            "Duration of a pass, by kind",
+            "Duration of a pass over one shard, by kind",
             ["kind"],
             buckets=PASS_BUCKETS,
             registry=registry,
@@ -32,21 +37,61 @@ class Metrics:
             ["outcome"],
             registry=registry,
         )
-        self.lease_acquisitions = Counter(
-            f"{PREFIX}_lease_acquisitions",
-            "Times this replica became the leader (a new fence token)",
+        self.promotions = Counter(
+            f"{PREFIX}_promotions",
+            "Promotions this replica had applied (full, fast and reconcile passes)",
+            registry=registry,
+        )
+        self.shards_held = Gauge(
+            f"{PREFIX}_shards_held", "Shards this replica holds a live lease on", registry=registry
+        )
+        self.shard_acquisitions = Counter(
+            f"{PREFIX}_shard_acquisitions",
+            "Shard leases this replica took (each a new fence, or a lease it still held re-taken)",
+            registry=registry,
+        )
+        self.shard_losses = Counter(
+            f"{PREFIX}_shard_losses",
+            "Shards this replica stopped writing without releasing them, by outcome: lost (not renewed: "
+            "taken or expired), expired (no successful renewal before its write deadline), stale_lease / "
+            "wrong_shard (a write refused)",
+            ["outcome"],
+            registry=registry,
+        )
+        self.shard_releases = Counter(
+            f"{PREFIX}_shard_releases",
+            "Shard leases this replica released, by outcome: rebalance (surplus after a join) or shutdown",
+            ["outcome"],
             registry=registry,
         )
         self.renew_failures = Counter(
             f"{PREFIX}_lease_renew_failures",
-            "Lease renewals that failed, by outcome: error (coordinator unreachable) or lost (taken or expired)",
+            "Shard lease renewals that failed, by outcome: error (heartbeat without answer, once per "
+            "held shard) or lost (taken or expired)",
             ["outcome"],
+            registry=registry,
+        )
+        self.longest_renewal_gap = Gauge(
+            f"{PREFIX}_longest_renewal_gap_seconds",
+            "Longest time between two successful renewals of a shard lease since boot (database clock)",
             registry=registry,
         )
         self.stale_writes = Counter(
             f"{PREFIX}_stale_writes_refused",
-            "Fenced writes the coordinator refused with STALE_LEASE, by operation",
-            ["operation"],
+            "Fenced writes the coordinator refused, by operation and outcome (stale_lease, wrong_shard)",
+            ["operation", "outcome"],
+            registry=registry,
+        )
+        self.batches = Counter(
+            f"{PREFIX}_batches",
+            "ApplyWrites batches sent, by pass kind",
+            ["kind"],
+            registry=registry,
+        )
+        self.batch_writes = Counter(
+            f"{PREFIX}_batch_writes",
+            "Writes sent in ApplyWrites batches, by pass kind (divided by batches: the mean batch size)",
+            ["kind"],
             registry=registry,
         )
         self.commitment_mismatches = Counter(
@@ -54,17 +99,20 @@ class Metrics:
             "Promotions whose recomputed commitment differed from the one claimed at submission",
             registry=registry,
         )
-        self.leader = Gauge(f"{PREFIX}_leader", "1 while this replica holds the lease", registry=registry)
+        self.leader = Gauge(
+            f"{PREFIX}_leader", "1 while this replica holds at least one shard", registry=registry
+        )
         self.fence_token = Gauge(
             f"{PREFIX}_fence_token",
-            "Fence token of the lease this replica holds, 0 when standby",
+            "Highest fence token among the shards this replica holds, 0 when it holds none",
             registry=registry,
         )
 
-    def holding(self, fence_token: int | None) -> None:
-        """The lease this replica holds now (None: standby)."""
-        self.leader.set(0 if fence_token is None else 1)
-        self.fence_token.set(fence_token or 0)
+    def holding(self, fence_tokens: list[int]) -> None:
+        """The fences of the shards this replica holds now."""
+        self.shards_held.set(len(fence_tokens))
+        self.leader.set(1 if fence_tokens else 0)
+        self.fence_token.set(max(fence_tokens, default=0))
 
     def pass_finished(self, kind: str, outcome: str, seconds: float) -> None:
         self.passes.labels(kind, outcome).inc()

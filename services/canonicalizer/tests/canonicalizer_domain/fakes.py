@@ -1,16 +1,19 @@
-"""In-memory fakes of the canonicalizer's ports (guardian_canonicalizer.domain.ports): one coordinator (custody
-store and lease service, with the coordinator's fencing and compare-and-set rules) and one chain.
+"""In-memory fakes of the canonicalizer's ports (guardian_canonicalizer.domain.ports): one coordinator (shard
+work, batches of fenced writes, membership and shard leases, with the coordinator's fencing and
+compare-and-set rules) and one chain.
 
-They follow the coordinator's memory store on the points the passes depend on: a write under a fence that is
-not the lease's current one is STALE_LEASE; a row no longer of the expected kind is NOT_CANDIDATE; a promotion
-whose base is not the stored state is STALE_BASE; retained rows and recently client-abandoned ones are
-recoverable. Failures are injected per operation (`fail_next`) or for everything (`available = False`).
+They follow the coordinator's memory store on the points the passes depend on: a batch under a fence that is
+not the lease's current one is STALE_LEASE for every write; a write whose account is not in the fence's shard
+is WRONG_SHARD; a row no longer of the expected kind is NOT_CANDIDATE; a promotion whose base is not the stored
+state is STALE_BASE; retained rows and recently client-abandoned ones are recoverable. Failures are injected
+per operation (`fail_next`) or for everything (`available = False`).
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,15 +23,23 @@ from guardian_canonicalizer.domain.decisions import CLIENT_ABANDONED
 from guardian_canonicalizer.domain.deltas import Kind, StoredDelta
 from guardian_canonicalizer.domain.observations import Absent, ChainError, Match, Mismatch, Observation
 from guardian_canonicalizer.domain.ports import (
+    Acquired,
+    Discard,
     Fence,
     HeldLease,
+    Member,
+    Membership,
     Promotion,
-    RecentCursor,
+    ShardHolder,
+    ShardRef,
     StatusChange,
-    StoredState,
     StoreUnavailable,
+    WorkItem,
+    WorkMode,
+    Write,
     WriteResult,
 )
+from guardian_common.shards import parse_shard_lease_name, shard_lease_name, shard_of
 from guardian_network import JsonNetwork
 
 NETWORK = JsonNetwork()
@@ -81,7 +92,7 @@ class Lease:
 
 
 @dataclass(frozen=True)
-class Write:
+class WriteRecord:
     op: str
     fence: Fence
     account_id: str
@@ -89,18 +100,24 @@ class Write:
     result: WriteResult
 
 
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
 class FakeCoordinator:
-    """Implements `CustodyStore` and `LeaseService` in memory, on the test's clock."""
+    """Implements `ShardWork` and `ShardLeases` in memory, on the test's clock."""
 
     def __init__(self, clock: ManualClock) -> None:
         self.clock = clock
         self.accounts: dict[str, Account] = {}
         self.leases: dict[str, Lease] = {}
-        self.tokens = 0
+        self.members: dict[str, tuple[int, datetime]] = {}  # replica → (shard count, expiry)
+        self.tokens: Counter[str] = Counter()  # the last token of each lease name
         self.available = True
         self.fail_next: Counter[str] = Counter()  # operation name → calls left to fail
         self.calls: Counter[str] = Counter()
-        self.writes: list[Write] = []  # fenced writes that got an answer, in order
+        self.batches: list[int] = []  # sizes of the apply_writes batches answered
+        self.writes: list[WriteRecord] = []  # fenced writes that got an answer, in order
 
     def _answer(self, operation: str) -> None:
         self.calls[operation] += 1
@@ -146,11 +163,13 @@ class FakeCoordinator:
 
     def take_over(self, name: str, holder_id: str, ttl_seconds: float = 60.0) -> int:
         """Another replica takes the lease (as after this one's expiry): a new fencing token."""
-        self.tokens += 1
-        self.leases[name] = Lease(holder_id, self.tokens, self.clock.now() + timedelta(seconds=ttl_seconds))
-        return self.tokens
+        self.tokens[name] += 1
+        self.leases[name] = Lease(
+            holder_id, self.tokens[name], self.clock.now() + timedelta(seconds=ttl_seconds)
+        )
+        return self.tokens[name]
 
-    # --- LeaseService --------------------------------------------------------------------------------
+    # --- ShardLeases ---------------------------------------------------------------------------------
 
     def _holds(self, fence: Fence) -> bool:
         lease = self.leases.get(fence.lease_name)
@@ -161,63 +180,75 @@ class FakeCoordinator:
             and lease.expires_at > self.clock.now()
         )
 
-    async def acquire(self, name: str, holder_id: str, ttl_seconds: float) -> HeldLease | None:
-        self._answer("acquire")
+    def _held(self, name: str, ttl_seconds: float) -> HeldLease:
+        lease = self.leases[name]
+        return HeldLease(
+            name,
+            lease.holder_id,
+            lease.token,
+            lease.expires_at,
+            lease.expires_at - timedelta(seconds=ttl_seconds),
+        )
+
+    async def heartbeat(
+        self,
+        replica_id: str,
+        shard_count: int,
+        member_ttl_seconds: float,
+        lease_ttl_seconds: float,
+        renew: Sequence[HeldLease],
+    ) -> Membership:
+        self._answer("heartbeat")
         now = self.clock.now()
-        lease = self.leases.get(name)
-        if lease is not None and lease.expires_at > now and lease.holder_id != holder_id:
-            return None
-        if lease is None or lease.holder_id != holder_id or lease.expires_at <= now:
-            self.tokens += 1
-            lease = Lease(holder_id, self.tokens, now)
-            self.leases[name] = lease
-        lease.expires_at = now + timedelta(seconds=ttl_seconds)
-        return HeldLease(name, holder_id, lease.token, lease.expires_at, now)
+        renewed = []
+        for held in renew:
+            if self._holds(held.fence):
+                self.leases[held.name].expires_at = now + timedelta(seconds=lease_ttl_seconds)
+                renewed.append(self._held(held.name, lease_ttl_seconds))
+        self.members[replica_id] = (shard_count, now + timedelta(seconds=member_ttl_seconds))
+        members = [Member(r, c) for r, (c, expires) in sorted(self.members.items()) if expires > now]
+        holders = []
+        for name, lease in self.leases.items():
+            shard = parse_shard_lease_name(name)
+            if shard is not None and shard[1] == shard_count:
+                holders.append(ShardHolder(shard[0], lease.holder_id, lease.token, lease.expires_at > now))
+        return Membership(members, renewed, sorted(holders, key=lambda h: h.index))
 
-    async def renew(self, fence: Fence, ttl_seconds: float) -> datetime | None:
-        self._answer("renew")
-        if not self._holds(fence):
-            return None
-        lease = self.leases[fence.lease_name]
-        lease.expires_at = self.clock.now() + timedelta(seconds=ttl_seconds)
-        return lease.expires_at
+    async def acquire_shards(
+        self, replica_id: str, shard_count: int, indexes: Sequence[int], ttl_seconds: float
+    ) -> Acquired:
+        self._answer("acquire_shards")
+        now = self.clock.now()
+        for name, lease in self.leases.items():
+            shard = parse_shard_lease_name(name)
+            if shard is not None and shard[1] != shard_count and lease.expires_at > now:
+                return Acquired([], shard[1])
+        acquired = []
+        for index in sorted(indexes):
+            name = shard_lease_name(index, shard_count)
+            lease = self.leases.get(name)
+            if lease is not None and lease.expires_at > now and lease.holder_id != replica_id:
+                continue
+            if lease is None or lease.holder_id != replica_id:
+                self.tokens[name] += 1
+                lease = Lease(replica_id, self.tokens[name], now)
+                self.leases[name] = lease
+            lease.expires_at = now + timedelta(seconds=ttl_seconds)
+            acquired.append(self._held(name, ttl_seconds))
+        return Acquired(acquired)
 
-    async def release(self, fence: Fence) -> None:
-        self._answer("release")
-        if self._holds(fence):
-            self.leases[fence.lease_name].expires_at = self.clock.now()
+    async def release_shards(self, replica_id: str, leases: Sequence[HeldLease], leave: bool) -> int:
+        self._answer("release_shards")
+        released = 0
+        for held in leases:
+            if self._holds(held.fence):
+                self.leases[held.name].expires_at = self.clock.now()
+                released += 1
+        if leave:
+            self.members.pop(replica_id, None)
+        return released
 
-    # --- CustodyStore reads --------------------------------------------------------------------------
-
-    def _rows(self) -> list[Row]:
-        return [row for account in self.accounts.values() for row in account.rows.values()]
-
-    async def pending_accounts(self, after: str) -> tuple[list[str], bool]:
-        self._answer("pending_accounts")
-        ids = sorted(
-            account_id
-            for account_id, account in self.accounts.items()
-            if account_id > after and any(r.kind is Kind.CANDIDATE for r in account.rows.values())
-        )
-        return ids, False
-
-    async def candidates(self, account_id: str) -> list[StoredDelta]:
-        self._answer("candidates")
-        rows = self.accounts[account_id].rows.values()
-        return [r.stored() for r in sorted(rows, key=lambda r: r.nonce) if r.kind is Kind.CANDIDATE]
-
-    async def recent_candidates(
-        self, window_seconds: float, limit: int, after: RecentCursor | None
-    ) -> tuple[list[StoredDelta], bool]:
-        self._answer("recent_candidates")
-        since = self.clock.now() - timedelta(seconds=window_seconds)
-        rows = sorted(
-            (r for r in self._rows() if r.kind is Kind.CANDIDATE and r.status_at > since),
-            key=lambda r: (r.status_at, r.account_id, r.nonce),
-        )
-        if after is not None:
-            rows = [r for r in rows if (r.status_at, r.account_id, r.nonce) > after]
-        return [r.stored() for r in rows[:limit]], len(rows) > limit
+    # --- ShardWork reads -----------------------------------------------------------------------------
 
     def _recoverable(self, row: Row, ttl_seconds: int) -> bool:
         if row.kind is Kind.RETAINED:
@@ -225,82 +256,121 @@ class FakeCoordinator:
         since = self.clock.now() - timedelta(seconds=ttl_seconds)
         return row.kind is Kind.DISCARDED and row.reason == CLIENT_ABANDONED and row.status_at >= since
 
-    async def recoverable_accounts(self, ttl_seconds: int, after: str, limit: int) -> tuple[list[str], bool]:
-        self._answer("recoverable_accounts")
-        ids = sorted(
-            account_id
-            for account_id, account in self.accounts.items()
-            if account_id > after and any(self._recoverable(r, ttl_seconds) for r in account.rows.values())
-        )
-        return ids[:limit], len(ids) > limit
+    def _rows_of(
+        self, account: Account, mode: WorkMode, window_seconds: float, retained_ttl_seconds: int
+    ) -> list[Row] | None:
+        """The rows a page carries for this account, or None when the account is not in the mode."""
+        rows = sorted(account.rows.values(), key=lambda r: r.nonce)
+        candidates = [r for r in rows if r.kind is Kind.CANDIDATE]
+        if mode is WorkMode.PENDING:
+            return candidates or None
+        if mode is WorkMode.RECENT:
+            since = self.clock.now() - timedelta(seconds=window_seconds)
+            return candidates if any(r.status_at > since for r in candidates) else None
+        recoverable = [r for r in rows if self._recoverable(r, retained_ttl_seconds)]
+        return recoverable or None
 
-    async def recoverable_deltas(self, account_id: str, ttl_seconds: int) -> list[StoredDelta]:
-        self._answer("recoverable_deltas")
-        rows = sorted(self.accounts[account_id].rows.values(), key=lambda r: r.nonce)
-        return [r.stored() for r in rows if self._recoverable(r, ttl_seconds)]
+    async def list_work(
+        self,
+        shard: ShardRef,
+        mode: WorkMode,
+        after: str,
+        limit: int,
+        *,
+        window_seconds: float = 0.0,
+        retained_ttl_seconds: int = 0,
+    ) -> tuple[list[WorkItem], bool]:
+        self._answer("list_work")
+        items = []
+        for account_id in sorted(self.accounts):
+            if account_id <= after or shard_of(account_id, shard.count) != shard.index:
+                continue
+            account = self.accounts[account_id]
+            rows = self._rows_of(account, mode, window_seconds, retained_ttl_seconds)
+            if rows is None:
+                continue
+            items.append(
+                WorkItem(
+                    account_id,
+                    _json(account.state),
+                    account.commitment,
+                    [r.stored() for r in rows],
+                    {r.nonce: _json(r.payload) for r in rows},
+                    has_candidate=any(r.kind is Kind.CANDIDATE for r in account.rows.values()),
+                )
+            )
+        return items[:limit], len(items) > limit
 
-    async def state(self, account_id: str) -> StoredState | None:
-        self._answer("state")
-        account = self.accounts.get(account_id)
-        return None if account is None else StoredState(dict(account.state), account.commitment)
+    # --- ShardWork batches ---------------------------------------------------------------------------
 
-    async def payload(self, account_id: str, nonce: int) -> dict[str, Any] | None:
-        self._answer("payload")
-        row = self.accounts[account_id].rows.get(nonce)
-        return None if row is None else dict(row.payload)
+    async def apply_writes(self, fence: Fence, writes: Sequence[Write]) -> list[WriteResult]:
+        self._answer("apply_writes")
+        accounts = [w.row.account_id for w in writes]
+        assert len(set(accounts)) == len(accounts), "at most one write per account in a batch"
+        assert 1 <= len(writes) <= 500
+        self.batches.append(len(writes))
+        shard = parse_shard_lease_name(fence.lease_name)
+        assert shard is not None
+        live = self._holds(fence)
+        results = []
+        for write in writes:
+            if not live:
+                result = WriteResult.STALE_LEASE
+            elif shard_of(write.row.account_id, shard[1]) != shard[0]:
+                result = WriteResult.WRONG_SHARD
+            else:
+                result = self._apply(write)
+            op = {Promotion: "promote", Discard: "discard", StatusChange: "update_status"}[type(write)]
+            self.writes.append(WriteRecord(op, fence, write.row.account_id, write.row.nonce, result))
+            results.append(result)
+        return results
 
-    # --- CustodyStore fenced writes ------------------------------------------------------------------
+    def _apply(self, write: Write) -> WriteResult:
+        match write:
+            case Promotion():
+                return self._promote(write)
+            case Discard():
+                return self._discard(write.row)
+            case StatusChange():
+                return self._update_status(write)
 
-    def _record(self, op: str, fence: Fence, row: StoredDelta, result: WriteResult) -> WriteResult:
-        self.writes.append(Write(op, fence, row.account_id, row.nonce, result))
-        return result
-
-    async def promote(self, fence: Fence, promotion: Promotion) -> WriteResult:
-        self._answer("promote")
+    def _promote(self, promotion: Promotion) -> WriteResult:
         source = promotion.row
-        if not self._holds(fence):
-            return self._record("promote", fence, source, WriteResult.STALE_LEASE)
         account = self.accounts[source.account_id]
         row = account.rows.get(source.nonce)
         if row is None or row.kind is not source.kind:
-            return self._record("promote", fence, source, WriteResult.NOT_CANDIDATE)
+            return WriteResult.NOT_CANDIDATE
         if account.commitment != row.prev_commitment:
-            return self._record("promote", fence, source, WriteResult.STALE_BASE)
+            return WriteResult.STALE_BASE
         row.kind, row.status_at, row.new_commitment = (
             Kind.CANONICAL,
             self.clock.now(),
             promotion.new_commitment,
         )
-        account.state, account.commitment = dict(promotion.new_state), promotion.new_commitment
-        return self._record("promote", fence, source, WriteResult.APPLIED)
+        account.state, account.commitment = json.loads(promotion.new_state_json), promotion.new_commitment
+        return WriteResult.APPLIED
 
-    async def discard(self, fence: Fence, row: StoredDelta) -> WriteResult:
-        self._answer("discard")
-        if not self._holds(fence):
-            return self._record("discard", fence, row, WriteResult.STALE_LEASE)
+    def _discard(self, row: StoredDelta) -> WriteResult:
         rows = self.accounts[row.account_id].rows
         stored = rows.get(row.nonce)
         if stored is None or stored.kind is not row.kind:
-            return self._record("discard", fence, row, WriteResult.NOT_CANDIDATE)
+            return WriteResult.NOT_CANDIDATE
         del rows[row.nonce]
-        return self._record("discard", fence, row, WriteResult.APPLIED)
+        return WriteResult.APPLIED
 
-    async def update_status(self, fence: Fence, change: StatusChange) -> WriteResult:
-        self._answer("update_status")
-        if not self._holds(fence):
-            return self._record("update_status", fence, change.row, WriteResult.STALE_LEASE)
+    def _update_status(self, change: StatusChange) -> WriteResult:
         row = self.accounts[change.row.account_id].rows.get(change.row.nonce)
         if row is None or row.kind is not Kind.CANDIDATE:
-            return self._record("update_status", fence, change.row, WriteResult.NOT_CANDIDATE)
+            return WriteResult.NOT_CANDIDATE
         if change.new_kind is Kind.RETAINED and row.abandon_requested_at is not None:
-            return self._record("update_status", fence, change.row, WriteResult.NOT_CANDIDATE)
+            return WriteResult.NOT_CANDIDATE
         if change.new_kind is Kind.CANDIDATE:
             row.retry_count = change.retry_count
             row.divergence_count = change.divergence_count
             row.abandon_confirm_count = change.abandon_confirm_count
         else:
             row.kind, row.status_at, row.reason = change.new_kind, self.clock.now(), change.reason
-        return self._record("update_status", fence, change.row, WriteResult.APPLIED)
+        return WriteResult.APPLIED
 
 
 class FakeChain:

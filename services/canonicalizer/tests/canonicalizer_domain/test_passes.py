@@ -1,9 +1,10 @@
 """The pass logic against in-memory fakes of its ports: what each chain observation leads to, the fence,
-and what the passes do when the store or the chain gives no answer."""
+batches, and what the passes do when the store or the chain gives no answer."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass
 
@@ -13,13 +14,19 @@ from prometheus_client import CollectorRegistry
 from guardian_canonicalizer.domain.clock import ManualClock
 from guardian_canonicalizer.domain.decisions import CLIENT_ABANDONED, DIVERGED, RETRY_EXHAUSTED
 from guardian_canonicalizer.domain.deltas import Kind
-from guardian_canonicalizer.domain.leadership import LEASE_NAME
-from guardian_canonicalizer.domain.passes import STALE_LEASE_REASON, Passes, PassSettings
+from guardian_canonicalizer.domain.passes import (
+    STALE_LEASE_REASON,
+    WRONG_SHARD_REASON,
+    Passes,
+    PassSettings,
+    Planned,
+)
 from guardian_canonicalizer.domain.policy import Policy
-from guardian_canonicalizer.domain.ports import HeldLease, WriteResult
+from guardian_canonicalizer.domain.ports import HeldLease, Promotion, WriteResult
 from guardian_canonicalizer.domain.scope import PassScope
 from guardian_canonicalizer.domain.status import StatusBoard
 from guardian_canonicalizer.metrics import Metrics
+from guardian_common.shards import shard_lease_name, shard_of
 from guardian_network import JsonNetwork
 
 from .fakes import FakeChain, FakeCoordinator
@@ -27,6 +34,7 @@ from .fakes import FakeChain, FakeCoordinator
 A = "0x" + "0a" * 15
 B = "0x" + "0b" * 15
 HOLDER = "replica-1"
+LEASE_NAME = shard_lease_name(0, 1)  # S = 1: one shard holds every account
 POLICY = Policy(
     max_retries=3,
     grace_seconds=60,
@@ -53,11 +61,15 @@ class Harness:
         )
         return value or 0.0
 
-    def stale_writes(self, operation: str) -> float:
+    def stale_writes(self, operation: str, outcome: str) -> float:
         value = self.registry.get_sample_value(
-            "guardian_canonicalization_stale_writes_refused_total", {"operation": operation}
+            "guardian_canonicalization_stale_writes_refused_total",
+            {"operation": operation, "outcome": outcome},
         )
         return value or 0.0
+
+    async def scope(self) -> PassScope:
+        return PassScope(None, asyncio.Event())
 
     async def run(self, kind: str = "full") -> tuple[str, PassScope]:
         scope = PassScope(None, asyncio.Event())
@@ -65,18 +77,25 @@ class Harness:
         return await run(self.lease.fence, scope), scope
 
 
-async def harness(policy: Policy = POLICY) -> Harness:
+async def harness(policy: Policy = POLICY, *, batch_size: int = 1, shards: int = 1) -> Harness:
+    """Pages of one account by default, so "the next account" is well defined when a pass stops."""
     clock = ManualClock()
     store = FakeCoordinator(clock)
     chain = FakeChain()
     board = StatusBoard(holder_id=HOLDER)
     registry = CollectorRegistry()
-    # One account at a time, so "the next account" is well defined when a pass stops.
-    settings = PassSettings(max_concurrent_accounts=1, fast_window_seconds=30, reconcile_interval_seconds=60)
+    settings = PassSettings(batch_size=batch_size, fast_window_seconds=30, reconcile_interval_seconds=60)
     passes = Passes(store, chain, JsonNetwork(), clock, policy, settings, board, Metrics(registry))
-    lease = await store.acquire(LEASE_NAME, HOLDER, 30 * 86_400)  # outlives every clock move here
-    assert lease is not None
+    acquired = await store.acquire_shards(HOLDER, shards, [0], 30 * 86_400)  # outlives every clock move
+    [lease] = acquired.leases
     return Harness(clock, store, chain, board, registry, passes, lease)
+
+
+def promotion(h: Harness, account_id: str) -> Planned:
+    row = h.store.row(account_id, 0)
+    assert row is not None
+    state = h.store.accounts[account_id].state
+    return Planned("promote", "canonicalized", Promotion(row.stored(), row.new_commitment, json.dumps(state)))
 
 
 def kind_of(h: Harness, account_id: str, nonce: int) -> Kind | None:
@@ -119,12 +138,16 @@ async def test_an_account_moves_in_nonce_order_and_stops_at_its_first_unconfirme
     assert h.store.writes == []
     assert h.outcomes("grace_deferred") == 1
 
-    # The first landed: it is promoted; the second is then at its base on chain and waits its grace.
+    # The first landed: it is promoted (one candidate per account per batch: the second waits for the
+    # next pass, where it is at its base on chain and waits its grace).
     h.chain.commitments[A] = first.new_commitment
     await h.run()
     assert kind_of(h, A, 0) is Kind.CANONICAL
     assert kind_of(h, A, 1) is Kind.CANDIDATE
+    assert h.chain.probes == [A, A]
+    await h.run()
     assert h.chain.probes == [A, A, A]
+    assert kind_of(h, A, 1) is Kind.CANDIDATE
 
     h.chain.commitments[A] = second.new_commitment
     await h.run()
@@ -264,29 +287,29 @@ async def test_a_stale_fence_stops_the_pass_from_writing() -> None:
     assert outcome == "cancelled"
     assert scope.cancel_reason == STALE_LEASE_REASON
     assert [(w.account_id, w.result) for w in h.store.writes] == [(A, WriteResult.STALE_LEASE)]
-    assert h.chain.probes == [A], "no further account is admitted once a write came back STALE_LEASE"
+    assert h.chain.probes == [A], "no further page is admitted once a write came back STALE_LEASE"
     assert kind_of(h, A, 0) is kind_of(h, B, 0) is Kind.CANDIDATE
-    assert h.stale_writes("promote") == 1
+    assert h.stale_writes("promote", "stale_lease") == 1
     assert h.board.promotions == 0
 
 
-async def test_a_write_without_an_answer_is_journaled_unknown_and_its_account_retried(
+async def test_a_batch_without_an_answer_is_journaled_unknown_and_its_accounts_retried(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     h = await harness()
     for account in (A, B):
         h.store.configure(account, {"n": 0})
         h.chain.commitments[account] = h.store.push(account, {"n": 1}).new_commitment
-    h.store.fail_next["promote"] = 1
+    h.store.fail_next["apply_writes"] = 1
 
     with caplog.at_level(logging.INFO, logger="guardian.canonicalizer.journal"):
         outcome, scope = await h.run()
 
     assert outcome == "partial" and not scope.cancelled
-    assert f"write op=promote account={A} nonce=0" in caplog.text
+    assert f"write op=promote account={A} nonce=0 source=candidate lease={LEASE_NAME}" in caplog.text
     assert "result=unknown" in caplog.text
     assert kind_of(h, A, 0) is Kind.CANDIDATE
-    assert kind_of(h, B, 0) is Kind.CANONICAL, "one account's failure does not stop the others"
+    assert kind_of(h, B, 0) is Kind.CANONICAL, "one batch's failure does not stop the next page"
 
     outcome, _ = await h.run()
     assert outcome == "completed"
@@ -350,3 +373,112 @@ async def test_reconcile_promotes_a_retained_delta_that_landed_late_and_expires_
     await h.run("reconcile")
     assert h.store.row(B, 0) is None, "an expired retained row is deleted"
     assert h.outcomes("reconcile_expired") == 1
+
+
+# --- batches and shards -------------------------------------------------------------------------------
+
+
+async def test_a_page_is_one_read_and_one_batch_with_an_outcome_per_write() -> None:
+    h = await harness(Policy(**{**POLICY.__dict__, "grace_seconds": 0}), batch_size=100)
+    accounts = ["0x" + f"{i:02x}" * 15 for i in range(1, 7)]
+    rows = {}
+    for account in accounts:
+        h.store.configure(account, {"n": 0})
+        rows[account] = h.store.push(account, {"n": 1})
+    moved, done, landed, waiting = accounts[0], accounts[1], accounts[2:4], accounts[4:]
+    for account in [moved, done, *landed]:
+        h.chain.commitments[account] = rows[account].new_commitment
+
+    def race(account_id: str) -> None:
+        # Between the page read and the batch: one base moves, one candidate is promoted elsewhere.
+        if account_id == moved:
+            h.store.accounts[moved].commitment = "0x" + "ee" * 32
+        if account_id == done:
+            row = h.store.row(done, 0)
+            assert row is not None
+            row.kind = Kind.CANONICAL
+
+    h.chain.on_probe = race
+    outcome, _ = await h.run()
+
+    assert outcome == "completed"
+    assert h.store.calls["list_work"] == 1 and h.store.batches == [6], "one page read, one batch written"
+    results = {w.account_id: (w.op, w.result) for w in h.store.writes}
+    assert results[moved] == ("promote", WriteResult.STALE_BASE)
+    assert results[done] == ("promote", WriteResult.NOT_CANDIDATE)
+    assert all(results[a] == ("promote", WriteResult.APPLIED) for a in landed)
+    assert all(results[a] == ("update_status", WriteResult.APPLIED) for a in waiting), "retry counters"
+    assert h.outcomes("canonicalized") == 2 and h.outcomes("retried") == 2 and h.outcomes("stale_base") == 1
+
+
+async def test_one_candidate_per_account_per_batch_in_nonce_order() -> None:
+    h = await harness(batch_size=100)
+    h.store.configure(A, {"n": 0})
+    rows = [h.store.push(A, {"n": n}) for n in (1, 2, 3)]
+
+    for expected in (1, 2, 3):
+        h.chain.commitments[A] = rows[expected - 1].new_commitment
+        await h.run()
+        assert [kind_of(h, A, n) for n in range(3)].count(Kind.CANONICAL) == expected
+    assert h.store.batches == [1, 1, 1]
+    assert h.store.accounts[A].state == {"n": 3}
+
+
+async def test_a_pass_reads_only_its_shard_and_a_write_outside_it_is_refused() -> None:
+    h = await harness(shards=4, batch_size=100)
+    accounts = ["0x" + f"{i:02x}" * 15 for i in range(1, 30)]
+    for account in accounts:
+        h.store.configure(account, {"n": 0})
+        h.chain.commitments[account] = h.store.push(account, {"n": 1}).new_commitment
+    mine = [a for a in accounts if shard_of(a, 4) == 0]
+    assert 0 < len(mine) < len(accounts)
+
+    await h.run()
+    assert sorted(w.account_id for w in h.store.writes) == sorted(mine)
+    assert all(kind_of(h, a, 0) is Kind.CANDIDATE for a in accounts if a not in mine)
+
+    # A write under shard 0's fence for an account of another shard changes nothing and stops the pass.
+    other = next(a for a in accounts if a not in mine)
+    row = h.store.row(other, 0)
+    assert row is not None
+    outcome = await h.passes._send(h.lease.fence, scope := await h.scope(), "full", [promotion(h, other)])
+    assert outcome == 0 and scope.cancel_reason == WRONG_SHARD_REASON
+    assert h.store.writes[-1].result is WriteResult.WRONG_SHARD
+    assert kind_of(h, other, 0) is Kind.CANDIDATE
+    assert h.stale_writes("promote", "wrong_shard") == 1
+
+
+async def test_a_superseded_fence_is_refused_for_every_write_of_its_batch() -> None:
+    h = await harness(batch_size=100)
+    for account in (A, B):
+        h.store.configure(account, {"n": 0})
+        h.chain.commitments[account] = h.store.push(account, {"n": 1}).new_commitment
+    h.store.take_over(LEASE_NAME, "replica-2")
+    h.store.take_over(LEASE_NAME, HOLDER)  # even the same holder: the old token is superseded
+    old = h.lease.fence
+    assert h.store.leases[LEASE_NAME].token != old.token
+
+    outcome, scope = await h.run()
+
+    assert outcome == "cancelled" and scope.cancel_reason == STALE_LEASE_REASON
+    assert [w.result for w in h.store.writes] == [WriteResult.STALE_LEASE] * 2
+    assert kind_of(h, A, 0) is kind_of(h, B, 0) is Kind.CANDIDATE
+
+
+async def test_a_scope_whose_shard_is_no_longer_writable_sends_nothing() -> None:
+    h = await harness(batch_size=100)
+    h.store.configure(A, {"n": 0})
+    h.chain.commitments[A] = h.store.push(A, {"n": 1}).new_commitment
+    writable = True
+
+    def lose(_: str) -> None:
+        nonlocal writable
+        writable = False  # the write deadline passes while the probe is in flight
+
+    h.chain.on_probe = lose
+    scope = PassScope(None, asyncio.Event(), lambda: writable)
+    outcome = await h.passes.full(h.lease.fence, scope)
+
+    assert outcome == "cancelled"
+    assert h.store.calls["apply_writes"] == 0 and h.store.writes == []
+    assert kind_of(h, A, 0) is Kind.CANDIDATE

@@ -29,7 +29,12 @@ class StatusServicer(pb_grpc.CanonicalizerServicer):
             last_pass_outcome=board.last_pass_outcome,
             passes=board.passes,
             promotions=board.promotions,
+            shard_count=board.shard_count,
+            longest_renewal_gap_seconds=board.longest_renewal_gap_seconds,
         )
+        for shard in board.shards:
+            held = response.shards.add(index=shard.index, fence_token=shard.fence_token)
+            held.expires_at.FromDatetime(shard.expires_at)
         if board.last_pass_finished_at is not None:
             response.last_pass_finished_at.FromDatetime(board.last_pass_finished_at)
         return response

@@ -1,13 +1,13 @@
-"""The coordinator as the canonicalizer's custody store and lease service (the ports of `domain/ports.py`).
+"""The coordinator as the canonicalizer's `ShardWork` and `ShardLeases` (the ports of `domain/ports.py`),
+over the `Canonicalization` service (protos/guardian/coordinator/v1/coordinator.proto).
 
 Any failure to get an answer raises the domain's `StoreUnavailable`; outcomes the worker must act on
-(`STALE_LEASE`, `NOT_CANDIDATE`, `STALE_BASE`) come back as `WriteResult` values.
+(`STALE_LEASE`, `WRONG_SHARD`, `NOT_CANDIDATE`, `STALE_BASE`) come back as `WriteResult` values.
 """
 
 from __future__ import annotations
 
-import json
-import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,19 +17,23 @@ from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
 from guardian_canonicalizer.domain.deltas import Kind, StoredDelta, delta_from_status
 from guardian_canonicalizer.domain.ports import (
+    Acquired,
+    Discard,
     Fence,
     HeldLease,
+    Member,
+    Membership,
     Promotion,
-    RecentCursor,
+    ShardHolder,
+    ShardRef,
     StatusChange,
-    StoredState,
     StoreUnavailable,
+    WorkItem,
+    WorkMode,
+    Write,
     WriteResult,
 )
 from guardian_common.grpc_client import InternalClient, internal_channel
-
-log = logging.getLogger(__name__)
-PAGE = 500
 
 KIND_TO_PB = {
     Kind.CANDIDATE: pb.DELTA_KIND_CANDIDATE,
@@ -38,12 +42,18 @@ KIND_TO_PB = {
     Kind.DISCARDED: pb.DELTA_KIND_DISCARDED,
 }
 PB_TO_KIND = {v: k for k, v in KIND_TO_PB.items()}
+MODE_TO_PB = {
+    WorkMode.PENDING: pb.WORK_MODE_PENDING,
+    WorkMode.RECENT: pb.WORK_MODE_RECENT,
+    WorkMode.RECOVERABLE: pb.WORK_MODE_RECOVERABLE,
+}
 
 _RESULTS = {
     pb.WRITE_OUTCOME_APPLIED: WriteResult.APPLIED,
     pb.WRITE_OUTCOME_STALE_LEASE: WriteResult.STALE_LEASE,
     pb.WRITE_OUTCOME_NOT_CANDIDATE: WriteResult.NOT_CANDIDATE,
     pb.WRITE_OUTCOME_STALE_BASE: WriteResult.STALE_BASE,
+    pb.WRITE_OUTCOME_WRONG_SHARD: WriteResult.WRONG_SHARD,
 }
 
 
@@ -58,6 +68,17 @@ def _time(ts: Any) -> datetime:
 
 def _lease(fence: Fence) -> pb.Lease:
     return pb.Lease(name=fence.lease_name, holder_id=fence.holder_id, fence_token=fence.token)
+
+
+def _held(message: pb.Lease, ttl_ms: int) -> HeldLease:
+    expires = _time(message.expires_at)
+    return HeldLease(
+        name=message.name,
+        holder_id=message.holder_id,
+        fence_token=message.fence_token,
+        expires_at=expires,
+        acquired_at=expires - timedelta(milliseconds=ttl_ms),
+    )
 
 
 def _result(outcome: pb.WriteOutcome) -> WriteResult:
@@ -77,12 +98,42 @@ def delta_of(message: pb.Delta) -> StoredDelta:
     )
 
 
+def work_item_of(message: pb.ShardWorkItem) -> WorkItem:
+    has_state = message.HasField("state")
+    return WorkItem(
+        account_id=message.account_id,
+        state_json=message.state.state_json if has_state else None,
+        commitment=message.state.commitment if has_state else "",
+        rows=[delta_of(row) for row in message.rows],
+        payloads={row.nonce: row.delta_payload_json for row in message.rows if row.delta_payload_json},
+        has_candidate=message.has_candidate,
+    )
+
+
+def fenced_write(write: Write) -> pb.FencedWrite:
+    row = write.row
+    message = pb.FencedWrite(account_id=row.account_id, nonce=row.nonce)
+    match write:
+        case Promotion():
+            message.promote.source_kind = KIND_TO_PB[row.kind]
+            message.promote.new_commitment = write.new_commitment
+            message.promote.new_state_json = write.new_state_json
+        case Discard():
+            message.discard.kind = KIND_TO_PB[row.kind]
+        case StatusChange():
+            message.status.new_kind = KIND_TO_PB[write.new_kind]
+            message.status.reason = write.reason
+            message.status.retry_count = write.retry_count
+            message.status.divergence_count = write.divergence_count
+            message.status.abandon_confirm_count = write.abandon_confirm_count
+    return message
+
+
 class CoordinatorClient(InternalClient):
     def __init__(self, target: str, internal_token: str | None, deadline_seconds: float) -> None:
         super().__init__(internal_channel(target, internal_token), deadline_seconds)
         self._coordination = pb_grpc.CoordinationStub(self.channel)
-        self._leases = pb_grpc.LeasesStub(self.channel)
-        self._custody = pb_grpc.CustodyStub(self.channel)
+        self._canonicalization = pb_grpc.CanonicalizationStub(self.channel)
 
     def map_error(self, what: str, error: grpc.aio.AioRpcError) -> Exception:
         return StoreUnavailable(f"{what}: {error.code().name} {error.details()}")
@@ -92,141 +143,104 @@ class CoordinatorClient(InternalClient):
             "Describe", self._coordination.Describe, pb.DescribeRequest(), pb.DescribeResponse
         )
 
-    # --- lease -------------------------------------------------------------------------------------
+    # --- ShardLeases -------------------------------------------------------------------------------
 
-    async def acquire(self, name: str, holder_id: str, ttl_seconds: float) -> HeldLease | None:
+    async def heartbeat(
+        self,
+        replica_id: str,
+        shard_count: int,
+        member_ttl_seconds: float,
+        lease_ttl_seconds: float,
+        renew: Sequence[HeldLease],
+    ) -> Membership:
+        ttl_ms = _ms(lease_ttl_seconds)
+        request = pb.HeartbeatRequest(
+            replica_id=replica_id,
+            shard_count=shard_count,
+            member_ttl_ms=_ms(member_ttl_seconds),
+            lease_ttl_ms=ttl_ms,
+            renew=[_lease(lease.fence) for lease in renew],
+        )
+        response = await self.call(
+            "Canonicalization.Heartbeat", self._canonicalization.Heartbeat, request, pb.HeartbeatResponse
+        )
+        return Membership(
+            members=[Member(m.replica_id, m.shard_count) for m in response.members],
+            renewed=[_held(lease, ttl_ms) for lease in response.renewed],
+            holders=[
+                ShardHolder(h.shard.index, h.holder_id, h.fence_token, h.live)
+                for h in response.holders
+                if h.shard.count == shard_count
+            ],
+        )
+
+    async def acquire_shards(
+        self, replica_id: str, shard_count: int, indexes: Sequence[int], ttl_seconds: float
+    ) -> Acquired:
         ttl_ms = _ms(ttl_seconds)
-        request = pb.AcquireRequest(name=name, holder_id=holder_id, ttl_ms=ttl_ms)
-        response = await self.call("Leases.Acquire", self._leases.Acquire, request, pb.AcquireResponse)
-        if not response.acquired:
-            return None
-        expires = _time(response.lease.expires_at)
-        return HeldLease(
-            name=response.lease.name,
-            holder_id=response.lease.holder_id,
-            fence_token=response.lease.fence_token,
-            expires_at=expires,
-            acquired_at=expires - timedelta(milliseconds=ttl_ms),
+        request = pb.AcquireShardsRequest(
+            replica_id=replica_id, shard_count=shard_count, indexes=list(indexes), lease_ttl_ms=ttl_ms
         )
-
-    async def renew(self, fence: Fence, ttl_seconds: float) -> datetime | None:
-        request = pb.RenewRequest(lease=_lease(fence), ttl_ms=_ms(ttl_seconds))
-        response = await self.call("Leases.Renew", self._leases.Renew, request, pb.RenewResponse)
-        return _time(response.expires_at) if response.held else None
-
-    async def release(self, fence: Fence) -> None:
-        request = pb.ReleaseRequest(lease=_lease(fence))
-        await self.call("Leases.Release", self._leases.Release, request, pb.ReleaseResponse)
-
-    # --- reads -------------------------------------------------------------------------------------
-
-    async def pending_accounts(self, after: str) -> tuple[list[str], bool]:
-        request = pb.ListPendingAccountsRequest(limit=PAGE, after_account_id=after)
         response = await self.call(
-            "Custody.ListPendingAccounts",
-            self._custody.ListPendingAccounts,
+            "Canonicalization.AcquireShards",
+            self._canonicalization.AcquireShards,
             request,
-            pb.ListAccountIdsResponse,
+            pb.AcquireShardsResponse,
         )
-        return list(response.account_ids), response.has_more
-
-    async def candidates(self, account_id: str) -> list[StoredDelta]:
-        request = pb.ListCandidatesRequest(account_id=account_id)
-        response = await self.call(
-            "Custody.ListCandidates", self._custody.ListCandidates, request, pb.ListDeltasResponse
+        return Acquired(
+            [_held(lease, ttl_ms) for lease in response.acquired], response.conflicting_shard_count or None
         )
-        return [delta_of(d) for d in response.deltas]
 
-    async def recent_candidates(
-        self, window_seconds: float, limit: int, after: RecentCursor | None
-    ) -> tuple[list[StoredDelta], bool]:
-        request = pb.ListRecentCandidatesRequest(window_ms=_ms(window_seconds), limit=limit)
-        if after is not None:
-            request.after.status_timestamp.FromDatetime(after[0])
-            request.after.account_id = after[1]
-            request.after.nonce = after[2]
+    async def release_shards(self, replica_id: str, leases: Sequence[HeldLease], leave: bool) -> int:
+        request = pb.ReleaseShardsRequest(
+            replica_id=replica_id, leases=[_lease(lease.fence) for lease in leases], leave=leave
+        )
         response = await self.call(
-            "Custody.ListRecentCandidates",
-            self._custody.ListRecentCandidates,
+            "Canonicalization.ReleaseShards",
+            self._canonicalization.ReleaseShards,
             request,
-            pb.ListDeltasResponse,
+            pb.ReleaseShardsResponse,
         )
-        return [delta_of(d) for d in response.deltas], response.has_more
+        return int(response.released)
 
-    async def recoverable_accounts(self, ttl_seconds: int, after: str, limit: int) -> tuple[list[str], bool]:
-        request = pb.ListRecoverableAccountsRequest(
-            retained_ttl_seconds=ttl_seconds, limit=limit, after_account_id=after
-        )
-        response = await self.call(
-            "Custody.ListRecoverableAccounts",
-            self._custody.ListRecoverableAccounts,
-            request,
-            pb.ListAccountIdsResponse,
-        )
-        return list(response.account_ids), response.has_more
+    # --- ShardWork ---------------------------------------------------------------------------------
 
-    async def recoverable_deltas(self, account_id: str, ttl_seconds: int) -> list[StoredDelta]:
-        request = pb.ListRecoverableDeltasRequest(account_id=account_id, retained_ttl_seconds=ttl_seconds)
-        response = await self.call(
-            "Custody.ListRecoverableDeltas",
-            self._custody.ListRecoverableDeltas,
-            request,
-            pb.ListDeltasResponse,
-        )
-        return [delta_of(d) for d in response.deltas]
-
-    async def state(self, account_id: str) -> StoredState | None:
-        request = pb.GetStateRequest(account_id=account_id)
-        response = await self.call("Custody.GetState", self._custody.GetState, request, pb.GetStateResponse)
-        if not response.found:
-            return None
-        return StoredState(json.loads(response.state.state_json), response.state.commitment)
-
-    async def payload(self, account_id: str, nonce: int) -> dict[str, Any] | None:
-        request = pb.GetDeltaRequest(account_id=account_id, nonce=nonce)
-        response = await self.call("Custody.GetDelta", self._custody.GetDelta, request, pb.GetDeltaResponse)
-        if not response.found:
-            return None
-        loaded = json.loads(response.delta.delta_payload_json)
-        return loaded if isinstance(loaded, dict) else None
-
-    # --- fenced writes -----------------------------------------------------------------------------
-
-    async def promote(self, fence: Fence, promotion: Promotion) -> WriteResult:
-        row = promotion.row
-        request = pb.PromoteRequest(
-            lease=_lease(fence),
-            account_id=row.account_id,
-            nonce=row.nonce,
-            source_kind=KIND_TO_PB[row.kind],
-            new_commitment=promotion.new_commitment,
-            new_state_json=json.dumps(promotion.new_state, separators=(",", ":")),
-        )
-        response = await self.call("Custody.Promote", self._custody.Promote, request, pb.PromoteResponse)
-        return _result(response.outcome)
-
-    async def discard(self, fence: Fence, row: StoredDelta) -> WriteResult:
-        request = pb.DiscardRequest(
-            lease=_lease(fence), account_id=row.account_id, nonce=row.nonce, kind=KIND_TO_PB[row.kind]
-        )
-        response = await self.call("Custody.Discard", self._custody.Discard, request, pb.DiscardResponse)
-        return _result(response.outcome)
-
-    async def update_status(self, fence: Fence, change: StatusChange) -> WriteResult:
-        request = pb.UpdateCandidateStatusRequest(
-            lease=_lease(fence),
-            account_id=change.row.account_id,
-            nonce=change.row.nonce,
-            new_kind=KIND_TO_PB[change.new_kind],
-            reason=change.reason,
-            retry_count=change.retry_count,
-            divergence_count=change.divergence_count,
-            abandon_confirm_count=change.abandon_confirm_count,
+    async def list_work(
+        self,
+        shard: ShardRef,
+        mode: WorkMode,
+        after: str,
+        limit: int,
+        *,
+        window_seconds: float = 0.0,
+        retained_ttl_seconds: int = 0,
+    ) -> tuple[list[WorkItem], bool]:
+        request = pb.ListShardWorkRequest(
+            shard=pb.ShardRef(index=shard.index, count=shard.count),
+            mode=MODE_TO_PB[mode],
+            after_account_id=after,
+            limit=limit,
+            recent_window_ms=_ms(window_seconds) if mode is WorkMode.RECENT else 0,
+            retained_ttl_seconds=retained_ttl_seconds if mode is WorkMode.RECOVERABLE else 0,
         )
         response = await self.call(
-            "Custody.UpdateCandidateStatus",
-            self._custody.UpdateCandidateStatus,
+            "Canonicalization.ListShardWork",
+            self._canonicalization.ListShardWork,
             request,
-            pb.UpdateCandidateStatusResponse,
+            pb.ListShardWorkResponse,
         )
-        return _result(response.outcome)
+        return [work_item_of(item) for item in response.items], response.has_more
+
+    async def apply_writes(self, fence: Fence, writes: Sequence[Write]) -> list[WriteResult]:
+        request = pb.ApplyWritesRequest(lease=_lease(fence), writes=[fenced_write(w) for w in writes])
+        response = await self.call(
+            "Canonicalization.ApplyWrites",
+            self._canonicalization.ApplyWrites,
+            request,
+            pb.ApplyWritesResponse,
+        )
+        if len(response.outcomes) != len(writes):
+            raise StoreUnavailable(
+                f"Canonicalization.ApplyWrites: {len(response.outcomes)} outcomes for {len(writes)} writes"
+            )
+        return [_result(outcome) for outcome in response.outcomes]

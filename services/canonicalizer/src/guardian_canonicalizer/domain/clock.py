@@ -1,4 +1,5 @@
-"""Wall time for the decision table (ages of candidates, intents and retained rows).
+"""Wall time for the decision table (ages of candidates, intents and retained rows), and the slot
+arithmetic of the worker's and the heartbeat's timers.
 
 Status timestamps come from the database clock; ages compare them with this clock, so a skewed replica
 shifts a grace period or a TTL by its skew, never the correctness of a write (the fence decides those).
@@ -6,6 +7,7 @@ shifts a grace period or a TTL by its skew, never the correctness of a write (th
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -30,3 +32,8 @@ class ManualClock:
 
     def advance(self, seconds: float) -> None:
         self._now += timedelta(seconds=seconds)
+
+
+def next_slot(origin: float, interval: float, now: float) -> float:
+    """The first multiple of `interval` after `now`, counted from `origin` (missed slots are skipped)."""
+    return origin + (math.floor((now - origin) / interval) + 1) * interval

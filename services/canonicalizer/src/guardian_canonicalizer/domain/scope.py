@@ -1,30 +1,43 @@
-"""Cooperative cancellation of one pass: lease loss, shutdown and the pass deadline stop admitting work.
+"""Cooperative cancellation of one pass over one shard: shard loss, shutdown and the pass deadline stop
+admitting work; losing the shard (or its write deadline passing) also stops writing.
 
-Work already admitted (a chain probe, a fenced write) finishes; the fence protects its write.
+Work already admitted (a chain probe) finishes; a batch whose shard is no longer writable is not sent,
+and the coordinator's fence check refuses whatever was already on its way.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 
 class PassScope:
-    def __init__(self, deadline: float | None, stopping: asyncio.Event) -> None:
+    def __init__(
+        self,
+        deadline: float | None,
+        stopping: asyncio.Event,
+        writable: Callable[[], bool] | None = None,
+    ) -> None:
         self._loop = asyncio.get_running_loop()
         self._deadline = deadline  # loop.time() after which no new work is admitted
         self._stopping = stopping
+        self._writable = writable  # False once the shard is lost or its write deadline passed
         self.cancel_reason: str | None = None
 
     def cancel(self, reason: str) -> None:
         if self.cancel_reason is None:
             self.cancel_reason = reason
 
+    def may_write(self) -> bool:
+        """Whether a batch decided under this scope may still be sent (shutdown lets it finish)."""
+        return self.cancel_reason is None and (self._writable is None or self._writable())
+
     @property
     def cancelled(self) -> bool:
-        return self.cancel_reason is not None or self._stopping.is_set()
+        return not self.may_write() or self._stopping.is_set()
 
     def admit(self) -> bool:
-        """The checkpoint before each account and each candidate."""
+        """The checkpoint before each page and each account."""
         if self.cancelled:
             return False
         return self._deadline is None or self._loop.time() < self._deadline

@@ -1,29 +1,32 @@
-"""The lease loop of docs/contracts/canonicalization.md §2: three timers, biased full > fast > reconcile.
+"""The pass loop of docs/contracts/canonicalization.md §2, over the shards this replica holds: three timers,
+biased full > fast > reconcile, and a full pass at once over shards just acquired.
 
-Every replica runs it. Each tick first acquires (or extends) the lease; a standby also tries on its own
-heartbeat (every renew interval), so a crashed leader is replaced within TTL + renew interval and a
-released lease within one renew interval. The pass then runs with the renewal timer beside it.
+The leases are not this loop's business: the `ShardManager` renews them on its own task and timer, so a
+long pass never delays a renewal. Each pass over a shard runs in its own `PassScope`, which stops
+admitting work when the shard is lost or its write deadline passes; at most `max_concurrent_shards`
+shard passes run at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from guardian_canonicalizer.domain.leadership import Leadership
-from guardian_canonicalizer.domain.passes import STALE_LEASE_REASON, Passes
-from guardian_canonicalizer.domain.ports import HeldLease
+from guardian_canonicalizer.domain.clock import next_slot
+from guardian_canonicalizer.domain.passes import STALE_LEASE_REASON, WRONG_SHARD_REASON, Passes
 from guardian_canonicalizer.domain.scope import PassScope
+from guardian_canonicalizer.domain.shards import HeldShard, ShardManager
 from guardian_canonicalizer.domain.status import StatusBoard
 from guardian_canonicalizer.metrics import Metrics
 
 log = logging.getLogger("guardian.canonicalizer.worker")
 journal = logging.getLogger("guardian.canonicalizer.journal")
+# A refused write means the fence is no longer good for this shard: stop writing under it.
+REFUSALS = {STALE_LEASE_REASON: "stale_lease", WRONG_SHARD_REASON: "wrong_shard"}
 
 
 @dataclass(frozen=True)
@@ -31,33 +34,42 @@ class Cadence:
     full_seconds: float = 10.0
     fast_seconds: float | None = 3.0  # None: fast promotion disabled
     reconcile_seconds: float | None = 60.0  # None: retention off (TTL 0)
-    heartbeat_seconds: float = 3.0  # the renew interval
-
-
-def next_slot(origin: float, interval: float, now: float) -> float:
-    """The first multiple of `interval` after `now`, counted from `origin` (missed slots are skipped)."""
-    return origin + (math.floor((now - origin) / interval) + 1) * interval
 
 
 class Worker:
     def __init__(
-        self, leadership: Leadership, passes: Passes, cadence: Cadence, status: StatusBoard, metrics: Metrics
+        self,
+        shards: ShardManager,
+        passes: Passes,
+        cadence: Cadence,
+        status: StatusBoard,
+        metrics: Metrics,
+        max_concurrent_shards: int = 4,
     ) -> None:
-        self._leadership = leadership
+        self._shards = shards
         self._passes = passes
         self._cadence = cadence
         self._status = status
         self._metrics = metrics
+        self._max_concurrent_shards = max_concurrent_shards
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
-        """Stop admitting work; the running pass finishes what it started."""
+        """Stop admitting work; the running passes finish what they started."""
         self._status.role = "stopping"
         self._stopping.set()
 
     async def _idle(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), max(0.0, seconds))
+        """Sleeps until the next timer, a stop, or newly acquired shards."""
+        wakers = [
+            asyncio.ensure_future(self._stopping.wait()),
+            asyncio.ensure_future(self._shards.changed.wait()),
+        ]
+        try:
+            await asyncio.wait(wakers, timeout=max(0.0, seconds), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waker in wakers:
+                waker.cancel()
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -67,62 +79,69 @@ class Worker:
         next_full = origin
         next_fast = origin if cadence.fast_seconds else inf
         next_reconcile = origin if cadence.reconcile_seconds else inf
-        next_heartbeat = origin
         while not self._stopping.is_set():
+            self._shards.changed.clear()
             now = loop.time()
+            deadline: float | None = None
             if now >= next_full:
-                kind = "full"
+                kind, shards = "full", self._shards.shards()
+                self._shards.take_fresh()
                 next_full = next_slot(origin, cadence.full_seconds, now)
-                deadline: float | None = None
+            elif self._shards.has_fresh:
+                kind, shards = "full", self._shards.take_fresh()  # just acquired: a full pass at once
             elif now >= next_fast:
-                kind = "fast"
                 assert cadence.fast_seconds is not None
+                kind, shards = "fast", self._shards.shards()
                 next_fast = now + cadence.fast_seconds
                 deadline = min(now + cadence.fast_seconds, next_full)
             elif now >= next_reconcile:
-                kind = "reconcile"
                 assert cadence.reconcile_seconds is not None
+                kind, shards = "reconcile", self._shards.shards()
                 next_reconcile = now + cadence.reconcile_seconds
                 deadline = next_full
-            elif now >= next_heartbeat:
-                next_heartbeat = now + cadence.heartbeat_seconds
-                was_leader = self._leadership.is_leader
-                if await self._leadership.acquire() is not None and not was_leader:
-                    next_full = loop.time()  # just took over: run a full pass at once
-                continue
             else:
-                await self._idle(min(next_full, next_fast, next_reconcile, next_heartbeat) - now)
+                await self._idle(min(next_full, next_fast, next_reconcile) - now)
                 continue
 
             if kind == "full" and cadence.fast_seconds:
                 next_fast = inf  # reset before the pass; set again after it
-            lease = await self._leadership.acquire()
-            next_heartbeat = loop.time() + cadence.heartbeat_seconds
-            if lease is not None:
-                await self._run_pass(kind, lease, deadline)
+            await self._run_passes(kind, shards, deadline)
             if kind == "full" and cadence.fast_seconds:
                 next_fast = loop.time() + cadence.fast_seconds
-        await self._leadership.release()
 
-    async def _run_pass(self, kind: str, lease: HeldLease, deadline: float | None) -> None:
-        scope = PassScope(deadline, self._stopping)
+    async def _run_passes(self, kind: str, shards: list[HeldShard], deadline: float | None) -> None:
+        slots = asyncio.Semaphore(self._max_concurrent_shards)
+
+        async def one(shard: HeldShard) -> None:
+            async with slots:
+                if shard.writable() and not self._stopping.is_set():
+                    await self._run_pass(kind, shard, deadline)
+
+        await asyncio.gather(*(one(shard) for shard in shards))
+
+    async def _run_pass(self, kind: str, shard: HeldShard, deadline: float | None) -> None:
+        scope = PassScope(deadline, self._stopping, shard.writable)
         started = time.monotonic()
         run = {"full": self._passes.full, "fast": self._passes.fast, "reconcile": self._passes.reconcile}[
             kind
         ]
-        try:
-            outcome = await self._leadership.while_renewing(lease, scope, run(lease.fence, scope))
-        except Exception as exc:
-            outcome = "error"
-            log.warning("%s pass failed: %s", kind, exc)
+        fence = shard.lease.fence
+        with self._shards.busy(shard):
+            try:
+                outcome = await run(fence, scope)
+            except Exception as exc:
+                outcome = "error"
+                log.warning("%s pass over shard %d failed: %s", kind, shard.index, exc)
         if scope.cancel_reason is not None:
-            log.warning("%s pass cancelled: %s", kind, scope.cancel_reason)
-            if scope.cancel_reason == STALE_LEASE_REASON:
-                self._leadership.step_down(STALE_LEASE_REASON)
+            log.warning("%s pass over shard %d cancelled: %s", kind, shard.index, scope.cancel_reason)
+            if scope.cancel_reason in REFUSALS:
+                self._shards.drop(shard, REFUSALS[scope.cancel_reason], scope.cancel_reason)
         self._metrics.pass_finished(kind, outcome, time.monotonic() - started)
         self._status.passes += 1
         self._status.last_pass_kind = kind
         self._status.last_pass_outcome = outcome
         self._status.last_pass_finished_at = datetime.now(UTC)
         if outcome != "completed" or kind != "fast":
-            journal.debug("pass kind=%s fence=%d outcome=%s", kind, lease.fence_token, outcome)
+            journal.debug(
+                "pass kind=%s lease=%s fence=%d outcome=%s", kind, fence.lease_name, fence.token, outcome
+            )
