@@ -1,4 +1,4 @@
-"""The decision table of canonicalization.md §4 as pure functions, driven by a hand-moved clock."""
+"""The decision table of docs/contracts/canonicalization.md §4 as pure functions, driven by a hand-moved clock."""
 
 from __future__ import annotations
 

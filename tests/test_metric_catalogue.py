@@ -1,4 +1,4 @@
-"""The metric catalogue of every service follows ops.md §5.3, and the Grafana dashboard only queries
+"""The metric catalogue of every service follows docs/contracts/ops.md §5.3, and the Grafana dashboard only queries
 metrics that exist."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ releases, renew failures, the longest renewal gap, refused stale writes and batc
 Registered on the process registry that `setup_telemetry` serves when metrics are enabled.
 
 Batch sizes are two counters (batches and the writes in them; their ratio is the mean size) rather than a
-histogram, because histograms are durations in seconds only (ops.md §5.3)."""
+histogram, because histograms are durations in seconds only (docs/contracts/ops.md §5.3)."""
 
 from __future__ import annotations
 
