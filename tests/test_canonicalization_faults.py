@@ -1,6 +1,7 @@
 """Chain faults and a database outage under a canonicalizer fleet (real processes, real PostgreSQL).
 
-Sizes: 3 canonicalizers on a failing/hanging devnet with 12 candidates; 1–2 replicas elsewhere.
+Every test runs with S = 1 (one shard, one writer at a time) and with S = 16 shards over the fleet.
+Sizes: 3 canonicalizers on a failing/hanging devnet with 12 candidates; 2 replicas elsewhere.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ from guardian_testing.fault_proxy import FaultProxy
 from guardian_testing.fixtures import StartReplicas
 
 pytestmark = pytest.mark.slow
+SHARDS = [pytest.param(1, id="S=1"), pytest.param(16, id="S=16")]
+
+
+def shards_env(shards: int) -> dict[str, str]:
+    return {"GUARDIAN_CANONICALIZATION_SHARDS": str(shards)}
 
 
 async def status_json(client: CoordinatorClient, s: Submitted) -> dict[str, object]:
@@ -40,8 +46,9 @@ def promotions(stack: Stack) -> list[tuple[str, int]]:
     return [(w.account_id, w.nonce) for w in stack.journal().promotions]
 
 
+@pytest.mark.parametrize("shards", SHARDS)
 async def test_a_failing_or_hanging_chain_promotes_nothing_counts_retries_once_per_pass_and_recovers(
-    start_replicas: StartReplicas, fresh_database_url: str
+    start_replicas: StartReplicas, fresh_database_url: str, shards: int
 ) -> None:
     # No fast pass: every chain call is one full-pass observation, so retries must equal calls.
     stack = start_stack(
@@ -53,6 +60,7 @@ async def test_a_failing_or_hanging_chain_promotes_nothing_counts_retries_once_p
         GUARDIAN_CANONICALIZATION_SUBMISSION_GRACE_PERIOD_SECONDS="0",
         GUARDIAN_CANONICALIZATION_MAX_RETRIES="100000",
         GUARDIAN_CANONICALIZATION_CHECK_INTERVAL_SECONDS="0.3",
+        canonicalizer_overrides=shards_env(shards),
     )
     chain = DevnetControl(stack.devnet_url)
     await chain.fault("unavailable", count=1_000_000)
@@ -102,8 +110,9 @@ async def _all(client: CoordinatorClient, submitted: list[Submitted], kind: str)
     return await all_of_kind(client.custody, submitted, kind)
 
 
+@pytest.mark.parametrize("shards", SHARDS)
 async def test_a_lagging_chain_needs_two_consecutive_foreign_observations_to_diverge(
-    start_replicas: StartReplicas, fresh_database_url: str
+    start_replicas: StartReplicas, fresh_database_url: str, shards: int
 ) -> None:
     stack = start_stack(
         start_replicas,
@@ -112,6 +121,7 @@ async def test_a_lagging_chain_needs_two_consecutive_foreign_observations_to_div
         canonicalizers=2,
         GUARDIAN_CANONICALIZATION_FAST_PROMOTION_ENABLED="false",
         GUARDIAN_CANONICALIZATION_CHECK_INTERVAL_SECONDS="0.3",
+        canonicalizer_overrides=shards_env(shards),
     )
     chain = DevnetControl(stack.devnet_url)
     foreign = "0x" + "ee" * 32
@@ -149,8 +159,12 @@ async def test_a_lagging_chain_needs_two_consecutive_foreign_observations_to_div
         assert state.state.commitment == moved.new_commitment
 
 
-async def test_a_database_outage_makes_the_leader_step_down_and_canonicalization_resume(
-    start_replicas: StartReplicas, fresh_database_url: str, fault_proxy_for: Callable[[str], FaultProxy]
+@pytest.mark.parametrize("shards", SHARDS)
+async def test_a_database_outage_makes_every_holder_stop_writing_and_canonicalization_resume(
+    start_replicas: StartReplicas,
+    fresh_database_url: str,
+    fault_proxy_for: Callable[[str], FaultProxy],
+    shards: int,
 ) -> None:
     proxy = fault_proxy_for(fresh_database_url)
     stack = start_stack(
@@ -162,6 +176,7 @@ async def test_a_database_outage_makes_the_leader_step_down_and_canonicalization
             "GUARDIAN_DB_CONNECT_TIMEOUT_SECONDS": "1",
             "GUARDIAN_DB_POOL_ACQUIRE_TIMEOUT_SECONDS": "1",
         },
+        canonicalizer_overrides=shards_env(shards),
     )
     chain = DevnetControl(stack.devnet_url)
     async with CoordinatorClient(stack.coordinator_target) as client:
@@ -187,12 +202,12 @@ async def test_a_database_outage_makes_the_leader_step_down_and_canonicalization
 
 
 async def _nobody_leads(stack: Stack) -> bool:
-    roles = [(await status(p.grpc_target)).role for p in stack.canonicalizers]
-    return all(role == "standby" for role in roles)
+    reported = [await status(p.grpc_target) for p in stack.canonicalizers]
+    return all(r.role == "standby" and not r.shards for r in reported)
 
 
 async def _passes_advanced(stack: Stack) -> bool:
-    # Standbys run no passes; an acquire attempt per heartbeat keeps failing. Two heartbeats are enough
+    # Holding no shard, a replica runs no pass; its heartbeats keep failing. A few heartbeats are enough
     # to have seen the landed commitments had anyone been writing.
     logs = [p.log_path.read_text(errors="replace") for p in stack.canonicalizers]
-    return all(text.count("lease acquire failed") >= 4 for text in logs)
+    return all(text.count("heartbeat failed") >= 4 for text in logs)

@@ -1,5 +1,5 @@
-"""Cooperative cancellation of one pass over one shard: shard loss, shutdown and the pass deadline stop
-admitting work; losing the shard (or its write deadline passing) also stops writing.
+"""Cooperative cancellation of one pass over one shard: shard loss, a release, shutdown and the pass
+deadline stop admitting work; losing the shard (or its write deadline passing) also stops writing.
 
 Work already admitted (a chain probe) finishes; a batch whose shard is no longer writable is not sent,
 and the coordinator's fence check refuses whatever was already on its way.
@@ -17,11 +17,13 @@ class PassScope:
         deadline: float | None,
         stopping: asyncio.Event,
         writable: Callable[[], bool] | None = None,
+        admitting: Callable[[], bool] | None = None,
     ) -> None:
         self._loop = asyncio.get_running_loop()
         self._deadline = deadline  # loop.time() after which no new work is admitted
         self._stopping = stopping
         self._writable = writable  # False once the shard is lost or its write deadline passed
+        self._admitting = admitting  # False once the shard is being released: finish, start nothing
         self.cancel_reason: str | None = None
 
     def cancel(self, reason: str) -> None:
@@ -38,6 +40,6 @@ class PassScope:
 
     def admit(self) -> bool:
         """The checkpoint before each page and each account."""
-        if self.cancelled:
+        if self.cancelled or (self._admitting is not None and not self._admitting()):
             return False
         return self._deadline is None or self._loop.time() < self._deadline

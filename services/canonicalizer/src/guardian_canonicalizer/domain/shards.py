@@ -49,7 +49,8 @@ class HeldShard:
 
     lease: HeldLease
     write_deadline: float  # loop.time() after which nothing is written under this lease
-    lost: str | None = None  # why it stopped (lost, expired, released, ...); None while held
+    lost: str | None = None  # why it stopped writing (lost, expired, released); None while held
+    draining: bool = False  # being released: its pass finishes what it admitted, admits nothing more
     running: int = 0  # passes over it in flight
     idle: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -62,6 +63,9 @@ class HeldShard:
 
     def writable(self) -> bool:
         return self.lost is None and asyncio.get_running_loop().time() < self.write_deadline
+
+    def admitting(self) -> bool:
+        return not self.draining and self.writable()
 
 
 class ShardManager:
@@ -133,10 +137,14 @@ class ShardManager:
     def _deadline(self, sent: float) -> float:
         return sent + self._ttl - self._margin
 
-    def _forget(self, shard: HeldShard, why: str) -> bool:
+    def _forget(self, shard: HeldShard, why: str | None) -> bool:
+        """Takes the shard off the held set; `why` also stops its writes (None: it drains first)."""
         if self.held.get(shard.index) is not shard:
             return False
-        shard.lost = why
+        if why is None:
+            shard.draining = True
+        else:
+            shard.lost = why
         del self.held[shard.index]
         self._fresh.discard(shard.index)
         return True
@@ -258,10 +266,10 @@ class ShardManager:
     # --- releases ------------------------------------------------------------------------------------
 
     def _release_later(self, surplus: list[HeldShard]) -> None:
-        """Stops writing for the surplus now; releases each once its pass ended (bounded by its write
-        deadline), on a task of its own so renewals of the other shards never wait for it."""
+        """Stops admitting work on the surplus now; releases each once its pass sent what it had decided
+        (bounded by its write deadline), on a task of its own so renewals of the others never wait."""
         for shard in surplus:
-            self._forget(shard, "released (rebalance)")
+            self._forget(shard, None)
         self._publish()
         task = asyncio.create_task(self._release(surplus, "rebalance", leave=False))
         self._releases.add(task)
@@ -272,6 +280,7 @@ class ShardManager:
         for shard in shards:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(shard.idle.wait(), max(0.0, shard.write_deadline - loop.time()))
+            shard.lost = shard.lost or f"released ({outcome})"
         if not shards and not leave:
             return
         try:

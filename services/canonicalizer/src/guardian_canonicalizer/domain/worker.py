@@ -114,13 +114,13 @@ class Worker:
 
         async def one(shard: HeldShard) -> None:
             async with slots:
-                if shard.writable() and not self._stopping.is_set():
+                if shard.admitting() and not self._stopping.is_set():
                     await self._run_pass(kind, shard, deadline)
 
         await asyncio.gather(*(one(shard) for shard in shards))
 
     async def _run_pass(self, kind: str, shard: HeldShard, deadline: float | None) -> None:
-        scope = PassScope(deadline, self._stopping, shard.writable)
+        scope = PassScope(deadline, self._stopping, shard.writable, shard.admitting)
         started = time.monotonic()
         run = {"full": self._passes.full, "fast": self._passes.fast, "reconcile": self._passes.reconcile}[
             kind
