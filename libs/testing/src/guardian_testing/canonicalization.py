@@ -14,6 +14,7 @@ import random
 import re
 import secrets
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import grpc
+from prometheus_client.parser import text_string_to_metric_families
 
 from guardian.canonicalizer.v1 import canonicalizer_pb2 as status_pb
 from guardian.canonicalizer.v1 import canonicalizer_pb2_grpc as status_grpc
@@ -129,6 +131,32 @@ async def kinds_of(custody: pb_grpc.CustodyStub, submitted: list[Submitted]) -> 
 
 async def all_of_kind(custody: pb_grpc.CustodyStub, submitted: list[Submitted], kind: str) -> bool:
     return set(await kinds_of(custody, submitted)) == {kind}
+
+
+METRICS_LINE = re.compile(r"metrics=(?P<url>http://\S+)")
+
+
+def metrics_url(process: Any) -> str:
+    """The Prometheus URL a replica started with GUARDIAN_METRICS_ENABLED=true announced."""
+    found = METRICS_LINE.search(process.read_until(METRICS_LINE.pattern))
+    assert found is not None
+    return found["url"]
+
+
+async def metric(url: str, name: str, **labels: str) -> float:
+    """The sum of the samples of `name` (with these labels) that the replica serves now."""
+
+    def scrape() -> str:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return str(response.read().decode())
+
+    text = await asyncio.to_thread(scrape)
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
 
 
 async def status(target: str) -> status_pb.StatusResponse:
