@@ -68,6 +68,8 @@ async def serve(settings: CanonicalizerSettings) -> int:
         problems.append(COORDINATOR_IN_MEMORY)
     enforce(stage, problems, log)
 
+    network = JsonNetwork()
+    network.commitment({})  # loads the hash tables at boot, not inside the first pass
     board = StatusBoard(holder_id=holder_id(settings.instance_id))
     metrics = Metrics(REGISTRY)
     chain = ChainAdapter(settings.miden_rpc_endpoint, settings.miden_rpc_timeout_ms / 1000)
@@ -83,7 +85,7 @@ async def serve(settings: CanonicalizerSettings) -> int:
     passes = Passes(
         coordinator,
         chain,
-        JsonNetwork(),
+        network,
         SystemClock(),
         settings.policy(),
         PassSettings(

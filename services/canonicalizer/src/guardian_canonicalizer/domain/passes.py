@@ -305,6 +305,8 @@ class Passes:
             items, more = await self._work.list_work(
                 shard, WorkMode.PENDING, after, self._settings.batch_size
             )
+            if not scope.admit():
+                break  # stopped while reading (a release, a deadline): compute nothing for this page
             failures += await self._full_page(fence, scope, items)
             if not more or not items:
                 break
@@ -348,6 +350,8 @@ class Passes:
                 self._settings.batch_size,
                 window_seconds=self._settings.fast_window_seconds,
             )
+            if not scope.admit():
+                break  # the cursor stays before this page
             failures += await self._fast_page(fence, scope, items)
             if items:
                 after = items[-1].account_id
