@@ -3,10 +3,13 @@
 Falcon verification is timed per signature for one candidate digest and for 8 candidates sharing the
 digest-independent work (the matching digest placed last, the worst case, plus a row where none matches). A
 deliberately naive O(n^2) negacyclic multiplication path runs in the same process as the baseline for the NTT
-path. Runs in well under a minute on a 2-core machine.
+path. ECDSA sign / verify / recover and EIP-712 recovery through libsecp256k1 (coincurve) are interleaved with
+the pure-Python secp256k1 they replaced (``secp256k1_python_baseline.py`` beside this file, bench-only). Runs in
+well under a minute on a 2-core machine.
 """
 
 import gc
+import importlib.metadata
 import os
 import platform
 import statistics
@@ -16,6 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import secp256k1_python_baseline as python_ecc
+
 from guardian_crypto import digests, ecdsa, eip712, falcon_verify, poseidon2, rpo
 from guardian_crypto.compiled import goldilocks
 from guardian_crypto.falcon_codec import decode_signature
@@ -24,6 +31,7 @@ from guardian_crypto.falcon_sign import SecretKey
 from guardian_crypto.field import Word
 
 RESULTS = Path(__file__).resolve().parent / "results" / "crypto.md"
+SCHOOLBOOK = "Falcon verify, schoolbook baseline"
 MESSAGE: Word = (100, 97, 116, 97)
 DECOYS: list[Word] = [(i, 1, 2, 3) for i in range(7)]
 
@@ -33,6 +41,7 @@ class Timing:
     name: str
     samples: list[float]  # milliseconds
     note: str = ""
+    baseline: str = ""  # name of the same-run row this one replaces
 
     @property
     def p50(self) -> float:
@@ -58,8 +67,10 @@ def measure_interleaved(actions: dict[str, Callable[[], object]], rounds: int) -
     return samples
 
 
-def measure(name: str, action: Callable[[], object], count: int, note: str = "") -> Timing:
-    return Timing(name, measure_interleaved({name: action}, count)[name], note)
+def measure(
+    name: str, action: Callable[[], object], count: int, note: str = "", baseline: str = ""
+) -> Timing:
+    return Timing(name, measure_interleaved({name: action}, count)[name], note, baseline)
 
 
 def calibration_loop() -> int:
@@ -109,6 +120,79 @@ def pure_python(action: Callable[[], object]) -> Callable[[], object]:
     return run
 
 
+def secp256k1_rows(
+    evm_key: bytes, evm_digest: bytes, evm_signature: bytes, miden_signature: bytes
+) -> list[Timing]:
+    """libsecp256k1 (coincurve) and the pure-Python curve it replaced, interleaved round by round so machine
+    noise hits both alike. Both sides include the same parsing and Keccak work around the curve."""
+    public_key = ecdsa.public_key_from_secret(evm_key)
+    signing_key = ecdsa.SigningKey(evm_key)
+    if (
+        python_ecc.miden_sign(evm_key, MESSAGE) != miden_signature
+        or python_ecc.miden_recover(MESSAGE, miden_signature) != public_key
+        or not python_ecc.miden_verify(MESSAGE, miden_signature, public_key)
+        or python_ecc.evm_recover(evm_digest, evm_signature)
+        != eip712.recover_address(evm_digest, evm_signature)
+    ):
+        raise RuntimeError("the pure-Python baseline disagrees with libsecp256k1")
+    sign_baseline = "Miden ECDSA sign, pure-Python baseline"
+    # (row, libsecp256k1 action, pure-Python action or None to share the previous row's baseline, note)
+    pairs: list[tuple[str, Callable[[], object], Callable[[], object] | None, str]] = [
+        (
+            "Miden ECDSA sign, key loaded once",
+            lambda: signing_key.sign(MESSAGE),
+            lambda: python_ecc.miden_sign(evm_key, MESSAGE),
+            "what auth's ack signer does (ecdsa.SigningKey)",
+        ),
+        (
+            "Miden ECDSA sign, key from bytes per call",
+            lambda: ecdsa.sign(evm_key, MESSAGE),
+            None,
+            "ecdsa.sign(secret, word): loading the key costs more than signing",
+        ),
+        (
+            "Miden ECDSA verify (x-pubkey)",
+            lambda: ecdsa.verify(MESSAGE, miden_signature, public_key),
+            lambda: python_ecc.miden_verify(MESSAGE, miden_signature, public_key),
+            "",
+        ),
+        (
+            "Miden ECDSA recover",
+            lambda: ecdsa.recover_public_key(MESSAGE, miden_signature),
+            lambda: python_ecc.miden_recover(MESSAGE, miden_signature),
+            "the request-auth path",
+        ),
+        (
+            "EIP-712 session recover",
+            lambda: eip712.recover_address(evm_digest, evm_signature),
+            lambda: python_ecc.evm_recover(evm_digest, evm_signature),
+            "the wallet-login path",
+        ),
+    ]
+    actions: dict[str, Callable[[], object]] = {}
+    baseline_of: dict[str, str] = {}
+    for name, fast, slow, _note in pairs:
+        actions[name] = fast
+        if slow is not None:
+            baseline = (
+                sign_baseline if name.startswith("Miden ECDSA sign") else f"{name}, pure-Python baseline"
+            )
+            actions[baseline] = slow
+        baseline_of[name] = baseline
+    samples = measure_interleaved(actions, 200)
+    rows = [
+        Timing(name, samples[name], f"libsecp256k1 (coincurve); {note}".rstrip("; "), baseline_of[name])
+        for name, _fast, _slow, note in pairs
+    ]
+    # Each baseline row right after the last row measured against it.
+    for baseline in dict.fromkeys(baseline_of.values()):
+        last = max(i for i, row in enumerate(rows) if row.baseline == baseline)
+        rows.insert(
+            last + 1, Timing(baseline, samples[baseline], "same run: the hand-written curve it replaced")
+        )
+    return rows
+
+
 def run() -> tuple[list[Timing], dict[str, str]]:
     started = time.perf_counter()
     load = os.getloadavg()
@@ -148,16 +232,24 @@ def run() -> tuple[list[Timing], dict[str, str]]:
         "Falcon verify, 8 candidates (match last)": "shared decode and s2*h; a wrong digest stops early",
         "Calibration: fixed pure-Python loop": "interleaved with the verify rows: p50/min is machine noise",
     }
-    timings = [Timing(name, samples, notes.get(name, "")) for name, samples in verify.items()]
+    timings = [
+        Timing(name, samples, notes.get(name, ""), SCHOOLBOOK if name.startswith("Falcon") else "")
+        for name, samples in verify.items()
+    ]
     timings += [
         measure(
-            "Falcon verify, schoolbook baseline",
+            SCHOOLBOOK,
             lambda: schoolbook_verify(signature, MESSAGE),
             12,
             "same run; O(n^2) multiply instead of the NTT",
         ),
         measure("Falcon sign", lambda: key.sign(MESSAGE), 40, "deterministic, seed-0 key"),
-        measure("Poseidon2 permutation", lambda: poseidon2.permute(list(range(12))), 300),
+        measure(
+            "Poseidon2 permutation",
+            lambda: poseidon2.permute(list(range(12))),
+            300,
+            baseline="Poseidon2 permutation, pure Python",
+        ),
         measure(
             "Poseidon2 permutation, pure Python",
             pure_python(lambda: poseidon2.permute(list(range(12)))),
@@ -185,6 +277,7 @@ def run() -> tuple[list[Timing], dict[str, str]]:
             lambda: digests.request_digest("0xb67bc00ceee619617204e3f73f0a43", 1700000000000, bytes(1024)),
             10,
             "17 permutations; cost grows linearly with the payload",
+            "Request digest, 1 KiB payload, pure-Python RPO256",
         ),
         measure(
             "Request digest, 1 KiB payload, pure-Python RPO256",
@@ -194,14 +287,14 @@ def run() -> tuple[list[Timing], dict[str, str]]:
             10,
             "same-run baseline of the row above",
         ),
-        measure("Miden ECDSA recover", lambda: ecdsa.recover_public_key(MESSAGE, miden_signature), 100),
-        measure("EIP-712 session recover", lambda: eip712.recover_address(evm_digest, evm_signature), 100),
     ]
+    timings += secp256k1_rows(evm_key, evm_digest, evm_signature, miden_signature)
     environment = {
         "python": platform.python_version(),
         "compiled permutations (_goldilocks)": "in use"
         if goldilocks is not None
         else "not built: pure Python",
+        "secp256k1": f"libsecp256k1 through coincurve {importlib.metadata.version('coincurve')}",
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "load average at start": " / ".join(f"{v:.2f}" for v in load),
         "key generation (seed 0, one run)": f"{keygen_ms:.0f} ms",
@@ -218,23 +311,24 @@ def ms(value: float) -> str:
 def render(timings: list[Timing], environment: dict[str, str]) -> str:
     by_name = {t.name: t for t in timings}
     single = by_name["Falcon verify, 1 candidate"].p50
-    schoolbook = by_name["Falcon verify, schoolbook baseline"].p50
     lines = [
         "# Crypto benchmark",
         "",
         "Reproduce: `.venv/bin/python bench/bench_crypto.py` (from the repository root).",
         "",
+        "The last column divides a row's p50 by the p50 of the same-run row it replaces (named in the note or "
+        "the row below it): below 1 is faster.",
+        "",
         "| operation | samples | p50 ms | p99 ms | min ms | p50 / 1-candidate verify "
-        "| p50 / schoolbook verify | note |",
+        "| p50 / same-run baseline | note |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for t in timings:
-        falcon = t.name.startswith("Falcon verify")
-        vs_single = f"{t.p50 / single:.2f}x" if falcon else ""
-        vs_schoolbook = f"{t.p50 / schoolbook:.3f}x" if falcon else ""
+        vs_single = f"{t.p50 / single:.2f}x" if t.name.startswith("Falcon verify") else ""
+        vs_baseline = f"{t.p50 / by_name[t.baseline].p50:.3f}x" if t.baseline else ""
         lines.append(
             f"| {t.name} | {len(t.samples)} | {ms(t.p50)} | {ms(t.p99)} | {ms(min(t.samples))} | {vs_single} "
-            f"| {vs_schoolbook} | {t.note} |"
+            f"| {vs_baseline} | {t.note} |"
         )
     calibration = by_name["Calibration: fixed pure-Python loop"]
     verify = by_name["Falcon verify, 1 candidate"]

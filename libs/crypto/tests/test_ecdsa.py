@@ -2,7 +2,8 @@ import contextlib
 
 import pytest
 from eth_hash.auto import keccak
-from eth_keys.datatypes import PrivateKey
+from eth_keys.backends.native.main import NativeECCBackend
+from eth_keys.main import KeyAPI
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -10,6 +11,9 @@ from guardian_crypto import ecdsa, poseidon2, secp256k1
 from guardian_crypto.errors import EcdsaSignatureError
 from guardian_crypto.field import P, bytes_to_u32_elements, word_to_bytes
 
+# eth-keys' own pure-Python curve arithmetic: its default backend would be coincurve (the same libsecp256k1 that
+# guardian_crypto uses), which would make the comparison below check libsecp256k1 against itself.
+INDEPENDENT = KeyAPI(NativeECCBackend)
 SECRET = bytes(range(1, 33))
 WORD = (1, 2, 3, 4)
 N = secp256k1.ORDER
@@ -39,10 +43,33 @@ def test_sign_recover_verify() -> None:
 
 
 def test_matches_an_independent_implementation() -> None:
-    key = PrivateKey(SECRET)
+    key = INDEPENDENT.PrivateKey(SECRET)
     assert ecdsa.public_key_from_secret(SECRET) == key.public_key.to_compressed_bytes()
     theirs = key.sign_msg_hash(ecdsa.prehash(WORD))
     assert _parts(ecdsa.sign(SECRET, WORD)) == (theirs.r, theirs.s, theirs.v)
+
+
+def test_signing_key_object_signs_like_the_function() -> None:
+    key = ecdsa.SigningKey(SECRET)
+    assert key.public_key == ecdsa.public_key_from_secret(SECRET)
+    assert key.sign(WORD) == ecdsa.sign(SECRET, WORD)
+
+
+@pytest.mark.parametrize(
+    "secret", [bytes(32), N.to_bytes(32, "big"), (2**256 - 1).to_bytes(32, "big"), bytes(31)]
+)
+def test_invalid_secrets_are_value_errors(secret: bytes) -> None:
+    with pytest.raises(ValueError):
+        ecdsa.public_key_from_secret(secret)
+    with pytest.raises(ValueError):
+        ecdsa.sign(secret, WORD)
+
+
+def test_verify_uses_r_and_s_only() -> None:
+    # A known key fixes the signer; v only selects among candidate keys during recovery.
+    r, s, v = _parts(ecdsa.sign(SECRET, WORD))
+    assert ecdsa.verify(WORD, _encode(r, s, v ^ 1), ecdsa.public_key_from_secret(SECRET))
+    assert ecdsa.recover_public_key(WORD, _encode(r, s, v ^ 1)) != ecdsa.public_key_from_secret(SECRET)
 
 
 def test_commitment_is_poseidon2_over_u32_packing() -> None:
@@ -57,8 +84,15 @@ def test_commitment_is_poseidon2_over_u32_packing() -> None:
 def test_high_s_and_ethereum_v_rejected() -> None:
     r, s, v = _parts(ecdsa.sign(SECRET, WORD))
     high = _encode(r, N - s, v ^ 1)
+    # The high-s twin is a valid ECDSA signature of the same key (libsecp256k1 recovery alone accepts it).
+    twin = INDEPENDENT.Signature(vrs=(v ^ 1, r, N - s))
+    assert INDEPENDENT.ecdsa_recover(ecdsa.prehash(WORD), twin).to_compressed_bytes() == (
+        ecdsa.public_key_from_secret(SECRET)
+    )
     with pytest.raises(EcdsaSignatureError, match="high-s"):
         ecdsa.recover_public_key(WORD, high)
+    with pytest.raises(EcdsaSignatureError, match="high-s"):
+        ecdsa.decode_signature(high)
     assert not ecdsa.verify(WORD, high, ecdsa.public_key_from_secret(SECRET))
     for bad_v in (4, 27, 28, 255):
         with pytest.raises(EcdsaSignatureError):
@@ -73,6 +107,29 @@ def test_malformed_signatures(signature: bytes) -> None:
     with pytest.raises(EcdsaSignatureError):
         ecdsa.recover_public_key(WORD, signature)
     assert not ecdsa.verify(WORD, signature, ecdsa.public_key_from_secret(SECRET))
+
+
+@pytest.mark.parametrize(
+    "public_key",
+    [
+        b"",
+        bytes(33),
+        b"\x04" + bytes(32),
+        b"\x02" + bytes(32),  # x = 0: no point
+        b"\x02" + (2**256 - 2**32 - 977).to_bytes(32, "big"),  # x = p: not a field element
+        b"\x04" + bytes(64),
+    ],
+)
+def test_malformed_public_keys(public_key: bytes) -> None:
+    signature = ecdsa.sign(SECRET, WORD)
+    assert not ecdsa.verify(WORD, signature, public_key)
+    with pytest.raises(EcdsaSignatureError):
+        ecdsa.public_key_commitment(public_key)
+
+
+def test_uncompressed_key_of_a_real_signer_is_refused() -> None:
+    uncompressed = INDEPENDENT.PrivateKey(SECRET).public_key.to_bytes()
+    assert not ecdsa.verify(WORD, ecdsa.sign(SECRET, WORD), b"\x04" + uncompressed)
 
 
 def test_x_reduced_recovery_ids_fail_cleanly() -> None:
@@ -95,12 +152,16 @@ secrets = st.integers(min_value=1, max_value=N - 1).map(lambda k: k.to_bytes(32,
 words = st.tuples(*[st.integers(min_value=0, max_value=P - 1)] * 4)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(secret=secrets, word=words)
 def test_recovery_round_trip(secret: bytes, word: tuple[int, int, int, int]) -> None:
     signature = ecdsa.sign(secret, word)
     assert _parts(signature)[1] <= secp256k1.HALF_ORDER
-    assert ecdsa.recover_public_key(word, signature) == PrivateKey(secret).public_key.to_compressed_bytes()
+    theirs = INDEPENDENT.PrivateKey(secret)
+    expected = theirs.sign_msg_hash(ecdsa.prehash(word))
+    assert _parts(signature) == (expected.r, expected.s, expected.v)
+    assert ecdsa.recover_public_key(word, signature) == theirs.public_key.to_compressed_bytes()
+    assert ecdsa.verify(word, signature, theirs.public_key.to_compressed_bytes())
 
 
 @settings(max_examples=100, deadline=None)
@@ -110,4 +171,4 @@ def test_random_bytes_never_escape(data: bytes) -> None:
         ecdsa.recover_public_key(WORD, data)
     assert ecdsa.verify(WORD, data, ecdsa.public_key_from_secret(SECRET)) in (True, False)
     with contextlib.suppress(EcdsaSignatureError):
-        secp256k1.decompress(data)
+        secp256k1.parse_compressed(data)

@@ -4,6 +4,8 @@ from typing import Any
 import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_keys.backends.native.main import NativeECCBackend
+from eth_keys.main import KeyAPI
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -112,3 +114,30 @@ def test_random_signatures_never_escape(data: bytes) -> None:
     except EcdsaSignatureError:
         return
     assert address.startswith("0x") and len(address) == 42
+
+
+def test_address_of_accepts_both_sec1_encodings(evm: dict[str, Any]) -> None:
+    vector = evm["vectors"][0]
+    private_key = bytes.fromhex(vector["private_key_hex"][2:])
+    compressed = secp256k1.public_key(private_key)
+    uncompressed = secp256k1.public_key(private_key, compressed=False)
+    assert eip712.address_from_private_key(private_key) == vector["wallet_address"]
+    assert eip712.address_of(compressed) == eip712.address_of(uncompressed) == vector["wallet_address"]
+    tampered = uncompressed[:-1] + bytes([uncompressed[-1] ^ 1])  # y no longer matches x
+    for bad in (b"", uncompressed[1:], b"\x06" + uncompressed[1:], b"\x02" + bytes(32), tampered):
+        with pytest.raises(EcdsaSignatureError):
+            eip712.address_of(bad)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    private_key=st.integers(min_value=1, max_value=secp256k1.ORDER - 1).map(lambda k: k.to_bytes(32, "big")),
+    digest=st.binary(min_size=32, max_size=32),
+)
+def test_sign_and_recover_match_eth_keys_pure_python(private_key: bytes, digest: bytes) -> None:
+    # The native backend is eth-keys' own curve arithmetic, independent of the libsecp256k1 used here.
+    theirs = KeyAPI(NativeECCBackend).PrivateKey(private_key)
+    expected = theirs.sign_msg_hash(digest)
+    assert eip712.sign_digest(private_key, digest) == expected.to_bytes()[:64] + bytes([27 + expected.v])
+    signature = eip712.sign_digest(private_key, digest)
+    assert eip712.recover_address(digest, signature) == theirs.public_key.to_address().lower()

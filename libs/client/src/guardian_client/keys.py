@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from guardian_client.errors import KeyFileError
-from guardian_crypto import ecdsa, eip712, secp256k1
+from guardian_crypto import ecdsa, eip712
 from guardian_crypto.canonical_json import canonical_json
 from guardian_crypto.digests import request_digest
 from guardian_crypto.errors import CryptoInputError
@@ -47,15 +47,16 @@ class Cosigner:
     def __init__(self, *, ecdsa_secret: bytes | None = None, falcon_key: SecretKey | None = None) -> None:
         if (ecdsa_secret is None) == (falcon_key is None):
             raise ValueError("a Cosigner holds exactly one key: ecdsa_secret or falcon_key")
-        self._ecdsa_secret = ecdsa_secret
+        # Loaded into libsecp256k1 once: deriving the key costs more than a signature.
+        self._ecdsa_key = ecdsa.SigningKey(ecdsa_secret) if ecdsa_secret is not None else None
         self._falcon_key = falcon_key
         if falcon_key is not None:
             self.scheme: Scheme = "falcon"
             self.pubkey = "0x" + falcon_key.public_key().hex()
             self.commitment = word_to_hex(falcon_key.commitment())
         else:
-            assert ecdsa_secret is not None
-            public = ecdsa.public_key_from_secret(ecdsa_secret)
+            assert self._ecdsa_key is not None
+            public = self._ecdsa_key.public_key
             self.scheme = "ecdsa"
             self.pubkey = "0x" + public.hex()
             self.commitment = word_to_hex(ecdsa.public_key_commitment(public))
@@ -80,8 +81,8 @@ class Cosigner:
         """The signature of a Word as `0x` hex (ECDSA r‖s‖v, or the 1524-byte Falcon signature)."""
         if self._falcon_key is not None:
             return _falcon_signature_hex(self._falcon_key, word)
-        assert self._ecdsa_secret is not None
-        return "0x" + ecdsa.sign(self._ecdsa_secret, word).hex()
+        assert self._ecdsa_key is not None
+        return "0x" + self._ecdsa_key.sign(word).hex()
 
     def now_ms(self) -> int:
         """The wall clock in milliseconds, but always above the last timestamp this signer used."""
@@ -168,7 +169,7 @@ class WalletKey:
         if len(private_key) != 32:
             raise ValueError("a secp256k1 private key is 32 bytes")
         self.private_key = private_key
-        self.address = eip712.address_of(secp256k1.public_point(int.from_bytes(private_key, "big")))
+        self.address = eip712.address_from_private_key(private_key)
 
     def sign_session(self, nonce: str, issued_at: int, expires_at: int) -> str:
         digest = eip712.session_digest(self.address, nonce, issued_at, expires_at)

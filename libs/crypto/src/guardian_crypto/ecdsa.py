@@ -50,37 +50,44 @@ def encode_signature(signature: EcdsaSignature) -> bytes:
 def recover_public_key(message: Word, signature: bytes) -> bytes:
     """The 33-byte compressed key that signed ``message``; raises :class:`EcdsaSignatureError` otherwise."""
     parsed = decode_signature(signature)
-    point = secp256k1.recover(prehash(message), secp256k1.RecoverableSignature(parsed.r, parsed.s, parsed.v))
-    return secp256k1.compress(point)
+    return secp256k1.recover(prehash(message), secp256k1.RecoverableSignature(parsed.r, parsed.s, parsed.v))
 
 
 def verify(message: Word, signature: bytes, public_key: bytes) -> bool:
-    """Verify against a given 33-byte key (the ``x-pubkey`` fallback); malformed signature or key: False."""
+    """Verify against a given 33-byte key (the ``x-pubkey`` fallback); malformed signature or key: False.
+    v is not consulted: (r, s) alone verify under a known key."""
     try:
         parsed = decode_signature(signature)
-        point = secp256k1.decompress(bytes(public_key))
+        key = secp256k1.parse_compressed(bytes(public_key))
     except EcdsaSignatureError:
         return False
-    return secp256k1.verify(prehash(message), parsed.r, parsed.s, point)
+    return secp256k1.verify(prehash(message), parsed.r, parsed.s, key)
 
 
 def public_key_commitment(public_key: bytes) -> Word:
     """Poseidon2 commitment of a 33-byte compressed key (the key is checked to be on the curve)."""
-    secp256k1.decompress(bytes(public_key))
+    secp256k1.parse_compressed(bytes(public_key))
     return poseidon2.hash_elements(bytes_to_u32_elements(bytes(public_key)))
 
 
+class SigningKey:
+    """A Miden ECDSA secret key, loaded once; for signers that sign many Words (auth's ack key)."""
+
+    def __init__(self, secret_key: bytes) -> None:
+        """Raises ``ValueError`` unless ``secret_key`` is 32 bytes encoding a scalar in [1, n - 1]."""
+        self._key = secp256k1.SigningKey(secret_key)
+        self.public_key: bytes = self._key.public_key  # 33-byte compressed SEC1
+
+    def sign(self, message: Word) -> bytes:
+        """Deterministic (RFC 6979) low-s signature with v in 0..3, as k256 produces it."""
+        signature = self._key.sign(prehash(message))
+        return encode_signature(EcdsaSignature(signature.r, signature.s, signature.recovery_id))
+
+
 def public_key_from_secret(secret_key: bytes) -> bytes:
-    return secp256k1.compress(secp256k1.public_point(_secret_scalar(secret_key)))
+    return secp256k1.public_key(secret_key)
 
 
 def sign(secret_key: bytes, message: Word) -> bytes:
     """Deterministic (RFC 6979) low-s signature with v in 0..3, as k256 produces it."""
-    signature = secp256k1.sign(_secret_scalar(secret_key), prehash(message))
-    return encode_signature(EcdsaSignature(signature.r, signature.s, signature.recovery_id))
-
-
-def _secret_scalar(secret_key: bytes) -> int:
-    if len(secret_key) != 32:
-        raise ValueError("a secp256k1 secret key is 32 bytes")
-    return int.from_bytes(secret_key, "big")
+    return SigningKey(secret_key).sign(message)

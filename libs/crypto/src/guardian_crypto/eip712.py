@@ -101,13 +101,23 @@ def decode_signature(data: bytes) -> secp256k1.RecoverableSignature:
     return secp256k1.RecoverableSignature(r, s, recovery_id)
 
 
-def address_of(point: secp256k1.Affine) -> str:
-    return "0x" + keccak256(secp256k1.uncompressed(point))[12:].hex()
+def _address(uncompressed: bytes) -> str:
+    return "0x" + keccak256(uncompressed[1:])[12:].hex()
+
+
+def address_of(public_key: bytes) -> str:
+    """Lowercase ``0x`` address of a SEC1 public key on the curve: 65 bytes 0x04 || x || y, or 33 bytes
+    compressed."""
+    return _address(secp256k1.parse_public_key(public_key).format(compressed=False))
+
+
+def address_from_private_key(private_key: bytes) -> str:
+    return _address(secp256k1.public_key(private_key, compressed=False))
 
 
 def recover_address(digest: bytes, signature: bytes) -> str:
     """Lowercase ``0x`` address that signed the 32-byte ``digest``; raises :class:`EcdsaSignatureError`."""
-    return address_of(secp256k1.recover(digest, decode_signature(signature)))
+    return _address(secp256k1.recover(digest, decode_signature(signature), compressed=False))
 
 
 def recover_session_signer(
@@ -118,9 +128,7 @@ def recover_session_signer(
 
 def sign_digest(private_key: bytes, digest: bytes) -> bytes:
     """r || s || v (v = 27 or 28), deterministic and low-s, as wallets produce it (for tests and tools)."""
-    if len(private_key) != 32:
-        raise ValueError("a secp256k1 private key is 32 bytes")
-    signature = secp256k1.sign(int.from_bytes(private_key, "big"), digest)
+    signature = secp256k1.sign(private_key, digest)
     if signature.recovery_id > 1:
         raise ValueError("R.x overflowed the group order; Ethereum cannot encode this signature")
     return (

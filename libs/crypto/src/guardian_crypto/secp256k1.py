@@ -1,26 +1,22 @@
-"""secp256k1 arithmetic for prehash ECDSA: signing (RFC 6979, low-s), verification and public-key recovery.
+"""secp256k1 prehash ECDSA through libsecp256k1 (the ``coincurve`` binding): signing, verification, recovery.
 
-Plain integer arithmetic in Jacobian coordinates; a recovery or verification is one double-scalar
-multiplication (Shamir's trick), a few milliseconds in CPython.
+libsecp256k1 signs with RFC 6979 (HMAC-SHA256) nonces, always returns low s (flipping the recovery id with
+it), and computes with the secret in constant time. Scalar range and the high-s rule are checked here in
+Python before a signature reaches the library: recovery in libsecp256k1 accepts high s, and Guardian refuses
+it on every path (docs/crypto.md, "High-s decisions"). Every rejection of untrusted input is an
+:class:`EcdsaSignatureError`; a wrong-sized secret or prehash (a caller's bug, not input) is a ``ValueError``.
 """
 
-import hashlib
-import hmac
 from dataclasses import dataclass
+
+import coincurve
 
 from guardian_crypto.errors import EcdsaSignatureError
 
-FIELD = 2**256 - 2**32 - 977
 ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 HALF_ORDER = ORDER // 2
-_G = (
-    0x79BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798,
-    0x483ADA7726A3C4655DA4FBFC0E1108A8FD17B448A68554199C47D08FFB10D4B8,
-)
-
-Affine = tuple[int, int]
-_Jacobian = tuple[int, int, int]
-_INFINITY: _Jacobian = (1, 1, 0)
+COMPRESSED_LEN = 33
+UNCOMPRESSED_LEN = 65
 
 
 @dataclass(frozen=True)
@@ -30,107 +26,6 @@ class RecoverableSignature:
     recovery_id: int  # bit 0: R.y is odd; bit 1: R.x = r + n
 
 
-def _double(p: _Jacobian) -> _Jacobian:
-    x, y, z = p
-    if z == 0 or y == 0:
-        return _INFINITY
-    yy = y * y % FIELD
-    s = 4 * x * yy % FIELD
-    m = 3 * x * x % FIELD
-    x3 = (m * m - 2 * s) % FIELD
-    return x3, (m * (s - x3) - 8 * yy * yy) % FIELD, 2 * y * z % FIELD
-
-
-def _add(p: _Jacobian, q: _Jacobian) -> _Jacobian:
-    x1, y1, z1 = p
-    x2, y2, z2 = q
-    if z1 == 0:
-        return q
-    if z2 == 0:
-        return p
-    z1z1 = z1 * z1 % FIELD
-    z2z2 = z2 * z2 % FIELD
-    u1 = x1 * z2z2 % FIELD
-    u2 = x2 * z1z1 % FIELD
-    s1 = y1 * z2 * z2z2 % FIELD
-    s2 = y2 * z1 * z1z1 % FIELD
-    if u1 == u2:
-        return _double(p) if s1 == s2 else _INFINITY
-    h = (u2 - u1) % FIELD
-    r = (s2 - s1) % FIELD
-    hh = h * h % FIELD
-    hhh = h * hh % FIELD
-    v = u1 * hh % FIELD
-    x3 = (r * r - hhh - 2 * v) % FIELD
-    return x3, (r * (v - x3) - s1 * hhh) % FIELD, h * z1 * z2 % FIELD
-
-
-def _affine(p: _Jacobian) -> Affine | None:
-    x, y, z = p
-    if z == 0:
-        return None
-    zi = pow(z, -1, FIELD)
-    zi2 = zi * zi % FIELD
-    return x * zi2 % FIELD, y * zi2 * zi % FIELD
-
-
-def _double_mul(a: int, b: int, point: Affine) -> Affine | None:
-    """a*G + b*point."""
-    g: _Jacobian = (*_G, 1)
-    q: _Jacobian = (*point, 1)
-    table = {(0, 1): q, (1, 0): g, (1, 1): _add(g, q)}
-    acc = _INFINITY
-    for i in range(max(a.bit_length(), b.bit_length()) - 1, -1, -1):
-        acc = _double(acc)
-        bits = ((a >> i) & 1, (b >> i) & 1)
-        if bits != (0, 0):
-            acc = _add(acc, table[bits])
-    return _affine(acc)
-
-
-def _lift_x(x: int, odd: bool) -> Affine | None:
-    if not 0 <= x < FIELD:
-        return None
-    y2 = (pow(x, 3, FIELD) + 7) % FIELD
-    y = pow(y2, (FIELD + 1) // 4, FIELD)
-    if y * y % FIELD != y2:
-        return None
-    return (x, y if (y & 1) == odd else FIELD - y)
-
-
-def public_point(secret: int) -> Affine:
-    if not 0 < secret < ORDER:
-        raise ValueError("secret key out of range")
-    point = _double_mul(secret, 0, _G)
-    assert point is not None
-    return point
-
-
-def compress(point: Affine) -> bytes:
-    return bytes([2 | (point[1] & 1)]) + point[0].to_bytes(32, "big")
-
-
-def uncompressed(point: Affine) -> bytes:
-    """x || y, 64 bytes (no 0x04 prefix)."""
-    return point[0].to_bytes(32, "big") + point[1].to_bytes(32, "big")
-
-
-def decompress(data: bytes) -> Affine:
-    """Parse a 33-byte compressed SEC1 key."""
-    if len(data) != 33 or data[0] not in (2, 3):
-        raise EcdsaSignatureError("a compressed public key is 33 bytes starting with 02 or 03")
-    point = _lift_x(int.from_bytes(data[1:], "big"), data[0] == 3)
-    if point is None:
-        raise EcdsaSignatureError("public key is not on secp256k1")
-    return point
-
-
-def _scalar(prehash: bytes) -> int:
-    if len(prehash) != 32:
-        raise ValueError("a prehash is 32 bytes")
-    return int.from_bytes(prehash, "big") % ORDER
-
-
 def check_scalars(r: int, s: int, *, allow_high_s: bool = False) -> None:
     if not (0 < r < ORDER and 0 < s < ORDER):
         raise EcdsaSignatureError("r and s must be in [1, n - 1]")
@@ -138,57 +33,99 @@ def check_scalars(r: int, s: int, *, allow_high_s: bool = False) -> None:
         raise EcdsaSignatureError("high-s signature")
 
 
-def recover(prehash: bytes, signature: RecoverableSignature) -> Affine:
-    """The public key that produced ``signature`` over ``prehash`` (low-s and range checks included)."""
+def _check_prehash(prehash: bytes) -> bytes:
+    if len(prehash) != 32:
+        raise ValueError("a prehash is 32 bytes")
+    return bytes(prehash)
+
+
+class SigningKey:
+    """A secret key loaded once into libsecp256k1 (deriving it costs more than a signature, so long-lived
+    signers such as auth's ack key keep one)."""
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) != 32:
+            raise ValueError("a secp256k1 secret key is 32 bytes")
+        if not 0 < int.from_bytes(secret, "big") < ORDER:
+            raise ValueError("secret key out of range")
+        self._key = coincurve.PrivateKey(bytes(secret))
+        self.public_key: bytes = self._key.public_key.format(compressed=True)
+
+    def public_key_uncompressed(self) -> bytes:
+        """0x04 || x || y, 65 bytes."""
+        return self._key.public_key.format(compressed=False)
+
+    def sign(self, prehash: bytes) -> RecoverableSignature:
+        """Deterministic ECDSA (RFC 6979, HMAC-SHA256), low s, with its recovery id."""
+        raw = self._key.sign_recoverable(_check_prehash(prehash), hasher=None)
+        return RecoverableSignature(
+            int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64]
+        )
+
+
+def public_key(secret: bytes, *, compressed: bool = True) -> bytes:
+    key = SigningKey(secret)
+    return key.public_key if compressed else key.public_key_uncompressed()
+
+
+def sign(secret: bytes, prehash: bytes) -> RecoverableSignature:
+    return SigningKey(secret).sign(prehash)
+
+
+def _parse(data: bytes) -> coincurve.PublicKey:
+    try:
+        return coincurve.PublicKey(bytes(data))
+    except ValueError:
+        raise EcdsaSignatureError("public key is not on secp256k1") from None
+
+
+def parse_compressed(data: bytes) -> coincurve.PublicKey:
+    """A 33-byte compressed SEC1 key (02/03 prefix, x on the curve); other encodings are refused."""
+    if len(data) != COMPRESSED_LEN or data[0] not in (2, 3):
+        raise EcdsaSignatureError("a compressed public key is 33 bytes starting with 02 or 03")
+    return _parse(data)
+
+
+def parse_public_key(data: bytes) -> coincurve.PublicKey:
+    """A SEC1 key on the curve: 33 bytes compressed, or 65 bytes 0x04 || x || y (not the hybrid 06/07)."""
+    if len(data) == UNCOMPRESSED_LEN and data[0] == 4:
+        return _parse(data)
+    if len(data) == COMPRESSED_LEN:
+        return parse_compressed(data)
+    raise EcdsaSignatureError("a public key is 33 bytes compressed or 65 bytes starting with 04")
+
+
+def recover(prehash: bytes, signature: RecoverableSignature, *, compressed: bool = True) -> bytes:
+    """The SEC1 key (33 bytes compressed, or 65 bytes 0x04 || x || y) that produced ``signature`` over
+    ``prehash``; range, high-s and recovery-id checks included."""
     r, s, recovery_id = signature.r, signature.s, signature.recovery_id
+    prehash = _check_prehash(prehash)
     check_scalars(r, s)
     if not 0 <= recovery_id <= 3:
         raise EcdsaSignatureError("recovery id must be 0..3")
-    x = r + ORDER if recovery_id & 2 else r
-    big_r = _lift_x(x, bool(recovery_id & 1))
-    if big_r is None:
-        raise EcdsaSignatureError("signature does not recover a key")
-    r_inv = pow(r, -1, ORDER)
-    point = _double_mul(-_scalar(prehash) * r_inv % ORDER, s * r_inv % ORDER, big_r)
-    if point is None:
-        raise EcdsaSignatureError("signature does not recover a key")
-    return point
+    compact = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([recovery_id])
+    try:
+        key = coincurve.PublicKey.from_signature_and_message(compact, prehash, hasher=None)
+    except ValueError:
+        # R has no point for this x (or r + n overflows the field), or the result is the point at infinity.
+        raise EcdsaSignatureError("signature does not recover a key") from None
+    return key.format(compressed=compressed)
 
 
-def verify(prehash: bytes, r: int, s: int, point: Affine) -> bool:
-    """Prehash ECDSA verification; high-s signatures are rejected."""
+def _der_integer(value: int) -> bytes:
+    body = value.to_bytes(32, "big").lstrip(b"\x00")
+    if body[0] & 0x80:  # DER integers are signed: keep a positive value positive
+        body = b"\x00" + body
+    return bytes([0x02, len(body)]) + body
+
+
+def verify(prehash: bytes, r: int, s: int, key: coincurve.PublicKey) -> bool:
+    """Prehash ECDSA verification of (r, s) under ``key``; high-s and out-of-range scalars are False."""
+    prehash = _check_prehash(prehash)
     try:
         check_scalars(r, s)
     except EcdsaSignatureError:
         return False
-    s_inv = pow(s, -1, ORDER)
-    result = _double_mul(_scalar(prehash) * s_inv % ORDER, r * s_inv % ORDER, point)
-    return result is not None and result[0] % ORDER == r
-
-
-def sign(secret: int, prehash: bytes) -> RecoverableSignature:
-    """Deterministic ECDSA (RFC 6979, HMAC-SHA256) normalised to low s, with its recovery id."""
-    z = _scalar(prehash)
-    x = secret.to_bytes(32, "big")
-    h1 = z.to_bytes(32, "big")
-    v = b"\x01" * 32
-    k = b"\x00" * 32
-    k = hmac.new(k, v + b"\x00" + x + h1, hashlib.sha256).digest()
-    v = hmac.new(k, v, hashlib.sha256).digest()
-    k = hmac.new(k, v + b"\x01" + x + h1, hashlib.sha256).digest()
-    v = hmac.new(k, v, hashlib.sha256).digest()
-    while True:
-        v = hmac.new(k, v, hashlib.sha256).digest()
-        nonce = int.from_bytes(v, "big")
-        if 0 < nonce < ORDER:
-            point = _double_mul(nonce, 0, _G)
-            assert point is not None
-            r = point[0] % ORDER
-            s = pow(nonce, -1, ORDER) * (z + r * secret) % ORDER
-            if r and s:
-                recovery_id = (point[1] & 1) | (2 if point[0] >= ORDER else 0)
-                if s > HALF_ORDER:
-                    s, recovery_id = ORDER - s, recovery_id ^ 1
-                return RecoverableSignature(r, s, recovery_id)
-        k = hmac.new(k, v + b"\x00", hashlib.sha256).digest()
-        v = hmac.new(k, v, hashlib.sha256).digest()
+    # coincurve's verify takes DER; r and s are in [1, n - 1] here, so the sequence is at most 70 bytes.
+    integers = _der_integer(r) + _der_integer(s)
+    return key.verify(bytes([0x30, len(integers)]) + integers, prehash, hasher=None)

@@ -69,16 +69,17 @@ def ack_message(delta: AckDelta) -> Word:
 
 class AckSigner:
     def __init__(self, secret_key: bytes, configured: bool) -> None:
-        self._secret = secret_key
+        # Loaded into libsecp256k1 once per process: deriving the key costs more than signing an ack.
+        self._key = ecdsa.SigningKey(secret_key)
         self.configured = configured
-        self.public_key = ecdsa.public_key_from_secret(secret_key)
+        self.public_key = self._key.public_key
         self.public_key_hex = "0x" + self.public_key.hex()
         self.commitment = word_to_hex(ecdsa.public_key_commitment(self.public_key))
 
     def sign(self, delta: AckDelta) -> Ack:
         try:
             message = ack_message(delta)
-            signature = ecdsa.sign(self._secret, message)
+            signature = self._key.sign(message)
         except (CryptoInputError, ValueError) as exc:
             log.error("ack signing failed: %s", exc)
             raise ErrorEnvelope.of("signing_error") from None
