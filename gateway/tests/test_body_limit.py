@@ -1,4 +1,5 @@
-"""GUARDIAN_MAX_REQUEST_BYTES: the cap applies to the bytes received, with or without Content-Length."""
+"""Body caps by route: GUARDIAN_MAX_REQUEST_BYTES for /configure and /delta, GUARDIAN_MAX_SMALL_REQUEST_BYTES for
+every other route; the cap applies to the bytes received, with or without Content-Length."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def assert_too_large(response: httpx.Response) -> None:
 
 async def test_bodies_up_to_the_limit_pass(make_gateway: GatewayFactory, fake_auth: ScriptedAuth) -> None:
     headers = {"content-type": "application/json"}
-    async with make_gateway(max_request_bytes=LIMIT) as client:
+    async with make_gateway(max_small_request_bytes=LIMIT) as client:
         exact = await client.post("/auth/verify", content=body_of_size(LIMIT), headers=headers)
         streamed = await client.post("/auth/verify", content=chunks(body_of_size(LIMIT)), headers=headers)
     assert exact.status_code == 401 and streamed.status_code == 401  # reached auth
@@ -46,7 +47,7 @@ async def test_bodies_up_to_the_limit_pass(make_gateway: GatewayFactory, fake_au
 async def test_declared_length_above_the_limit_is_refused(
     make_gateway: GatewayFactory, fake_auth: ScriptedAuth
 ) -> None:
-    async with make_gateway(max_request_bytes=LIMIT) as client:
+    async with make_gateway(max_small_request_bytes=LIMIT) as client:
         response = await client.post(
             "/auth/verify", content=body_of_size(LIMIT + 1), headers={"content-type": "application/json"}
         )
@@ -58,7 +59,7 @@ async def test_declared_length_above_the_limit_is_refused(
 async def test_chunked_body_without_length_is_counted(
     make_gateway: GatewayFactory, fake_auth: ScriptedAuth
 ) -> None:
-    async with make_gateway(max_request_bytes=LIMIT) as client:
+    async with make_gateway(max_small_request_bytes=LIMIT) as client:
         response = await client.post(
             "/evm/auth/verify",
             content=chunks(body_of_size(LIMIT + 1)),
@@ -70,7 +71,7 @@ async def test_chunked_body_without_length_is_counted(
 
 
 async def test_an_understated_content_length_does_not_help(make_gateway: GatewayFactory) -> None:
-    async with make_gateway(max_request_bytes=LIMIT) as client:
+    async with make_gateway(max_small_request_bytes=LIMIT) as client:
         request = client.build_request(
             "POST", "/auth/logout", content=chunks(b"x" * (LIMIT * 3)), headers={"content-length": "5"}
         )
@@ -79,6 +80,35 @@ async def test_an_understated_content_length_does_not_help(make_gateway: Gateway
 
 
 async def test_every_route_is_covered(make_gateway: GatewayFactory) -> None:
-    async with make_gateway(max_request_bytes=LIMIT) as client:
+    async with make_gateway(max_small_request_bytes=LIMIT) as client:
         for method, path in (("POST", "/auth/logout"), ("GET", "/status"), ("POST", "/nope")):
             assert_too_large(await client.request(method, path, content=b"x" * (LIMIT + 1)))
+
+
+async def test_payload_routes_have_their_own_cap(
+    make_gateway: GatewayFactory, fake_auth: ScriptedAuth
+) -> None:
+    """A body over the small cap still reaches /delta's own checks (here: no signature headers → 401), while
+    the same body on a login route is 413; above the payload cap /delta is 413 too, before auth is asked."""
+    body = json.dumps({"account_id": "0x" + "a" * 30, "pad": "x" * (3 * LIMIT)}).encode()
+    headers = {"content-type": "application/json"}
+    async with make_gateway(max_small_request_bytes=LIMIT, max_request_bytes=10 * LIMIT) as client:
+        pushed = await client.post("/delta", content=body, headers=headers)
+        configured = await client.post("/configure", content=body, headers=headers)
+        login = await client.post("/auth/verify", content=body, headers=headers)
+        abandon = await client.post("/delta/candidate/abandon", content=body, headers=headers)
+        huge = await client.post("/delta", content=b"x" * (10 * LIMIT + 1), headers=headers)
+    assert [pushed.status_code, configured.status_code] == [401, 401]
+    assert_too_large(login)
+    assert_too_large(abandon)
+    assert_too_large(huge)
+    assert fake_auth.calls == []
+
+
+async def test_default_caps(make_gateway: GatewayFactory) -> None:
+    """1 MiB of payload plus 64 KiB of envelope on the payload routes, 8 KiB elsewhere."""
+    async with make_gateway() as client:
+        small = await client.post("/auth/logout", content=b"x" * 8_193)
+        fits = await client.post("/auth/logout", content=b"x" * 8_192)
+    assert_too_large(small)
+    assert fits.status_code == 200

@@ -32,7 +32,9 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
         "127.0.0.1:50051",
     )
     assert (s.rate_limit_enabled, s.rate_burst_per_sec, s.rate_per_min) == (True, 10, 60)
-    assert s.max_request_bytes == 1_048_576
+    assert (s.max_request_bytes, s.max_small_request_bytes, s.max_header_bytes) == (1_114_112, 8_192, 65_536)
+    assert (s.http_header_timeout_seconds, s.http_body_timeout_seconds) == (10.0, 30.0)
+    assert (s.offload_workers, s.offload_queue) == (2, 8)
     assert s.cookie_secure is None and s.internal_token is None
 
 
@@ -60,6 +62,12 @@ def test_limiter_kill_switch_reads_like_upstream(
         ("GUARDIAN_RATE_BURST_PER_SEC", "ten"),
         ("GUARDIAN_RATE_PER_MIN", "-1"),
         ("GUARDIAN_MAX_REQUEST_BYTES", "0"),
+        ("GUARDIAN_MAX_SMALL_REQUEST_BYTES", "0"),
+        ("GUARDIAN_MAX_HEADER_BYTES", "100"),
+        ("GUARDIAN_HTTP_HEADER_TIMEOUT_SECONDS", "0"),
+        ("GUARDIAN_HTTP_BODY_TIMEOUT_SECONDS", "never"),
+        ("GUARDIAN_OFFLOAD_WORKERS", "0"),
+        ("GUARDIAN_OFFLOAD_QUEUE", "-1"),
         ("GUARDIAN_HTTP_ADDR", "8080"),
         ("GUARDIAN_HTTP_ADDR", "::1:8080"),
         ("GUARDIAN_COOKIE_SECURE", "sometimes"),

@@ -126,7 +126,7 @@ async def test_login_round_trip_through_the_process(
 
 async def test_real_server_caps_chunked_bodies_and_limits_by_peer(start_gateway: StartGateway) -> None:
     process = start_gateway(
-        GUARDIAN_MAX_REQUEST_BYTES="1000",
+        GUARDIAN_MAX_SMALL_REQUEST_BYTES="1000",
         GUARDIAN_RATE_BURST_PER_SEC="1000",
         GUARDIAN_RATE_PER_MIN="3",
     )

@@ -13,10 +13,12 @@ from guardian_gateway.api.state import GatewayState
 from guardian_gateway.clients.auth import AuthClient
 from guardian_gateway.clients.coordinator import CoordinatorClient
 from guardian_gateway.domain.http_limiter import HttpRateLimiter
+from guardian_gateway.domain.offload import Offload
 from guardian_gateway.middleware.body_limit import BodyLimit
 from guardian_gateway.middleware.cors import Cors
 from guardian_gateway.middleware.http_metrics import HttpMetrics
 from guardian_gateway.middleware.rate_limit import RateLimit
+from guardian_gateway.middleware.routes import RouteTemplates
 from guardian_gateway.middleware.unexpected_errors import UnexpectedErrors
 from guardian_gateway.runtime import GatewayRuntime
 
@@ -33,8 +35,10 @@ def create_app(
     auth: AuthClient,
     coordinator: CoordinatorClient,
     rate_windows: FixedWindows | None = None,
+    offload: Offload | None = None,
 ) -> FastAPI:
-    """`rate_windows` lets tests count on their own clock."""
+    """`rate_windows` lets tests count on their own clock. Without `offload`, the app makes its own pool
+    (worker processes start on first use)."""
     app = FastAPI(
         title=TITLE,
         description=DESCRIPTION,
@@ -44,14 +48,21 @@ def create_app(
         redoc_url=None,
         redirect_slashes=False,
     )
-    app.state.gateway = GatewayState(runtime, auth, coordinator)
-    for module in (status, operator, evm, custody, dashboard, api_docs):
+    pool = offload or Offload(runtime.offload_workers, runtime.offload_queue)
+    app.state.gateway = GatewayState(runtime, auth, coordinator, pool)
+    modules = (status, operator, evm, custody, dashboard, api_docs)
+    for module in modules:
         app.include_router(module.router)
     install_error_handlers(app)
     # Starlette wraps in reverse order of addition: the last one added is the outermost.
     app.add_middleware(UnexpectedErrors)
-    app.add_middleware(BodyLimit, max_bytes=runtime.max_request_bytes)
-    app.add_middleware(RateLimit, limiter=HttpRateLimiter(runtime.limits, rate_windows))
+    # The app's own routes (/openapi.json) and every module's: FastAPI keeps an included router as one entry.
+    own = [route for route in app.router.routes if isinstance(getattr(route, "path", None), str)]
+    routes = RouteTemplates([*own, *(route for module in modules for route in module.router.routes)])
+    app.add_middleware(
+        BodyLimit, caps=runtime.body_caps, routes=routes, timeout_seconds=runtime.body_timeout_seconds
+    )
+    app.add_middleware(RateLimit, limiter=HttpRateLimiter(runtime.limits, rate_windows), routes=routes)
     app.add_middleware(Cors, policy=runtime.cors)
     install_telemetry(app)
     return app

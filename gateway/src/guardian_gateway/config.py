@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from guardian_gateway.domain.body_caps import DEFAULT_PAYLOAD_BYTES, DEFAULT_SMALL_BYTES
 from guardian_gateway.listener import parse_listen_address
 
 LIMITER_OFF = frozenset({"0", "false", "no", "off"})
@@ -32,7 +33,17 @@ class GatewaySettings(BaseSettings):
     readiness_deadline_seconds: float = Field(default=2.0, gt=0, le=60)
     startup_wait_seconds: float = Field(default=30.0, ge=0, le=600)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
-    max_request_bytes: int = Field(default=1_048_576, ge=1, le=1_073_741_824)
+    # Body caps by route (domain/body_caps.py): /configure and /delta, then every other route.
+    max_request_bytes: int = Field(default=DEFAULT_PAYLOAD_BYTES, ge=1, le=1_073_741_824)
+    max_small_request_bytes: int = Field(default=DEFAULT_SMALL_BYTES, ge=1, le=1_073_741_824)
+    # Request line and headers together; the whole request head must arrive within the header timeout
+    # and the body within the body timeout (a Content-Length larger than the body sent gets 408).
+    max_header_bytes: int = Field(default=65_536, ge=1024, le=16_777_216)
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    http_body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Worker processes for state commitments of large pushes, and how many more may wait for one.
+    offload_workers: int = Field(default=2, ge=1, le=64)
+    offload_queue: int = Field(default=8, ge=0, le=10_000)
     rate_limit_enabled: bool = True
     rate_burst_per_sec: int = Field(default=10, ge=0, le=1_000_000_000)
     rate_per_min: int = Field(default=60, ge=0, le=1_000_000_000)

@@ -9,6 +9,7 @@ import math
 from collections.abc import Iterator
 
 import uvicorn
+import uvloop
 
 from guardian_common.coordination_line import announce
 from guardian_common.errors import ConfigurationError
@@ -21,7 +22,9 @@ from guardian_gateway.clients.auth import AuthClient
 from guardian_gateway.clients.coordinator import CoordinatorClient
 from guardian_gateway.config import GatewaySettings
 from guardian_gateway.cursor_secret import MISSING as MISSING_CURSOR_SECRET
+from guardian_gateway.domain.offload import Offload
 from guardian_gateway.guards import configuration_problems, coordinator_problems
+from guardian_gateway.http_protocol import guarded_protocol
 from guardian_gateway.listener import bind, parse_listen_address
 from guardian_gateway.runtime import resolve_runtime
 
@@ -52,6 +55,7 @@ async def serve(settings: GatewaySettings) -> int:
     auth = AuthClient(
         internal_channel(settings.auth_target, token), settings.auth_deadline_seconds, probe_deadline
     )
+    offload = Offload(settings.offload_workers, settings.offload_queue)
     try:
         described = await retry_until("the coordinator", coordinator.describe, settings.startup_wait_seconds)
         enforce(runtime.stage, coordinator_problems(described), log)
@@ -80,9 +84,12 @@ async def serve(settings: GatewaySettings) -> int:
             limits.burst_per_sec,
             limits.per_min,
         )
+        await offload.start()
         server = _Server(
             uvicorn.Config(
-                create_app(runtime, auth, coordinator),
+                create_app(runtime, auth, coordinator, offload=offload),
+                # httptools is the C parser; the subclass adds the head bounds it lacks (http_protocol.py).
+                http=guarded_protocol(settings.max_header_bytes, settings.http_header_timeout_seconds),
                 lifespan="off",
                 log_config=None,
                 access_log=False,
@@ -105,11 +112,14 @@ async def serve(settings: GatewaySettings) -> int:
         log.info("stopped")
         return 0 if stopping.done() and not stopping.cancelled() else 1
     finally:
+        offload.close()
         await auth.close()
         await coordinator.close()
 
 
 def main() -> None:
+    # libuv's event loop instead of asyncio's own: asyncio.run (in run_service) takes its loop from the policy.
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     run_service("gateway", GatewaySettings, serve)
 
 

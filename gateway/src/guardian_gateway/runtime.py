@@ -9,6 +9,7 @@ from importlib.metadata import version
 from guardian_common.stage import MaxReplicas, Stage, resolve_max_replicas, resolve_stage
 from guardian_gateway.config import GatewaySettings
 from guardian_gateway.cursor_secret import CursorKey, parse_cursor_secret
+from guardian_gateway.domain.body_caps import BodyCaps
 from guardian_gateway.domain.cors_policy import CorsPolicy
 from guardian_gateway.domain.http_limiter import HttpLimits
 
@@ -21,7 +22,10 @@ class GatewayRuntime:
     cookie_secure: bool
     cors: CorsPolicy
     cursor_key: CursorKey
-    max_request_bytes: int
+    body_caps: BodyCaps
+    body_timeout_seconds: float
+    offload_workers: int
+    offload_queue: int
     environment: str
     git_commit: str
     version: str
@@ -44,7 +48,10 @@ def resolve_runtime(settings: GatewaySettings, environ: Mapping[str, str] | None
         cookie_secure=stage is Stage.PROD if settings.cookie_secure is None else settings.cookie_secure,
         cors=CorsPolicy.parse(settings.cors_allowed_origins),
         cursor_key=parse_cursor_secret(None if secret is None else secret.get_secret_value()),
-        max_request_bytes=settings.max_request_bytes,
+        body_caps=BodyCaps(settings.max_request_bytes, settings.max_small_request_bytes),
+        body_timeout_seconds=settings.http_body_timeout_seconds,
+        offload_workers=settings.offload_workers,
+        offload_queue=settings.offload_queue,
         environment=settings.network_type,
         git_commit=settings.git_commit,
         version=version("guardian-gateway"),

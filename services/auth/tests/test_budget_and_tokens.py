@@ -29,25 +29,37 @@ def test_budget_is_partitioned_with_a_floor_of_one(
     assert (budget.burst, budget.sustained) == expected
 
 
+AA = "0x" + "aa" * 32
+BB = "0x" + "bb" * 32
+
+
 def test_budget_counts_per_endpoint_and_commitment_and_answers_429() -> None:
     budget = CommitmentBudget(3, 30, 1)
     for _ in range(3):
-        budget.spend("challenge", "0xaa")
+        budget.spend("challenge", AA)
     with pytest.raises(ErrorEnvelope) as refused:
-        budget.spend("challenge", "0xaa")
+        budget.spend("challenge", AA)
     assert refused.value.http_status == 429 and refused.value.code == "rate_limit_exceeded"
     assert refused.value.body()["meta"] == {"retryable": True, "retry_after_secs": 1}
-    budget.spend("verify", "0xaa")  # another endpoint has its own bucket
-    budget.spend("challenge", "0xbb")  # and so has another commitment
+    budget.spend("verify", AA)  # another endpoint has its own bucket
+    budget.spend("challenge", BB)  # and so has another commitment
 
 
 def test_sustained_window_answers_retry_after_sixty() -> None:
     budget = CommitmentBudget(100, 2, 1)
-    budget.spend("verify", "c")
-    budget.spend("verify", "c")
+    budget.spend("verify", AA)
+    budget.spend("verify", AA)
     with pytest.raises(ErrorEnvelope) as refused:
-        budget.spend("verify", "c")
+        budget.spend("verify", AA)
     assert refused.value.meta["retry_after_secs"] == 60
+
+
+@pytest.mark.parametrize("raw", ["0xaa", "0X" + "aa" * 32, "0x" + "AA" * 32, "x" * 900_000])
+def test_only_normalised_commitments_become_keys(raw: str) -> None:
+    budget = CommitmentBudget(3, 30, 1)
+    with pytest.raises(ValueError):
+        budget.spend("verify", raw)
+    assert budget.keys() == 0
 
 
 def test_tokens_are_random_hex_and_only_their_digest_is_a_key() -> None:

@@ -33,11 +33,12 @@ from guardian_gateway.domain.accounts import (
     parse_network_config,
     stored_auth,
 )
+from guardian_gateway.domain.commitments import check_payload_shape, pushed_commitment, state_commitment
 from guardian_gateway.domain.json_values import canonical_bytes, stored_object
-from guardian_network import InvalidDelta, JsonNetwork
+from guardian_gateway.domain.offload import INLINE_MAX_BYTES
+from guardian_network import InvalidDelta
 
 router = APIRouter(tags=["client"])
-NETWORK = JsonNetwork()
 SIGNED = error_responses(400, 401, 404, 409, 413, 415, 429, 500, 503)
 AccountIdQuery = Annotated[str | None, Query(description="0x + 30 lowercase hex")]
 NonceQuery = Annotated[str | None, Query(description="base-10 u64")]
@@ -74,13 +75,17 @@ async def configure(request: Request, state: State) -> JSONResponse:
     if network_config is not None:
         signed["network_config"] = network_config
     payload = canonical_bytes(signed, "request body")
-    try:
-        initial_commitment = NETWORK.commitment(initial_state)
-    except InvalidDelta:
-        raise ErrorEnvelope.of("invalid_input", "initial_state has no canonical JSON form") from None
     existing = await state.coordinator.get_account(account_id)
     authorising = auth if existing is None else stored_auth(existing.auth_json)
     verified = await verify(state, account_id, creds, payload, authorising, consume=False)
+    # Hashed only once the request is authenticated, in a worker process when large (canonical_bytes
+    # above already refused a state without a canonical form).
+    try:
+        initial_commitment = await state.offload.run(
+            state_commitment, initial_state, inline=len(payload) <= INLINE_MAX_BYTES
+        )
+    except InvalidDelta:
+        raise ErrorEnvelope.of("invalid_input", "initial_state has no canonical JSON form") from None
     reply = await state.coordinator.configure_account(
         pb.ConfigureAccountRequest(
             account_id=account_id,
@@ -126,7 +131,10 @@ async def push_delta(request: Request, state: State) -> JSONResponse:
     if not isinstance(delta_payload, dict):
         raise ErrorEnvelope.of("invalid_input", "delta_payload must be a JSON object")
     payload = canonical_bytes(body, "request body")
-    _check_payload_shape(delta_payload)
+    try:
+        check_payload_shape(delta_payload)
+    except InvalidDelta as exc:
+        raise ErrorEnvelope.of("invalid_delta", f"the delta cannot be applied: {exc}") from None
     account, auth = await resolve_account(state, account_id)
     await verify(state, account_id, creds, payload, auth)
     refuse_inactive(account)
@@ -137,8 +145,11 @@ async def push_delta(request: Request, state: State) -> JSONResponse:
         raise ErrorEnvelope.of("state_not_found")
     if stored.commitment != prev_commitment:
         raise ErrorEnvelope.of("commitment_mismatch", expected=stored.commitment, actual=prev_commitment)
+    small = len(stored.state_json) + len(payload) <= INLINE_MAX_BYTES
     try:
-        transition = NETWORK.apply(stored_object(stored.state_json), delta_payload)
+        new_commitment = await state.offload.run(
+            pushed_commitment, stored_object(stored.state_json), delta_payload, inline=small
+        )
     except InvalidDelta as exc:
         raise ErrorEnvelope.of("invalid_delta", f"the delta cannot be applied: {exc}") from None
     payload_json = json.dumps(delta_payload)
@@ -147,7 +158,7 @@ async def push_delta(request: Request, state: State) -> JSONResponse:
             account_id=account_id,
             nonce=nonce,
             prev_commitment=prev_commitment,
-            new_commitment=transition.commitment,
+            new_commitment=new_commitment,
             delta_payload_json=payload_json,
         )
     )
@@ -156,7 +167,7 @@ async def push_delta(request: Request, state: State) -> JSONResponse:
             account_id=account_id,
             nonce=nonce,
             prev_commitment=prev_commitment,
-            new_commitment=transition.commitment,
+            new_commitment=new_commitment,
             delta_payload_json=payload_json,
             ack_sig=ack.ack_sig,
         )
@@ -246,15 +257,6 @@ async def abandon_candidate(request: Request, state: State) -> JSONResponse:
     else:
         answer["state"] = _resolved_state(reply)
     return JSONResponse(answer, status_code=202)
-
-
-def _check_payload_shape(delta_payload: dict[str, Any]) -> None:
-    """Whether a json payload applies depends on the payload alone (a canonical state plus a canonical
-    object patch is always a canonical object), so it is refused before authentication, writing nothing."""
-    try:
-        NETWORK.apply({}, delta_payload)
-    except InvalidDelta as exc:
-        raise ErrorEnvelope.of("invalid_delta", f"the delta cannot be applied: {exc}") from None
 
 
 def _resolved_state(reply: pb.RecordAbandonResponse) -> str:

@@ -16,11 +16,11 @@ DESCRIPTIONS = {
     403: "GUARDIAN_INSUFFICIENT_OPERATOR_PERMISSION with meta.missing_permissions (sorted)",
     404: "account_not_found, state_not_found or delta_not_found",
     409: "conflict_pending_delta, GUARDIAN_ACCOUNT_PAUSED, GUARDIAN_ACCOUNT_RELEASED or GUARDIAN_CANDIDATE_LANDED",
-    413: "payload_too_large: body above GUARDIAN_MAX_REQUEST_BYTES",
+    413: "payload_too_large: body above the route's cap (GUARDIAN_MAX_REQUEST_BYTES or GUARDIAN_MAX_SMALL_REQUEST_BYTES)",
     415: "unsupported_media_type: body not sent as application/json",
     429: "rate_limit_exceeded, with a Retry-After header",
     500: "storage_error (retryable), configuration_error or internal_error",
-    503: "service_unavailable: a dependency did not answer in time (retryable)",
+    503: "service_unavailable: a dependency did not answer in time, or the server is busy (retryable)",
 }
 
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from guardian_gateway.clients.auth import AuthClient
 from guardian_gateway.clients.coordinator import CoordinatorClient
+from guardian_gateway.domain.offload import Offload
 from guardian_gateway.runtime import GatewayRuntime
 
 
@@ -19,6 +20,7 @@ class GatewayState:
     runtime: GatewayRuntime
     auth: AuthClient
     coordinator: CoordinatorClient
+    offload: Offload
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 

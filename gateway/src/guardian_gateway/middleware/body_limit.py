@@ -1,44 +1,59 @@
-"""Third layer: request bodies above GUARDIAN_MAX_REQUEST_BYTES get 413. The body is read here with the
-cap applied to the bytes actually received (chunked bodies have no Content-Length), then replayed."""
+"""Third layer: request bodies above their route's cap get 413 (domain/body_caps.py), and a body that does
+not arrive within GUARDIAN_HTTP_BODY_TIMEOUT_SECONDS (a Content-Length larger than what is sent, a trickle)
+gets 408. The body is read here with the cap applied to the bytes actually received (chunked bodies have no
+Content-Length, and a declared length is not trusted), then replayed; a declared length above the cap is
+refused before a byte of the body is read."""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from guardian_common.envelope import ErrorEnvelope
 from guardian_gateway.api.responses import envelope_response
+from guardian_gateway.domain.body_caps import BodyCaps
+from guardian_gateway.http_errors import request_timeout
+from guardian_gateway.middleware.routes import RouteTemplates
 from guardian_gateway.middleware.scope import header_values
 
 DRAIN_FACTOR = 16
+CLOSE = {"connection": "close"}
+
+
+class _Late(Exception):
+    """The body deadline passed."""
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, caps: BodyCaps, routes: RouteTemplates, timeout_seconds: float) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.caps = caps
+        self.routes = routes
+        self.timeout_seconds = timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = header_values(scope, b"content-length")
-        if declared and declared[0].strip().isdigit() and int(declared[0]) > self.max_bytes:
-            await self._refuse(scope, receive, send, body_pending=True)
+        cap = self.caps.for_route(scope["method"], self.routes.of(scope))
+        deadline = asyncio.get_running_loop().time() + self.timeout_seconds
+
+        async def receive_in_time() -> Message:
+            remaining = deadline - asyncio.get_running_loop().time()
+            try:
+                return await asyncio.wait_for(receive(), max(remaining, 0.0))
+            except TimeoutError:
+                raise _Late from None
+
+        try:
+            body = await self._read(scope, receive_in_time, send, cap)
+        except _Late:
+            await envelope_response(request_timeout(), CLOSE)(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away before sending its body
-            chunk: bytes = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send, body_pending=message.get("more_body", False))
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
+        if body is None:
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -46,20 +61,44 @@ class BodyLimit:
             if replayed:
                 return await receive()
             replayed = True
-            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, *, body_pending: bool) -> None:
-        if body_pending:
-            await self._drain(receive)
-        refusal = envelope_response(ErrorEnvelope.of("payload_too_large"), {"connection": "close"})
-        await refusal(scope, receive, send)
+    async def _read(self, scope: Scope, receive: Receive, send: Send, cap: int) -> bytes | None:
+        """The whole body, or None once a refusal was sent (or the client went away)."""
+        declared = header_values(scope, b"content-length")
+        if declared and declared[0].strip().isdigit() and int(declared[0]) > cap:
+            await self._refuse(scope, receive, send, cap, body_pending=True)
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None  # the client went away before sending its body
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > cap:
+                await self._refuse(scope, receive, send, cap, body_pending=message.get("more_body", False))
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
-    async def _drain(self, receive: Receive) -> None:
-        """Reads and drops the rest of a refused body (up to a bound), so the client, still sending,
-        gets the 413 instead of a connection reset. Past the bound the connection is simply closed."""
-        budget = DRAIN_FACTOR * self.max_bytes
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, cap: int, *, body_pending: bool
+    ) -> None:
+        if body_pending:
+            with contextlib.suppress(_Late):  # the 413 is still the answer; the connection closes after it
+                await self._drain(receive, cap)
+        await envelope_response(ErrorEnvelope.of("payload_too_large"), CLOSE)(scope, receive, send)
+
+    async def _drain(self, receive: Receive, cap: int) -> None:
+        """Reads and drops the rest of a refused body (up to a bound, and within the body deadline), so the
+        client, still sending, gets the 413 instead of a connection reset. Past the bound the connection is
+        simply closed."""
+        budget = DRAIN_FACTOR * cap
         while budget > 0:
             message = await receive()
             if message["type"] != "http.request":

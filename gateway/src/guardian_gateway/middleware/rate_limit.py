@@ -1,5 +1,6 @@
-"""Second layer: the global HTTP rate limiter. Probes (/healthz, /readyz) are not counted, so an
-orchestrator can never throttle itself into restarting healthy replicas."""
+"""Second layer: the global HTTP rate limiter, before any body is read and before any call to auth. Probes
+(/healthz, /readyz) are not counted, so an orchestrator can never throttle itself into restarting healthy
+replicas. The endpoint is the route template (middleware/routes.py), never the raw path."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from guardian_gateway.api.responses import envelope_response
 from guardian_gateway.domain.client_ip import client_ip
 from guardian_gateway.domain.http_limiter import HttpRateLimiter, enhanced_identity
 from guardian_gateway.metrics import RATE_LIMIT_REJECTIONS
-from guardian_gateway.middleware.scope import header_values, peer_host, raw_path
+from guardian_gateway.middleware.routes import RouteTemplates
+from guardian_gateway.middleware.scope import header_values, peer_host
 
 log = logging.getLogger("guardian.gateway.rate_limit")
 
@@ -20,12 +22,13 @@ UNMETERED = frozenset({"/healthz", "/readyz"})
 
 
 class RateLimit:
-    def __init__(self, app: ASGIApp, limiter: HttpRateLimiter) -> None:
+    def __init__(self, app: ASGIApp, limiter: HttpRateLimiter, routes: RouteTemplates) -> None:
         self.app = app
         self.limiter = limiter
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = raw_path(scope) if scope["type"] == "http" else ""
+        endpoint = self.routes.of(scope) if scope["type"] == "http" else ""
         if scope["type"] != "http" or endpoint in UNMETERED or not self.limiter.limits.enabled:
             await self.app(scope, receive, send)
             return

@@ -12,6 +12,7 @@ from guardian_auth.domain.ack import load_ack_signer
 from guardian_auth.domain.allowlist import AllowlistError, AllowlistSource, FileAllowlist, StaticAllowlist
 from guardian_auth.domain.budget import CommitmentBudget
 from guardian_auth.domain.evm import EvmLogins
+from guardian_auth.domain.offload import Offload
 from guardian_auth.domain.operator import OperatorLogins
 from guardian_auth.domain.request_auth import RequestAuthenticator
 from guardian_common.coordination_line import announce
@@ -28,6 +29,11 @@ from guardian_common.startup import (
 from guardian_common.telemetry import setup_telemetry
 
 log = logging.getLogger("guardian.auth")
+
+# The worker pool for request digests and Falcon verification (domain/offload.py): two processes for a
+# 2-core host, and eight more calls may wait before the next one is refused with a retryable 503.
+OFFLOAD_WORKERS = 2
+OFFLOAD_QUEUE = 8
 
 
 def allowlist_source(settings: AuthSettings) -> AllowlistSource:
@@ -62,6 +68,8 @@ async def serve(settings: AuthSettings) -> int:
         problems.append(COORDINATOR_IN_MEMORY)
     enforce(stage, problems, log)
 
+    offload = Offload(OFFLOAD_WORKERS, OFFLOAD_QUEUE)
+    await offload.start()
     budget = CommitmentBudget(
         settings.dashboard_commitment_rate_burst_per_sec,
         settings.dashboard_commitment_rate_per_min,
@@ -73,6 +81,7 @@ async def serve(settings: AuthSettings) -> int:
         budget,
         challenge_ttl_seconds=settings.operator_challenge_ttl_seconds,
         session_ttl_seconds=settings.operator_session_ttl_seconds,
+        offload=offload,
     )
     evm = EvmLogins(
         coordinator,
@@ -83,7 +92,7 @@ async def serve(settings: AuthSettings) -> int:
         address=settings.grpc_addr, service_names=SERVICE_NAMES, internal_token=settings.internal_token
     )
     register(server.server, operator, evm)
-    register_account_auth(server.server, RequestAuthenticator(coordinator), ack_signer)
+    register_account_auth(server.server, RequestAuthenticator(coordinator, offload=offload), ack_signer)
     port = await server.start()
     announce(
         "auth",
@@ -104,6 +113,7 @@ async def serve(settings: AuthSettings) -> int:
     received = await wait_for_stop_signal()
     log.info("received %s: draining for up to %ss", received.name, settings.shutdown_grace_seconds)
     await server.drain(settings.shutdown_grace_seconds)
+    offload.close()
     await coordinator.close()
     return 0
 

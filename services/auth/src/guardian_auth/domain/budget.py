@@ -1,6 +1,12 @@
-"""The per-commitment operator login budget: fleet-wide limits partitioned across auth replicas."""
+"""The per-commitment operator login budget: fleet-wide limits partitioned across auth replicas.
+
+Keys are bounded (docs/auth.md, "Login budget"): a commitment is counted under its normalised form
+(`0x` + 64 lowercase hex), and every malformed commitment of a challenge shares the one `malformed` bucket,
+so no input of any size or spelling becomes a key of its own."""
 
 from __future__ import annotations
+
+import re
 
 from guardian_common.envelope import ErrorEnvelope
 from guardian_common.rate_windows import (
@@ -12,6 +18,9 @@ from guardian_common.rate_windows import (
     partition,
 )
 
+MALFORMED = "malformed"
+_NORMALISED = re.compile(r"0x[0-9a-f]{64}")
+
 
 class CommitmentBudget:
     """Per replica: max(1, floor(budget / max_replicas)) for each of the 1 s and 60 s windows."""
@@ -21,8 +30,15 @@ class CommitmentBudget:
         self.sustained = partition(per_min, max_replicas, at_least_one=True)
         self._windows = FixedWindows()
 
+    def keys(self) -> int:
+        """How many counters are live (each key is at most ~100 characters)."""
+        return len(self._windows)
+
     def spend(self, endpoint: str, commitment: str) -> None:
-        """Raises a 429 envelope when this replica's share for (endpoint, commitment) is used up."""
+        """Raises a 429 envelope when this replica's share for (endpoint, commitment) is used up.
+        `commitment` is normalised or MALFORMED; anything else is a caller's bug (ValueError)."""
+        if commitment != MALFORMED and not _NORMALISED.fullmatch(commitment):
+            raise ValueError("the login budget counts normalised commitments only")
         key = f"endpoint:{endpoint}|commitment:{commitment}"
         rejection = self._windows.check(
             [

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from guardian_auth.domain.allowlist import Allowlist, AllowlistError, AllowlistSource, Operator
-from guardian_auth.domain.budget import CommitmentBudget
+from guardian_auth.domain.budget import MALFORMED, CommitmentBudget
+from guardian_auth.domain.offload import Offload
 from guardian_auth.domain.stores import LoginStore, Realm
 from guardian_auth.domain.tokens import OPERATOR_TOKEN, mint_operator_token, storage_key, well_formed
 from guardian_common.envelope import ErrorEnvelope
@@ -18,13 +19,16 @@ from guardian_crypto.digests import operator_challenge_digest
 from guardian_crypto.errors import CryptoInputError
 from guardian_crypto.falcon_codec import decode_signature
 from guardian_crypto.falcon_verify import prepare, public_key_commitment
-from guardian_crypto.field import normalize_commitment_hex, word_from_hex, word_to_hex
+from guardian_crypto.field import Word, normalize_commitment_hex, word_from_hex, word_to_hex
 
 log = logging.getLogger(__name__)
 
 DOMAIN = "*"
 MAX_OUTSTANDING = 8
 SIGNATURE_HEX_CHARS = 2 * 1524
+# A commitment is 66 characters; the contract ignores bytes after the 32nd, but nothing longer than this is
+# read at all (it would be hashed into a decoy digest and echoed back).
+MAX_COMMITMENT_CHARS = 1024
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,11 @@ def _failed(reason: str) -> ErrorEnvelope:
     return ErrorEnvelope.of("authentication_failed")
 
 
+def matching_challenge(signature: bytes, digests: list[Word]) -> int | None:
+    """The index of the first digest the Falcon signature verifies, or None (runs in a worker process)."""
+    return prepare(decode_signature(signature)).first_match(digests)
+
+
 class OperatorLogins:
     def __init__(
         self,
@@ -69,7 +78,10 @@ class OperatorLogins:
         *,
         challenge_ttl_seconds: int,
         session_ttl_seconds: int,
+        offload: Offload | None = None,
     ) -> None:
+        """Without `offload`, Falcon verification runs in a thread (tests, tools)."""
+        self._offload = offload
         self._store = store
         self._allowlist = allowlist
         self._budget = budget
@@ -85,9 +97,13 @@ class OperatorLogins:
 
     async def issue_challenge(self, raw_commitment: str) -> Challenge:
         operators = self._live_allowlist()
+        if len(raw_commitment) > MAX_COMMITMENT_CHARS:
+            raise ErrorEnvelope.of(
+                "invalid_input", f"commitment must be at most {MAX_COMMITMENT_CHARS} characters"
+            )
         commitment = _normalized(raw_commitment)
         shown = commitment or raw_commitment
-        self._budget.spend("challenge", shown)
+        self._budget.spend("challenge", commitment or MALFORMED)
         nonce = secrets.token_hex(32)
         expires_at = rfc3339(datetime.now(UTC) + timedelta(seconds=self._challenge_ttl))
         digest = word_to_hex(
@@ -105,10 +121,11 @@ class OperatorLogins:
 
     async def verify(self, raw_commitment: str, signature_hex: str) -> Session:
         operators = self._live_allowlist()
-        commitment = _normalized(raw_commitment)
-        self._budget.spend("verify", commitment or raw_commitment)
+        # Refused before the budget: a malformed commitment never becomes a key (it cannot log in anyway).
+        commitment = None if len(raw_commitment) > MAX_COMMITMENT_CHARS else _normalized(raw_commitment)
         if commitment is None:
             raise _failed("malformed commitment")
+        self._budget.spend("verify", commitment)
         operator = operators.get(commitment)
         if operator is None:
             raise _failed("commitment not allowlisted")
@@ -124,7 +141,11 @@ class OperatorLogins:
 
         challenges = await self._store.active_challenges(Realm.OPERATOR, commitment)
         digests = [word_from_hex(c.key) for c in challenges]
-        matched = await asyncio.to_thread(lambda: prepare(signature).first_match(digests))
+        raw_signature = bytes.fromhex(digits)
+        if self._offload is None:
+            matched = await asyncio.to_thread(matching_challenge, raw_signature, digests)
+        else:
+            matched = await self._offload.run(matching_challenge, raw_signature, digests)
         if matched is None:
             raise _failed("no active challenge verifies")
         if not await self._store.consume_challenge(Realm.OPERATOR, commitment, challenges[matched].key):

@@ -1,5 +1,10 @@
 """Per-account request authentication (docs/contracts/client-api.md §4): freshness window, signature against the
-account's authorised cosigners, then the per-signer replay floor."""
+account's authorised cosigners, then the per-signer replay floor.
+
+The cheap checks (timestamp, window, cosigner list) come first. The digest of the payload (RPO256 of up to
+1 MiB: hundreds of ms) and the signature check run together in `signer_of`, a function of plain data that the
+authenticator hands to its bounded worker pool (domain/offload.py) unless the payload is small; a saturated
+pool refuses at once with a retryable 503."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import Enum
 
+from guardian_auth.domain.offload import INLINE_MAX_BYTES, Offload
 from guardian_auth.domain.stores import FloorOutcome, ReplayFloor
 from guardian_common.envelope import ErrorEnvelope
 from guardian_crypto import ecdsa
@@ -51,6 +57,10 @@ class Verified:
     timestamp_ms: int
 
 
+class SignatureRefused(Exception):
+    """Why a signature was refused; raised in a worker process, so it carries only its reason (picklable)."""
+
+
 def _failed(reason: str) -> ErrorEnvelope:
     log.info("request authentication failed: %s", reason)
     return ErrorEnvelope.of("authentication_failed")
@@ -73,21 +83,22 @@ def hex_bytes(raw: str, what: str) -> bytes:
     while text[:2] in ("0x", "0X"):
         text = text[2:]
     if len(text) > MAX_SIGNATURE_HEX or len(text) % 2 or not _HEX.fullmatch(text):
-        raise _failed(f"{what} is not hex")
+        raise SignatureRefused(f"{what} is not hex")
     return bytes.fromhex(text)
 
 
-def falcon_signer(signature: bytes, digest: Word, cosigners: Collection[str]) -> str:
-    """The key is the one embedded in the signature; trailing bytes are ignored."""
+def falcon_signer(signature: bytes, digest: Callable[[], Word], cosigners: Collection[str]) -> str:
+    """The key is the one embedded in the signature; trailing bytes are ignored. The digest is computed only
+    once the embedded key is known to be a cosigner."""
     try:
         prepared = prepare(decode_signature(signature, allow_trailing=True))
     except (CryptoInputError, ValueError) as exc:
-        raise _failed(f"falcon signature does not decode: {exc}") from None
+        raise SignatureRefused(f"falcon signature does not decode: {exc}") from None
     commitment = word_to_hex(prepared.commitment)
     if commitment not in cosigners:
-        raise _failed("falcon key is not an authorised cosigner")
-    if not prepared.verifies(digest):
-        raise _failed("falcon signature does not verify")
+        raise SignatureRefused("falcon key is not an authorised cosigner")
+    if not prepared.verifies(digest()):
+        raise SignatureRefused("falcon signature does not verify")
     return commitment
 
 
@@ -105,18 +116,49 @@ def ecdsa_signer(signature: bytes, pubkey_raw: str, digest: Word, cosigners: Col
     try:
         commitment = word_to_hex(ecdsa.public_key_commitment(key))
     except CryptoInputError:
-        raise _failed("x-pubkey is not a compressed secp256k1 key") from None
+        raise SignatureRefused("x-pubkey is not a compressed secp256k1 key") from None
     if commitment not in cosigners:
-        raise _failed("ecdsa key is not an authorised cosigner")
+        raise SignatureRefused("ecdsa key is not an authorised cosigner")
     if not ecdsa.verify(digest, signature, key):
-        raise _failed("ecdsa signature does not verify")
+        raise SignatureRefused("ecdsa signature does not verify")
     return commitment
 
 
+def signer_of(
+    scheme: Scheme,
+    account_id: str,
+    timestamp_ms: int,
+    payload: bytes,
+    signature_hex: str,
+    pubkey: str,
+    cosigners: frozenset[str],
+) -> str:
+    """The authorised cosigner whose signature this is, or SignatureRefused. Runs in a worker process for
+    large payloads: plain data in, plain data out, nothing logged here."""
+    signature = hex_bytes(signature_hex, "x-signature")
+
+    def digest() -> Word:
+        try:
+            return request_digest(account_id, timestamp_ms, payload)
+        except (CryptoInputError, ValueError) as exc:
+            raise SignatureRefused(f"no digest: {exc}") from None
+
+    if scheme is Scheme.FALCON:
+        return falcon_signer(signature, digest, cosigners)
+    return ecdsa_signer(signature, pubkey, digest(), cosigners)
+
+
 class RequestAuthenticator:
-    def __init__(self, floor: ReplayFloor, clock_ms: Callable[[], int] | None = None) -> None:
+    def __init__(
+        self,
+        floor: ReplayFloor,
+        clock_ms: Callable[[], int] | None = None,
+        offload: Offload | None = None,
+    ) -> None:
+        """Without `offload`, every signature is checked on the caller's thread (tests, tools)."""
         self._floor = floor
         self._clock_ms = clock_ms or (lambda: time.time_ns() // 1_000_000)
+        self._offload = offload
 
     async def verify(self, request: SignedRequest) -> Verified:
         timestamp_ms = parse_timestamp(request.timestamp)
@@ -124,16 +166,23 @@ class RequestAuthenticator:
             raise _failed("x-timestamp outside the ±300 s window")
         if not request.cosigners:
             raise _failed("the account has no authorised cosigner")
+        check = (
+            request.scheme,
+            request.account_id,
+            timestamp_ms,
+            request.payload,
+            request.signature,
+            request.pubkey,
+            frozenset(request.cosigners),
+        )
         try:
-            digest = request_digest(request.account_id, timestamp_ms, request.payload)
-        except (CryptoInputError, ValueError) as exc:
-            raise _failed(f"no digest: {exc}") from None
-        signature = hex_bytes(request.signature, "x-signature")
-        cosigners = frozenset(request.cosigners)
-        if request.scheme is Scheme.FALCON:
-            signer = falcon_signer(signature, digest, cosigners)
-        else:
-            signer = ecdsa_signer(signature, request.pubkey, digest, cosigners)
+            if self._offload is None:
+                signer = signer_of(*check)
+            else:
+                small = len(request.payload) <= INLINE_MAX_BYTES
+                signer = await self._offload.run(signer_of, *check, inline=small)
+        except SignatureRefused as refused:
+            raise _failed(str(refused)) from None
         if request.consume_timestamp:
             outcome = await self._floor.advance(request.account_id, signer, timestamp_ms)
             if outcome is FloorOutcome.REPLAY:
