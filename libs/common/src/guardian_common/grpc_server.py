@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import signal
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 from grpc_health.v1 import _async as health_aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
@@ -31,7 +34,8 @@ class GrpcServer:
         setting: str = "GUARDIAN_GRPC_ADDR",
     ) -> None:
         token_check = [InternalTokenInterceptor(internal_token)] if internal_token else []
-        interceptors = [*server_interceptors(), *token_check]
+        # Innermost: it wraps the registered handler itself (a token refusal never decodes the request).
+        interceptors = [*server_interceptors(), *token_check, RequestDecodingInterceptor()]
         self.server = grpc.aio.server(
             interceptors=interceptors,
             options=[
@@ -68,6 +72,108 @@ class GrpcServer:
     async def _set_all(self, status: health_pb2.HealthCheckResponse.ServingStatus.ValueType) -> None:
         for name in ["", *self._service_names]:
             await self._health.set(name, status)
+
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+
+class _Undecodable:
+    """What a guarded request deserializer hands on for bytes that are not the request message."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+async def _checked(request: Any, context: Context) -> Any:
+    if isinstance(request, _Undecodable):
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, request.reason)
+    return request
+
+
+async def _checked_stream(requests: AsyncIterator[Any], context: Context) -> AsyncIterator[Any]:
+    async for request in requests:
+        yield await _checked(request, context)
+
+
+async def _checked_stream_of(requests: AsyncIterator[Any], context: Context) -> AsyncIterator[Any]:
+    return _checked_stream(requests, context)
+
+
+def guard_request_decoding(handler: grpc.RpcMethodHandler[Any, Any]) -> grpc.RpcMethodHandler[Any, Any]:
+    """`handler` with request bytes that do not decode answered INVALID_ARGUMENT (docs/coordinator.md, "Bad input").
+
+    grpc.aio runs the request deserializer outside the servicer, where no ServicerContext exists: a DecodeError
+    there becomes UNKNOWN and a logged traceback. The guarded deserializer returns a marker instead, and the
+    guarded behavior (which has the context) turns the marker into the status. Behaviors are the aio kind: a
+    coroutine function, or an async generator function for streamed responses."""
+    deserialize = handler.request_deserializer
+    if deserialize is None:  # raw bytes in, nothing to decode
+        return handler
+
+    def guarded_deserialize(raw: bytes) -> Any:
+        try:
+            return deserialize(raw)
+        except DecodeError as exc:
+            return _Undecodable(f"request: not a valid protobuf message ({str(exc).splitlines()[0]})")
+
+    behavior: Callable[..., Any]
+    accept: Callable[[Any, Context], Awaitable[Any]]
+    if handler.request_streaming:
+        behavior, accept = (handler.stream_stream or handler.stream_unary), _checked_stream_of  # type: ignore[assignment]
+    else:
+        behavior, accept = (handler.unary_stream or handler.unary_unary), _checked  # type: ignore[assignment]
+
+    wrapped: Callable[..., Any]
+    if inspect.isasyncgenfunction(behavior):
+
+        async def streamed(request: Any, context: Context) -> AsyncIterator[Any]:
+            async for response in behavior(await accept(request, context), context):
+                yield response
+
+        wrapped = streamed
+    else:
+
+        async def answered(request: Any, context: Context) -> Any:
+            return await behavior(await accept(request, context), context)
+
+        wrapped = answered
+    make = {
+        (False, False): grpc.unary_unary_rpc_method_handler,
+        (False, True): grpc.unary_stream_rpc_method_handler,
+        (True, False): grpc.stream_unary_rpc_method_handler,
+        (True, True): grpc.stream_stream_rpc_method_handler,
+    }[(handler.request_streaming, handler.response_streaming)]
+    return make(wrapped, guarded_deserialize, handler.response_serializer)
+
+
+class RequestDecodingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[type-arg]
+    """Applies `guard_request_decoding` to every handler of the server, each handler wrapped once."""
+
+    # Entries are added only for methods the server has a handler for, a fixed set; the cap keeps that true
+    # even for a generic handler that would accept any method name.
+    MAX_CACHED = 1024
+
+    def __init__(self) -> None:
+        self._guarded: dict[str, tuple[grpc.RpcMethodHandler[Any, Any], grpc.RpcMethodHandler[Any, Any]]] = {}
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any]]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any]:
+        handler = await continuation(handler_call_details)
+        if handler is None:  # an unknown method: grpc answers UNIMPLEMENTED
+            return handler
+        method: str = handler_call_details.method
+        cached = self._guarded.get(method)
+        if cached is not None and cached[0] is handler:
+            return cached[1]
+        guarded = guard_request_decoding(handler)
+        if len(self._guarded) < self.MAX_CACHED or method in self._guarded:
+            self._guarded[method] = (handler, guarded)
+        return guarded
 
 
 def bind_insecure_port(server: grpc.aio.Server, address: str, setting: str) -> int:

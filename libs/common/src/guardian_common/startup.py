@@ -9,12 +9,13 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
 from guardian_common.errors import ConfigurationError
 from guardian_common.logs import configure_logging
 from guardian_common.settings import load_settings
-from guardian_common.stage import Stage
+from guardian_common.stage import Stage, resolve_stage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -30,6 +31,42 @@ MISSING_INTERNAL_TOKEN = (
     "reaches the internal ports could act for the fleet. Set the same random secret (for example "
     "`openssl rand -hex 32`) on every service."
 )
+# Shorter than this, a token is a password someone typed, not a secret: `openssl rand -hex 32` gives 64.
+MIN_INTERNAL_TOKEN_CHARS = 16
+_TOKEN_FIX = "Set the same random secret on every service, for example the output of `openssl rand -hex 32`."
+
+
+def weak_internal_token(token: str | None) -> str | None:
+    """The problem with a GUARDIAN_INTERNAL_TOKEN that is set but no secret: blank, padded with whitespace, or
+    short. None when it is unset or empty (each service's own guard names that: MISSING_INTERNAL_TOKEN) or
+    sound. The message never repeats the token."""
+    if not token:
+        return None
+    if not token.strip():
+        return (
+            "GUARDIAN_INTERNAL_TOKEN is blank (only whitespace): every internal gRPC call would carry a "
+            f"token anyone can guess. {_TOKEN_FIX}"
+        )
+    if token != token.strip():
+        return (
+            "GUARDIAN_INTERNAL_TOKEN starts or ends with whitespace (a newline copied from a file?): gRPC "
+            "metadata does not carry it reliably, so internal calls could be refused. Remove the whitespace."
+        )
+    if len(token) < MIN_INTERNAL_TOKEN_CHARS:
+        length = f"{len(token)} character{'' if len(token) == 1 else 's'}"
+        return (
+            f"GUARDIAN_INTERNAL_TOKEN is {length}, too short to be a secret (at least "
+            f"{MIN_INTERNAL_TOKEN_CHARS}). {_TOKEN_FIX}"
+        )
+    return None
+
+
+def _internal_token(settings: BaseSettings) -> str | None:
+    """The service's GUARDIAN_INTERNAL_TOKEN (a plain or secret string), None for a service without one."""
+    value = getattr(settings, "internal_token", None)
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return value if isinstance(value, str) else None
 
 
 async def retry_until(
@@ -81,13 +118,18 @@ def enforce(stage: Stage, problems: list[str], logger: logging.Logger, *, fatal:
 def run_service(service: str, settings_type: type[S], serve: Callable[[S], Coroutine[Any, Any, int]]) -> None:
     """A console script's body: logging first, settings, serve until stopped, exit with its code.
 
-    A configuration problem exits 2 with one `refusing to start: …` line naming the fix. SIGINT before the
+    A configuration problem exits 2 with one `refusing to start: …` line naming the fix; a weak internal token
+    is one (in prod; a warning elsewhere), found before the service starts anything. SIGINT before the
     service's own stop handler is in place (it is installed once the service listens) exits 130 with one
     line instead of a KeyboardInterrupt traceback.
     """
     logger = configure_logging(service)
     try:
-        code: int = asyncio.run(serve(load_settings(settings_type)))
+        settings = load_settings(settings_type)
+        # Checked here, once for every service, before anything starts (docs/CONFIGURATION.md).
+        weak_token = weak_internal_token(_internal_token(settings))
+        enforce(resolve_stage(), [weak_token] if weak_token else [], logger)
+        code: int = asyncio.run(serve(settings))
     except ConfigurationError as exc:
         logger.error("refusing to start: %s", exc)
         code = 2

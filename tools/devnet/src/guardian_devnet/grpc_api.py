@@ -8,6 +8,7 @@ from typing import Any
 import grpc
 
 from guardian.miden import primitives_pb2, rpc_pb2, rpc_pb2_grpc
+from guardian_common.grpc_server import guard_request_decoding
 from guardian_devnet.ledger import Ledger
 
 SERVICE_NAME = rpc_pb2.DESCRIPTOR.services_by_name["Api"].full_name
@@ -47,4 +48,14 @@ class NodeApi(rpc_pb2_grpc.ApiServicer):
 
 
 def register(server: grpc.aio.Server, ledger: Ledger) -> None:
-    rpc_pb2_grpc.add_ApiServicer_to_server(NodeApi(ledger), server)
+    """`GetAccount` only (any other method: UNIMPLEMENTED), with undecodable request bytes answered
+    INVALID_ARGUMENT: the devnet's server is built without GrpcServer's interceptors, so the guard is applied
+    to the handler here."""
+    api = NodeApi(ledger)
+    get_account = grpc.unary_unary_rpc_method_handler(
+        api.GetAccount,
+        request_deserializer=rpc_pb2.AccountRequest.FromString,
+        response_serializer=rpc_pb2.AccountResponse.SerializeToString,
+    )
+    handlers = {"GetAccount": guard_request_decoding(get_account)}
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))

@@ -24,6 +24,7 @@ from guardian_coordinator.api.convert import (
 from guardian_coordinator.api.custody import present
 from guardian_coordinator.api.errors import mapped_errors
 from guardian_coordinator.domain.canonicalization import Canonicalization
+from guardian_coordinator.domain.models import WorkMode
 from guardian_coordinator.metrics import LEASE_ACQUISITIONS, LEASE_RENEWALS, fenced
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -40,7 +41,7 @@ class CanonicalizationServicer(pb_grpc.CanonicalizationServicer):
             request.shard_count,
             request.member_ttl_ms,
             request.lease_ttl_ms,
-            [lease_from_proto(lease) for lease in request.renew],
+            [lease_from_proto(lease, f"renew[{i}]") for i, lease in enumerate(request.renew)],
         )
         LEASE_RENEWALS.labels("renewed").inc(len(result.renewed))
         LEASE_RENEWALS.labels("lost").inc(len(request.renew) - len(result.renewed))
@@ -69,7 +70,9 @@ class CanonicalizationServicer(pb_grpc.CanonicalizationServicer):
         self, request: pb.ReleaseShardsRequest, context: Context
     ) -> pb.ReleaseShardsResponse:
         released = await self._canonicalization.release_shards(
-            request.replica_id, [lease_from_proto(lease) for lease in request.leases], request.leave
+            request.replica_id,
+            [lease_from_proto(lease, f"leases[{i}]") for i, lease in enumerate(request.leases)],
+            request.leave,
         )
         return pb.ReleaseShardsResponse(released=released)
 
@@ -77,13 +80,16 @@ class CanonicalizationServicer(pb_grpc.CanonicalizationServicer):
     async def ListShardWork(
         self, request: pb.ListShardWorkRequest, context: Context
     ) -> pb.ListShardWorkResponse:
+        mode = work_mode_from_proto(request.mode)
+        # The domain checks only the window of the chosen mode; the other one is not passed on, so an
+        # unchecked value (any int64 fits on the wire) cannot reach a store that computes both windows.
         page = await self._canonicalization.list_shard_work(
             shard_ref_from_proto(present(request, "shard")),
-            work_mode_from_proto(request.mode),
+            mode,
             request.after_account_id,
             request.limit,
-            request.recent_window_ms,
-            request.retained_ttl_seconds,
+            request.recent_window_ms if mode is WorkMode.RECENT else 0,
+            request.retained_ttl_seconds if mode is WorkMode.RECOVERABLE else 0,
         )
         return pb.ListShardWorkResponse(
             items=[work_item_to_proto(item) for item in page.items], has_more=page.has_more

@@ -52,12 +52,13 @@ def lease_to_proto(lease: Lease) -> pb.Lease:
     )
 
 
-def lease_from_proto(message: pb.Lease) -> Lease:
+def lease_from_proto(message: pb.Lease, field: str = "lease") -> Lease:
+    """`field` names the lease in the request (`lease`, `renew[2]`…) for an InvalidArgument."""
     return Lease(
         name=message.name,
         holder_id=message.holder_id,
         fence_token=message.fence_token,
-        expires_at=message.expires_at.ToDatetime(),
+        expires_at=instant(f"{field}.expires_at", message.expires_at),
     )
 
 
@@ -70,7 +71,22 @@ def optional_timestamp(value: datetime | None) -> Timestamp | None:
     return None if value is None else timestamp(value)
 
 
-def instant(value: Timestamp) -> datetime:
+# The range google.protobuf.Timestamp defines (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z). Any int64 fits
+# on the wire, so a request can carry more; ToDatetime raises ValueError for it, an UNKNOWN with a traceback.
+TIMESTAMP_MIN_SECONDS = -62_135_596_800
+TIMESTAMP_MAX_SECONDS = 253_402_300_799
+NANOS_PER_SECOND = 1_000_000_000
+
+
+def instant(field: str, value: Timestamp) -> datetime:
+    """A request's Timestamp as an aware UTC datetime; outside the Timestamp range, InvalidArgument naming it."""
+    if not TIMESTAMP_MIN_SECONDS <= value.seconds <= TIMESTAMP_MAX_SECONDS:
+        raise InvalidArgument(
+            f"{field}.seconds",
+            f"must be between {TIMESTAMP_MIN_SECONDS} and {TIMESTAMP_MAX_SECONDS} (years 0001 to 9999)",
+        )
+    if not 0 <= value.nanos < NANOS_PER_SECOND:
+        raise InvalidArgument(f"{field}.nanos", f"must be between 0 and {NANOS_PER_SECOND - 1}")
     return value.ToDatetime(tzinfo=UTC)
 
 
@@ -106,13 +122,19 @@ def kinds_from_proto(values: list[int]) -> list[DeltaKind | None]:
 
 
 def feed_key_from_proto(message: pb.DeltaFeedKey | None) -> FeedKey | None:
+    """The `after` cursor of a delta feed."""
     if message is None:
         return None
-    return FeedKey(instant(message.status_timestamp), message.account_id, message.nonce)
+    return FeedKey(
+        instant("after.status_timestamp", message.status_timestamp), message.account_id, message.nonce
+    )
 
 
 def account_key_from_proto(message: pb.AccountKey | None) -> AccountKey | None:
-    return None if message is None else AccountKey(instant(message.updated_at), message.account_id)
+    """The `after` cursor of ListAccounts."""
+    if message is None:
+        return None
+    return AccountKey(instant("after.updated_at", message.updated_at), message.account_id)
 
 
 def account_to_proto(account: Account) -> pb.Account:
