@@ -174,11 +174,11 @@ async def test_sigterm_lets_the_request_in_flight_finish_and_exits_zero(
         ({"GUARDIAN_RATE_PER_MIN": "lots"}, "GUARDIAN_RATE_PER_MIN='lots'"),
         ({"GUARDIAN_ENV": "prod"}, "GUARDIAN_INTERNAL_TOKEN is not set"),
         (
-            {"GUARDIAN_ENV": "prod", "GUARDIAN_INTERNAL_TOKEN": "t", "GUARDIAN_MAX_REPLICAS": "0"},
+            {"GUARDIAN_ENV": "prod", "GUARDIAN_INTERNAL_TOKEN": "0123456789abcdef0123456789abcdef", "GUARDIAN_MAX_REPLICAS": "0"},
             "GUARDIAN_MAX_REPLICAS='0' is not a positive integer",
         ),
         (
-            {"GUARDIAN_ENV": "prod", "GUARDIAN_INTERNAL_TOKEN": "t", "GUARDIAN_MAX_REPLICAS": "20"},
+            {"GUARDIAN_ENV": "prod", "GUARDIAN_INTERNAL_TOKEN": "0123456789abcdef0123456789abcdef", "GUARDIAN_MAX_REPLICAS": "20"},
             "rate limiting partitions to zero",
         ),
     ],
@@ -194,7 +194,7 @@ def test_prod_refuses_a_memory_coordinator(service_log_dir: Path, coordinator_ta
     log = refused(
         service_log_dir,
         GUARDIAN_ENV="prod",
-        GUARDIAN_INTERNAL_TOKEN="t",
+        GUARDIAN_INTERNAL_TOKEN="0123456789abcdef0123456789abcdef",
         GUARDIAN_COORDINATOR_TARGET=coordinator_target,
     )
     assert "single-process mode" in log and "DATABASE_URL" in log

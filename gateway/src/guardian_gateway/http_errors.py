@@ -11,14 +11,12 @@ from guardian_common.envelope import ErrorEnvelope
 
 def request_timeout() -> ErrorEnvelope:
     """408: the headers or the body (a Content-Length larger than what was sent) did not arrive in time."""
-    return ErrorEnvelope("request_timeout", "request not received in time", 408, True)
+    return ErrorEnvelope.of("request_timeout")
 
 
 def header_too_large(limit: int) -> ErrorEnvelope:
     """431: request line and headers above GUARDIAN_MAX_HEADER_BYTES."""
-    return ErrorEnvelope(
-        "header_too_large", "request headers too large", 431, False, {"max_header_bytes": limit}
-    )
+    return ErrorEnvelope.of("header_too_large", max_header_bytes=limit)
 
 
 def malformed_request() -> ErrorEnvelope:

@@ -38,7 +38,7 @@ def run_to_exit(log_dir: Path, **env: str) -> tuple[int, str]:
         (
             {
                 "GUARDIAN_ENV": "prod",
-                "GUARDIAN_INTERNAL_TOKEN": "t",
+                "GUARDIAN_INTERNAL_TOKEN": "0123456789abcdef0123456789abcdef",
                 "GUARDIAN_COORDINATOR_BACKEND": "postgres",
             },
             "DATABASE_URL is not set",
@@ -46,7 +46,7 @@ def run_to_exit(log_dir: Path, **env: str) -> tuple[int, str]:
         (
             {
                 "GUARDIAN_ENV": "prod",
-                "GUARDIAN_INTERNAL_TOKEN": "t",
+                "GUARDIAN_INTERNAL_TOKEN": "0123456789abcdef0123456789abcdef",
                 "GUARDIAN_COORDINATOR_BACKEND": "memory",
             },
             "GUARDIAN_COORDINATOR_BACKEND=memory keeps accounts",
@@ -59,7 +59,7 @@ def run_to_exit(log_dir: Path, **env: str) -> tuple[int, str]:
         (
             {
                 "GUARDIAN_ENV": "prod",
-                "GUARDIAN_INTERNAL_TOKEN": "t",
+                "GUARDIAN_INTERNAL_TOKEN": "0123456789abcdef0123456789abcdef",
                 "DATABASE_URL": "postgresql://x@127.0.0.1:1/x",
                 "GUARDIAN_MAX_REPLICAS": "zero",
             },
@@ -155,7 +155,7 @@ def test_shared_mode_line_in_prod(start_service: StartService, run_database_url:
         "guardian-coordinator",
         DATABASE_URL=run_database_url,
         GUARDIAN_ENV="prod",
-        GUARDIAN_INTERNAL_TOKEN="secret-token",
+        GUARDIAN_INTERNAL_TOKEN="0123456789abcdef0123456789abcdef",
         GUARDIAN_MAX_REPLICAS="6",
     )
     assert process.read_until(r"^coordination ") == (

@@ -41,6 +41,8 @@ KNOWN: dict[str, tuple[int, grpc.StatusCode, bool, str]] = {
     ),
     "not_found": (404, grpc.StatusCode.NOT_FOUND, False, "no such route"),
     "method_not_allowed": (405, grpc.StatusCode.UNIMPLEMENTED, False, "method not allowed on this route"),
+    "request_timeout": (408, grpc.StatusCode.DEADLINE_EXCEEDED, True, "request not received in time"),
+    "header_too_large": (431, grpc.StatusCode.INVALID_ARGUMENT, False, "request headers too large"),
     "payload_too_large": (413, grpc.StatusCode.INVALID_ARGUMENT, False, "request body too large"),
     "unsupported_media_type": (
         415,
