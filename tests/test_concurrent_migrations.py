@@ -10,9 +10,10 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
+from guardian_common.coordination_line import LISTENING
 from guardian_coordinator.store.postgres.migrate import all_revisions, head_revision
 from guardian_testing.coordinator_client import CoordinatorClient
-from guardian_testing.processes import LISTENING, ServiceProcess, spawn
+from guardian_testing.processes import ServiceProcess, spawn
 
 pytestmark = pytest.mark.slow
 

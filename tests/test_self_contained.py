@@ -36,7 +36,10 @@ def tracked_text_files() -> list[Path]:
     files = []
     for name in filter(None, listed.split("\0")):
         path = ROOT / name
+        # This file spells out the defects it looks for; .ci/ may name the folder beside the clone.
         if name.startswith(".ci/") or path.suffix in SKIPPED_SUFFIXES or not path.is_file():
+            continue
+        if path == Path(__file__).resolve():
             continue
         files.append(path)
     return files
@@ -70,7 +73,6 @@ def test_no_tracked_file_refers_outside_the_repository() -> None:
     offenders = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
         for path in tracked_text_files()
-        if path.name != Path(__file__).name
         for number, line in enumerate(read(path).splitlines(), 1)
         if OUTSIDE.search(line)
     ]

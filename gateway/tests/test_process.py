@@ -174,11 +174,19 @@ async def test_sigterm_lets_the_request_in_flight_finish_and_exits_zero(
         ({"GUARDIAN_RATE_PER_MIN": "lots"}, "GUARDIAN_RATE_PER_MIN='lots'"),
         ({"GUARDIAN_ENV": "prod"}, "GUARDIAN_INTERNAL_TOKEN is not set"),
         (
-            {"GUARDIAN_ENV": "prod", "GUARDIAN_INTERNAL_TOKEN": "0123456789abcdef0123456789abcdef", "GUARDIAN_MAX_REPLICAS": "0"},
+            {
+                "GUARDIAN_ENV": "prod",
+                "GUARDIAN_INTERNAL_TOKEN": "0123456789abcdef0123456789abcdef",
+                "GUARDIAN_MAX_REPLICAS": "0",
+            },
             "GUARDIAN_MAX_REPLICAS='0' is not a positive integer",
         ),
         (
-            {"GUARDIAN_ENV": "prod", "GUARDIAN_INTERNAL_TOKEN": "0123456789abcdef0123456789abcdef", "GUARDIAN_MAX_REPLICAS": "20"},
+            {
+                "GUARDIAN_ENV": "prod",
+                "GUARDIAN_INTERNAL_TOKEN": "0123456789abcdef0123456789abcdef",
+                "GUARDIAN_MAX_REPLICAS": "20",
+            },
             "rate limiting partitions to zero",
         ),
     ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from guardian_common.offload import Offload
 from guardian_common.rate_windows import FixedWindows
 from guardian_common.telemetry.metrics import metrics_enabled
 from guardian_common.telemetry.tracing import tracer_provider
@@ -13,7 +14,6 @@ from guardian_gateway.api.state import GatewayState
 from guardian_gateway.clients.auth import AuthClient
 from guardian_gateway.clients.coordinator import CoordinatorClient
 from guardian_gateway.domain.http_limiter import HttpRateLimiter
-from guardian_gateway.domain.offload import Offload
 from guardian_gateway.middleware.body_limit import BodyLimit
 from guardian_gateway.middleware.cors import Cors
 from guardian_gateway.middleware.http_metrics import HttpMetrics

@@ -15,6 +15,7 @@ from guardian_common.coordination_line import announce
 from guardian_common.errors import ConfigurationError
 from guardian_common.grpc_client import internal_channel
 from guardian_common.grpc_server import wait_for_stop_signal
+from guardian_common.offload import Offload
 from guardian_common.startup import enforce, retry_until, run_service
 from guardian_common.telemetry import setup_telemetry
 from guardian_gateway.app import create_app
@@ -22,7 +23,6 @@ from guardian_gateway.clients.auth import AuthClient
 from guardian_gateway.clients.coordinator import CoordinatorClient
 from guardian_gateway.config import GatewaySettings
 from guardian_gateway.cursor_secret import MISSING as MISSING_CURSOR_SECRET
-from guardian_gateway.domain.offload import Offload
 from guardian_gateway.guards import configuration_problems, coordinator_problems
 from guardian_gateway.http_protocol import guarded_protocol
 from guardian_gateway.listener import bind, parse_listen_address

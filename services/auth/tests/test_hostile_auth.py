@@ -12,11 +12,11 @@ import pytest
 
 from guardian_auth.domain.allowlist import StaticAllowlist
 from guardian_auth.domain.budget import MALFORMED, CommitmentBudget
-from guardian_auth.domain.offload import Offload
 from guardian_auth.domain.operator import MAX_COMMITMENT_CHARS, OperatorLogins
 from guardian_auth.domain.request_auth import RequestAuthenticator, Scheme, SignedRequest
 from guardian_auth.domain.stores import FloorOutcome, LoginStore
 from guardian_common.envelope import ErrorEnvelope
+from guardian_common.offload import Offload
 from guardian_crypto import ecdsa
 from guardian_crypto.digests import request_digest
 from guardian_crypto.field import word_to_hex

@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from guardian.auth.v1 import auth_pb2 as auth_pb
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_common.envelope import ErrorEnvelope
+from guardian_common.offload import INLINE_MAX_BYTES
 from guardian_gateway.api.bodies import json_object_body
 from guardian_gateway.api.custody_checks import (
     check_nonce,
@@ -35,7 +36,6 @@ from guardian_gateway.domain.accounts import (
 )
 from guardian_gateway.domain.commitments import check_payload_shape, pushed_commitment, state_commitment
 from guardian_gateway.domain.json_values import canonical_bytes, stored_object
-from guardian_gateway.domain.offload import INLINE_MAX_BYTES
 from guardian_network import InvalidDelta
 
 router = APIRouter(tags=["client"])

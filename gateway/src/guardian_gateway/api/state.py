@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import Request
 
+from guardian_common.offload import Offload
 from guardian_gateway.clients.auth import AuthClient
 from guardian_gateway.clients.coordinator import CoordinatorClient
-from guardian_gateway.domain.offload import Offload
 from guardian_gateway.runtime import GatewayRuntime
 
 

@@ -25,3 +25,7 @@ class AuthSettings(BaseSettings):
     coordinator_deadline_seconds: float = Field(default=5.0, gt=0, le=60)
     startup_wait_seconds: float = Field(default=30.0, ge=0, le=600)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+    # Worker processes for request digests and Falcon verification, and how many more calls may wait for one
+    # before the next is refused with a retryable 503 (guardian_common.offload).
+    offload_workers: int = Field(default=2, ge=1, le=64)
+    offload_queue: int = Field(default=8, ge=0, le=10_000)

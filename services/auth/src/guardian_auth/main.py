@@ -12,12 +12,12 @@ from guardian_auth.domain.ack import load_ack_signer
 from guardian_auth.domain.allowlist import AllowlistError, AllowlistSource, FileAllowlist, StaticAllowlist
 from guardian_auth.domain.budget import CommitmentBudget
 from guardian_auth.domain.evm import EvmLogins
-from guardian_auth.domain.offload import Offload
 from guardian_auth.domain.operator import OperatorLogins
 from guardian_auth.domain.request_auth import RequestAuthenticator
 from guardian_common.coordination_line import announce
 from guardian_common.errors import ConfigurationError
 from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
+from guardian_common.offload import Offload
 from guardian_common.stage import resolve_max_replicas, resolve_stage
 from guardian_common.startup import (
     COORDINATOR_IN_MEMORY,
@@ -29,11 +29,6 @@ from guardian_common.startup import (
 from guardian_common.telemetry import setup_telemetry
 
 log = logging.getLogger("guardian.auth")
-
-# The worker pool for request digests and Falcon verification (domain/offload.py): two processes for a
-# 2-core host, and eight more calls may wait before the next one is refused with a retryable 503.
-OFFLOAD_WORKERS = 2
-OFFLOAD_QUEUE = 8
 
 
 def allowlist_source(settings: AuthSettings) -> AllowlistSource:
@@ -68,7 +63,7 @@ async def serve(settings: AuthSettings) -> int:
         problems.append(COORDINATOR_IN_MEMORY)
     enforce(stage, problems, log)
 
-    offload = Offload(OFFLOAD_WORKERS, OFFLOAD_QUEUE)
+    offload = Offload(settings.offload_workers, settings.offload_queue)
     await offload.start()
     budget = CommitmentBudget(
         settings.dashboard_commitment_rate_burst_per_sec,

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 from guardian_auth.domain.allowlist import Allowlist, AllowlistError, AllowlistSource, Operator
 from guardian_auth.domain.budget import MALFORMED, CommitmentBudget
-from guardian_auth.domain.offload import Offload
 from guardian_auth.domain.stores import LoginStore, Realm
 from guardian_auth.domain.tokens import OPERATOR_TOKEN, mint_operator_token, storage_key, well_formed
 from guardian_common.envelope import ErrorEnvelope
+from guardian_common.offload import Offload
 from guardian_crypto.digests import operator_challenge_digest
 from guardian_crypto.errors import CryptoInputError
 from guardian_crypto.falcon_codec import decode_signature

@@ -15,9 +15,9 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import Enum
 
-from guardian_auth.domain.offload import INLINE_MAX_BYTES, Offload
 from guardian_auth.domain.stores import FloorOutcome, ReplayFloor
 from guardian_common.envelope import ErrorEnvelope
+from guardian_common.offload import INLINE_MAX_BYTES, Offload
 from guardian_crypto import ecdsa
 from guardian_crypto.digests import request_digest
 from guardian_crypto.errors import CryptoInputError

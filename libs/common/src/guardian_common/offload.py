@@ -1,5 +1,7 @@
-"""A small bounded pool of worker processes for the gateway's CPU-heavy pure functions (the RPO256 commitment
-of a state of up to 1 MiB), so the event loop keeps answering /healthz and every other request meanwhile.
+"""A small bounded pool of worker processes for a service's CPU-heavy pure functions, so its event loop keeps
+answering health checks and every other call meanwhile. Auth runs request digests of payloads up to 1 MiB with
+their signature checks and Falcon verification in it; the gateway the RPO256 commitments of large states.
+Sized by GUARDIAN_OFFLOAD_WORKERS and GUARDIAN_OFFLOAD_QUEUE (docs/CONFIGURATION.md).
 
 Processes, not threads: the compiled RPO permutation holds the GIL and the sponge loop around it is Python,
 so a worker thread competes with the event loop for the interpreter. Measured on the 2-core test machine with
@@ -24,7 +26,7 @@ from typing import Any, TypeVar
 
 from guardian_common.envelope import ErrorEnvelope
 
-log = logging.getLogger("guardian.gateway.offload")
+log = logging.getLogger("guardian.offload")
 
 T = TypeVar("T")
 # Inputs up to this size are hashed on the event loop: at most a few dozen permutations (well under 2 ms).
