@@ -1,5 +1,5 @@
 """The json network's commitments the gateway computes, as module-level functions of plain data so they can
-run in an offload worker process (domain/offload.py)."""
+run in an offload worker process (guardian_common.offload)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ account's authorised cosigners, then the per-signer replay floor.
 
 The cheap checks (timestamp, window, cosigner list) come first. The digest of the payload (RPO256 of up to
 1 MiB: hundreds of ms) and the signature check run together in `signer_of`, a function of plain data that the
-authenticator hands to its bounded worker pool (domain/offload.py) unless the payload is small; a saturated
+authenticator hands to its bounded worker pool (guardian_common.offload) unless the payload is small; a saturated
 pool refuses at once with a retryable 503."""
 
 from __future__ import annotations
