@@ -226,14 +226,14 @@ class FakeCoordinator:
         acquired = []
         for index in sorted(indexes):
             name = shard_lease_name(index, shard_count)
-            lease = self.leases.get(name)
-            if lease is not None and lease.expires_at > now and lease.holder_id != replica_id:
+            held = self.leases.get(name)
+            if held is not None and held.expires_at > now and held.holder_id != replica_id:
                 continue
-            if lease is None or lease.holder_id != replica_id:
+            if held is None or held.holder_id != replica_id:
                 self.tokens[name] += 1
-                lease = Lease(replica_id, self.tokens[name], now)
-                self.leases[name] = lease
-            lease.expires_at = now + timedelta(seconds=ttl_seconds)
+                held = Lease(replica_id, self.tokens[name], now)
+                self.leases[name] = held
+            held.expires_at = now + timedelta(seconds=ttl_seconds)
             acquired.append(self._held(name, ttl_seconds))
         return Acquired(acquired)
 

@@ -7,6 +7,7 @@ Any failure to get an answer raises the domain's `StoreUnavailable`; outcomes th
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -229,10 +230,15 @@ class CoordinatorClient(InternalClient):
             request,
             pb.ListShardWorkResponse,
         )
-        return [work_item_of(item) for item in response.items], response.has_more
+        # A page of up to 500 accounts: converting it (status JSON of every row) runs in a worker thread,
+        # like the rest of the page's CPU work, so the heartbeat on the event loop never waits for it.
+        items = await asyncio.to_thread(lambda: [work_item_of(item) for item in response.items])
+        return items, response.has_more
 
     async def apply_writes(self, fence: Fence, writes: Sequence[Write]) -> list[WriteResult]:
-        request = pb.ApplyWritesRequest(lease=_lease(fence), writes=[fenced_write(w) for w in writes])
+        request = await asyncio.to_thread(
+            lambda: pb.ApplyWritesRequest(lease=_lease(fence), writes=[fenced_write(w) for w in writes])
+        )
         response = await self.call(
             "Canonicalization.ApplyWrites",
             self._canonicalization.ApplyWrites,

@@ -1,5 +1,5 @@
 """Wall time for the decision table (ages of candidates, intents and retained rows), and the slot
-arithmetic of the worker's and the heartbeat's timers.
+arithmetic of the worker's pass timers.
 
 Status timestamps come from the database clock; ages compare them with this clock, so a skewed replica
 shifts a grace period or a TTL by its skew, never the correctness of a write (the fence decides those).

@@ -21,7 +21,6 @@ import logging
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
-from guardian_canonicalizer.domain.clock import next_slot
 from guardian_canonicalizer.domain.ports import (
     HeldLease,
     Membership,
@@ -301,13 +300,13 @@ class ShardManager:
     # --- the heartbeat task --------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Heartbeats on a fixed schedule until `leave()`; between and during them, shards whose write
+        """Heartbeats every renew interval until `leave()`; between and during them, shards whose write
         deadline passed are dropped (a heartbeat that hangs never keeps a shard writable)."""
         loop = asyncio.get_running_loop()
-        origin = loop.time()
         stopping = asyncio.ensure_future(self._stop.wait())
         try:
             while not self._stop.is_set():
+                sent = loop.time()
                 round_ = asyncio.ensure_future(self.heartbeat())
                 while not round_.done() and not self._stop.is_set():
                     deadlines = [s.write_deadline for s in self.held.values()]
@@ -323,7 +322,9 @@ class ShardManager:
                     break
                 if not round_.cancelled() and (exc := round_.exception()) is not None:
                     log.error("heartbeat round failed", exc_info=exc)
-                wake = next_slot(origin, self._renew_interval, loop.time())
+                # One renew interval after this round was sent; at once when the round itself took
+                # longer (skipping to a later slot would stretch the gap between renewals).
+                wake = sent + self._renew_interval
                 while (now := loop.time()) < wake and not self._stop.is_set():
                     until = min([wake, *(s.write_deadline for s in self.held.values())])
                     await asyncio.wait({stopping}, timeout=max(0.005, until - now))
