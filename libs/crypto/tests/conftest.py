@@ -1,7 +1,7 @@
 """Shared fixtures: the known-answer vectors in ``vectors/`` beside this file and Falcon keys.
 
-Every test here runs once per permutation implementation: the compiled one (when it was built) and the
-pure-Python one, so both are held to the same vectors.
+Every test here runs once per implementation: the compiled permutations and sponges (when they were built)
+and the pure-Python ones, so both are held to the same vectors.
 """
 
 import json
@@ -32,6 +32,9 @@ def permutations(request: pytest.FixtureRequest) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
         if request.param == "python":
             patch.setattr(rpo, "permute", rpo.permute_python)
+            patch.setattr(rpo, "hash_elements_in_c", None)
+            patch.setattr(rpo, "hash_bytes_in_c", None)
+            patch.setattr(poseidon2, "hash_elements_in_c", None)
             patch.setattr(poseidon2, "permute", poseidon2.permute_python)
             patch.setattr(poseidon2, "permute_unreduced", poseidon2.permute_unreduced_python)
         yield str(request.param)

@@ -7,7 +7,9 @@ state scaled by 8, so that every internal-diagonal entry (a small rational: -2, 
 small integer. Undoing the scale costs one multiplication per lane after the 22 internal rounds.
 
 When the package was built with a C compiler, ``permute`` and ``permute_unreduced`` are the compiled
-permutation of ``_goldilocks`` instead (about 40 times faster); the Python one stays as ``permute_python``.
+permutation of ``_goldilocks`` instead (about 40 times faster), and ``hash_elements`` runs the whole sponge
+there (``hash_elements_in_c``); the Python permutation stays as ``permute_python``, and with
+``hash_elements_in_c`` set to None the sponge of ``sponge.py`` runs over ``permute_unreduced``.
 """
 
 from collections.abc import Callable, Sequence
@@ -152,14 +154,17 @@ def permute_python(state: Sequence[int]) -> list[int]:
     return [s % P for s in permute_unreduced_python(state)]
 
 
-permute: Callable[[Sequence[int]], list[int]]
-permute_unreduced: Callable[[Sequence[int]], list[int]]
+permute: Callable[[Sequence[int]], list[int]] = permute_python
+permute_unreduced: Callable[[Sequence[int]], list[int]] = permute_unreduced_python
+hash_elements_in_c: Callable[[Sequence[int]], Word] | None = None
 if goldilocks is not None:
     goldilocks.poseidon2_setup(EXTERNAL_INITIAL, INTERNAL, EXTERNAL_TERMINAL, INTERNAL_DIAGONAL)
     permute = permute_unreduced = goldilocks.poseidon2_permute
-else:
-    permute, permute_unreduced = permute_python, permute_unreduced_python
+    hash_elements_in_c = goldilocks.poseidon2_hash_elements
 
 
 def hash_elements(elements: Sequence[int]) -> Word:
+    """Poseidon2 of canonical field elements (TypeError for a non-int, ValueError outside [0, p))."""
+    if hash_elements_in_c is not None:
+        return hash_elements_in_c(elements)
     return sponge_hash(elements, permute_unreduced)

@@ -1,10 +1,13 @@
 """RPO256 (Rescue Prime Optimized) permutation and ``hash_elements``, miden-crypto v0.25.1.
 
-The permutation is the compiled one of ``_goldilocks`` when the package was built with a C compiler (about
-50 times faster), else ``permute_python`` below, which favours clarity over speed.
+When the package was built with a C compiler, ``_goldilocks`` runs the whole hash: ``hash_bytes`` and
+``hash_elements`` go to its packing and sponge (``hash_bytes_in_c``, ``hash_elements_in_c``), which release the
+GIL on large inputs, and ``permute`` is its permutation. Otherwise, or with those set to None, the sponge of
+``sponge.py`` runs in Python over ``permute`` (``permute_python`` below favours clarity over speed): that path
+is the reference the compiled one is tested against.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from guardian_crypto import constants
 from guardian_crypto.compiled import goldilocks
@@ -42,17 +45,25 @@ def permute_python(state: list[int]) -> list[int]:
     return state
 
 
+permute: Callable[[list[int]], list[int]] = permute_python
+hash_elements_in_c: Callable[[Sequence[int]], Word] | None = None
+hash_bytes_in_c: Callable[[bytes], Word] | None = None
 if goldilocks is not None:
     goldilocks.rpo_setup(_MDS_ROW, _ARK1, _ARK2, _INV_ALPHA)
     permute = goldilocks.rpo_permute
-else:
-    permute = permute_python
+    hash_elements_in_c = goldilocks.rpo_hash_elements
+    hash_bytes_in_c = goldilocks.rpo_hash_bytes
 
 
 def hash_elements(elements: Sequence[int]) -> Word:
+    """RPO256 of canonical field elements (TypeError for a non-int, ValueError outside [0, p))."""
+    if hash_elements_in_c is not None:
+        return hash_elements_in_c(elements)
     return sponge_hash(elements, permute)
 
 
 def hash_bytes(data: bytes) -> Word:
     """Guardian's bytes → Word digest: 8-byte LE packing mod p, then ``hash_elements`` (empty → zero Word)."""
-    return hash_elements(bytes_to_elements(data))
+    if hash_bytes_in_c is not None:
+        return hash_bytes_in_c(data)
+    return sponge_hash(bytes_to_elements(data), permute)

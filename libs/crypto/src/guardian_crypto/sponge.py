@@ -14,9 +14,15 @@ RATE = 8
 
 
 def sponge_hash(elements: Sequence[int], permute: Permutation) -> Word:
-    """Hash canonical field elements with ``permute`` (which may return unreduced representatives)."""
-    if not all(0 <= e < P for e in elements):
-        raise ValueError("hash input must be canonical field elements")
+    """Hash canonical field elements with ``permute`` (which may return unreduced representatives).
+
+    The reference for the compiled sponge of ``_goldilocks.c``, which refuses the same inputs the same way.
+    """
+    for e in elements:
+        if not isinstance(e, int):
+            raise TypeError(f"hash input must be ints, not {type(e).__name__}")
+        if not 0 <= e < P:
+            raise ValueError("hash input must be canonical field elements")
     if not elements:
         return ZERO_WORD
     state = [0] * 12
