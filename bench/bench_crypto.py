@@ -4,10 +4,14 @@ Falcon verification is timed per signature for one candidate digest and for 8 ca
 digest-independent work (the matching digest placed last, the worst case, plus a row where none matches). A
 deliberately naive O(n^2) negacyclic multiplication path runs in the same process as the baseline for the NTT
 path. ECDSA sign / verify / recover and EIP-712 recovery through libsecp256k1 (coincurve) are interleaved with
-the pure-Python secp256k1 they replaced (``secp256k1_python_baseline.py`` beside this file, bench-only). Runs in
-well under a minute on a 2-core machine.
+the pure-Python secp256k1 they replaced (``secp256k1_python_baseline.py`` beside this file, bench-only). RPO256
+over 1 KiB and 1 MiB request payloads and the ``json`` network commitment of a 1 MiB state run three ways in the
+same run: the compiled sponge (packing and sponge in C), the Python sponge over the compiled permutation (the
+path before it, though over today's permutation) and pure Python. Runs in about four minutes on a loaded 2-core
+machine, most of it the one pure-Python sample of each 1 MiB row (30-40 s each).
 """
 
+import contextlib
 import gc
 import importlib.metadata
 import os
@@ -15,7 +19,7 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import secp256k1_python_baseline as python_ecc
 
 from guardian_crypto import digests, ecdsa, eip712, falcon_verify, poseidon2, rpo
+from guardian_crypto.canonical_json import canonical_json
 from guardian_crypto.compiled import goldilocks
 from guardian_crypto.falcon_codec import decode_signature
 from guardian_crypto.falcon_ntt import N, Q
 from guardian_crypto.falcon_sign import SecretKey
 from guardian_crypto.field import Word
+from guardian_network.json_network import JsonNetwork
 
 RESULTS = Path(__file__).resolve().parent / "results" / "crypto.md"
 SCHOOLBOOK = "Falcon verify, schoolbook baseline"
@@ -102,8 +108,29 @@ def schoolbook_verify(signature: bytes, message: Word) -> bool:
     return total < falcon_verify.SIGNATURE_BOUND
 
 
+@contextlib.contextmanager
+def python_sponges() -> Iterator[None]:
+    """The sponges of sponge.py (and field.py's packing) instead of the compiled ones; permutations unchanged."""
+    saved = rpo.hash_elements_in_c, rpo.hash_bytes_in_c, poseidon2.hash_elements_in_c
+    rpo.hash_elements_in_c = rpo.hash_bytes_in_c = poseidon2.hash_elements_in_c = None
+    try:
+        yield
+    finally:
+        rpo.hash_elements_in_c, rpo.hash_bytes_in_c, poseidon2.hash_elements_in_c = saved
+
+
+def python_sponge(action: Callable[[], object]) -> Callable[[], object]:
+    """`action` with the Python sponge over the compiled permutation: what hashing cost before the C sponge."""
+
+    def run() -> object:
+        with python_sponges():
+            return action()
+
+    return run
+
+
 def pure_python(action: Callable[[], object]) -> Callable[[], object]:
-    """`action` with the pure-Python permutations swapped in: the same-run baseline of the compiled ones."""
+    """`action` with the pure-Python sponges and permutations: the same-run baseline of the compiled ones."""
 
     def run() -> object:
         saved = poseidon2.permute, poseidon2.permute_unreduced, rpo.permute
@@ -113,11 +140,77 @@ def pure_python(action: Callable[[], object]) -> Callable[[], object]:
         )
         rpo.permute = rpo.permute_python
         try:
-            return action()
+            with python_sponges():
+                return action()
         finally:
             poseidon2.permute, poseidon2.permute_unreduced, rpo.permute = saved
 
     return run
+
+
+def state_of_about(size: int) -> dict[str, object]:
+    """A json-network account state whose canonical JSON is just over `size` bytes."""
+    state: dict[str, object] = {}
+    length = 2
+    while length < size:
+        key = f"entry{len(state):06d}"
+        state[key] = {"name": f"holder {len(state)}", "balance": len(state) * 7919, "tags": ["a", "bb"]}
+        length += len(key) + 64
+    return state
+
+
+def rpo_rows() -> tuple[list[Timing], dict[str, str]]:
+    """Request digests and the json commitment: the compiled sponge and the Python sponge over the compiled
+    permutation interleaved (machine noise hits both alike), then pure Python, fewer times (30-40 s a call)."""
+    account, timestamp = "0xb67bc00ceee619617204e3f73f0a43", 1700000000000
+    kib, mib = bytes(range(256)) * 4, bytes(range(256)) * 4096
+    state = state_of_about(1 << 20)
+    network = JsonNetwork()
+    state_bytes = len(canonical_json(state))
+    cases: list[tuple[str, Callable[[], object], int, int, str]] = [
+        (
+            "Request digest, 1 KiB payload (RPO256)",
+            lambda: digests.request_digest(account, timestamp, kib),
+            60,
+            10,
+            "17 permutations",
+        ),
+        (
+            "Request digest, 1 MiB payload (RPO256)",
+            lambda: digests.request_digest(account, timestamp, mib),
+            10,
+            1,
+            "16,385 permutations",
+        ),
+        (
+            "json network commitment, 1 MiB state",
+            lambda: network.commitment(state),
+            10,
+            1,
+            f"canonical JSON ({state_bytes:,} bytes) then RPO256",
+        ),
+    ]
+    timings: list[Timing] = []
+    cpu: dict[str, str] = {}
+    for name, action, rounds, pure_rounds, note in cases:
+        before, pure = f"{name}, Python sponge", f"{name}, pure Python"
+        expected = action()
+        if python_sponge(action)() != expected or pure_python(action)() != expected:
+            raise RuntimeError(f"{name}: the three paths disagree")
+        samples = measure_interleaved({name: action, before: python_sponge(action)}, rounds)
+        pure_samples = measure_interleaved({pure: pure_python(action)}, pure_rounds)[pure]
+        timings += [
+            Timing(name, samples[name], f"compiled sponge; {note}", before),
+            Timing(
+                before, samples[before], "same run: field.py packing, sponge.py over the C permutation", pure
+            ),
+            Timing(pure, pure_samples, "same run: pure-Python permutation and sponge"),
+        ]
+        started = time.process_time()
+        for _ in range(rounds):
+            action()
+        cpu[f"CPU time per call, {name}"] = f"{(time.process_time() - started) / rounds * 1e3:.1f} ms"
+    return timings, cpu
 
 
 def secp256k1_rows(
@@ -272,28 +365,19 @@ def run() -> tuple[list[Timing], dict[str, str]]:
             ),
             30,
         ),
-        measure(
-            "Request digest, 1 KiB payload (RPO256)",
-            lambda: digests.request_digest("0xb67bc00ceee619617204e3f73f0a43", 1700000000000, bytes(1024)),
-            10,
-            "17 permutations; cost grows linearly with the payload",
-            "Request digest, 1 KiB payload, pure-Python RPO256",
-        ),
-        measure(
-            "Request digest, 1 KiB payload, pure-Python RPO256",
-            pure_python(
-                lambda: digests.request_digest("0xb67bc00ceee619617204e3f73f0a43", 1700000000000, bytes(1024))
-            ),
-            10,
-            "same-run baseline of the row above",
-        ),
     ]
+    hashing, cpu = rpo_rows()
+    timings += hashing
     timings += secp256k1_rows(evm_key, evm_digest, evm_signature, miden_signature)
     environment = {
         "python": platform.python_version(),
         "compiled permutations (_goldilocks)": "in use"
         if goldilocks is not None
         else "not built: pure Python",
+        "compiled sponges (rpo_hash_bytes, rpo_hash_elements, poseidon2_hash_elements)": "in use"
+        if goldilocks is not None
+        else "not built: pure Python",
+        **cpu,
         "secp256k1": f"libsecp256k1 through coincurve {importlib.metadata.version('coincurve')}",
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "load average at start": " / ".join(f"{v:.2f}" for v in load),
