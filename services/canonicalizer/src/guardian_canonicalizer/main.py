@@ -68,11 +68,8 @@ async def serve(settings: CanonicalizerSettings) -> int:
         problems.append(COORDINATOR_IN_MEMORY)
     enforce(stage, problems, log)
 
-    network = JsonNetwork()
-    network.commitment({})  # loads the hash tables at boot, not inside the first pass
     board = StatusBoard(holder_id=holder_id(settings.instance_id))
     metrics = Metrics(REGISTRY)
-    chain = ChainAdapter(settings.miden_rpc_endpoint, settings.miden_rpc_timeout_ms / 1000)
     shards = ShardManager(
         coordinator,
         holder_id=board.holder_id,
@@ -82,6 +79,12 @@ async def serve(settings: CanonicalizerSettings) -> int:
         status=board,
         metrics=metrics,
     )
+    # Join the membership first (takes no shard): replicas booting together then split the shards
+    # fairly at their first acquisition, one renew interval from here (docs/canonicalizer.md, "Shards").
+    await shards.register()
+    network = JsonNetwork()
+    network.commitment({})  # loads the hash tables at boot, not inside the first pass
+    chain = ChainAdapter(settings.miden_rpc_endpoint, settings.miden_rpc_timeout_ms / 1000)
     passes = Passes(
         coordinator,
         chain,
@@ -111,6 +114,8 @@ async def serve(settings: CanonicalizerSettings) -> int:
         address=settings.grpc_addr, service_names=SERVICE_NAMES, internal_token=settings.internal_token
     )
     register(server.server, board)
+    # The rest of the join wait: a replica serves (and takes shards) once its peers can count it.
+    await shards.settle()
     port = await server.start()
     announce(
         "canonicalizer",

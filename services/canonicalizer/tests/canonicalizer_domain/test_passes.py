@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
@@ -22,7 +24,14 @@ from guardian_canonicalizer.domain.passes import (
     Planned,
 )
 from guardian_canonicalizer.domain.policy import Policy
-from guardian_canonicalizer.domain.ports import HeldLease, Promotion, WriteResult
+from guardian_canonicalizer.domain.ports import (
+    Fence,
+    HeldLease,
+    Promotion,
+    WorkItem,
+    Write,
+    WriteResult,
+)
 from guardian_canonicalizer.domain.scope import PassScope
 from guardian_canonicalizer.domain.status import StatusBoard
 from guardian_canonicalizer.metrics import Metrics
@@ -482,3 +491,59 @@ async def test_a_scope_whose_shard_is_no_longer_writable_sends_nothing() -> None
     assert outcome == "cancelled"
     assert h.store.calls["apply_writes"] == 0 and h.store.writes == []
     assert kind_of(h, A, 0) is Kind.CANDIDATE
+
+
+async def test_a_full_pass_reads_the_next_page_while_a_batch_is_written_but_batches_never_overlap() -> None:
+    h = await harness(batch_size=1)
+    accounts = ["0x" + f"{i:02x}" * 15 for i in range(1, 5)]
+    for account in accounts:
+        h.store.configure(account, {"n": 0})
+        h.chain.commitments[account] = h.store.push(account, {"n": 1}).new_commitment
+    events: list[str] = []
+    in_flight = 0
+    real_list, real_apply = h.store.list_work, h.store.apply_writes
+
+    async def list_work(*args: Any, **kwargs: Any) -> tuple[list[WorkItem], bool]:
+        events.append("read")
+        return await real_list(*args, **kwargs)
+
+    async def apply_writes(fence: Fence, writes: Sequence[Write]) -> list[WriteResult]:
+        nonlocal in_flight
+        in_flight += 1
+        assert in_flight == 1, "one batch of a shard in flight at a time"
+        events.append("batch sent")
+        await asyncio.sleep(0.01)  # a batch that takes a while: the next page is judged meanwhile
+        try:
+            return await real_apply(fence, writes)
+        finally:
+            in_flight -= 1
+            events.append("batch answered")
+
+    h.chain.on_probe = lambda account_id: events.append(f"probe {account_id}")
+    h.store.list_work = list_work  # type: ignore[method-assign]
+    h.store.apply_writes = apply_writes  # type: ignore[method-assign]
+    outcome, _ = await h.run()
+
+    assert outcome == "completed"
+    assert all(kind_of(h, a, 0) is Kind.CANONICAL for a in accounts)
+    assert h.store.batches == [1, 1, 1, 1]
+    assert events[:2] == ["read", "read"], "the second page is read before the first is judged"
+    first_answer = events.index("batch answered")
+    assert events.index(f"probe {accounts[1]}") < first_answer, "the next page is judged meanwhile"
+    assert events.index("read", 2) < first_answer, "and the page after it read"
+
+
+async def test_a_full_pass_stopped_mid_way_sends_the_batch_it_decided_and_reads_no_further() -> None:
+    h = await harness(batch_size=1)
+    for account in (A, B):
+        h.store.configure(account, {"n": 0})
+        h.chain.commitments[account] = h.store.push(account, {"n": 1}).new_commitment
+    stopping = asyncio.Event()
+    h.chain.on_probe = lambda _: stopping.set()  # shutdown while the first page is probed
+
+    outcome = await h.passes.full(h.lease.fence, PassScope(None, stopping))
+
+    assert outcome == "cancelled"
+    assert [(w.account_id, w.result) for w in h.store.writes] == [(A, WriteResult.APPLIED)]
+    assert kind_of(h, A, 0) is Kind.CANONICAL and kind_of(h, B, 0) is Kind.CANDIDATE
+    assert h.chain.probes == [A]

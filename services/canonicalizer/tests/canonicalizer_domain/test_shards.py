@@ -151,6 +151,37 @@ async def test_a_joining_replica_gets_its_share_as_the_holder_releases_its_highe
     assert first.sample("shard_losses_total", outcome="lost") == 0
 
 
+async def test_replicas_that_register_before_acquiring_split_the_shards_in_their_first_round() -> None:
+    store = FakeCoordinator(ManualClock())
+    first, second = replica(store, "replica-1"), replica(store, "replica-2")
+    await first.shards.register()
+    await second.shards.register()
+    assert first.held() == [] and second.held() == [], "registering takes no shard"
+
+    await first.shards.heartbeat()
+    await second.shards.heartbeat()
+
+    assert first.held() == [0, 1] and second.held() == [2, 3]
+    assert first.sample("shard_releases_total", outcome="rebalance") == 0, "nothing taken to be given back"
+    assert store.calls["acquire_shards"] == 2
+
+
+async def test_run_takes_its_first_shards_one_renew_interval_after_registering() -> None:
+    store = TimedCoordinator()
+    r = replica(store, "replica-1", renew=0.05)
+    loop = asyncio.get_running_loop()
+    await r.shards.register()
+    registered = store.renewed_at[0]
+    task = asyncio.create_task(r.shards.run())
+    try:
+        await eventually(lambda: r.held() == [0, 1, 2, 3], "the first acquisition")
+        assert store.renewed_at[1] - registered >= 0.05, "the first acquiring heartbeat waited the settle"
+        assert loop.time() - registered >= 0.05
+    finally:
+        await r.shards.leave()
+        await task
+
+
 async def test_a_shard_taken_elsewhere_is_dropped_at_the_next_heartbeat() -> None:
     r = replica(FakeCoordinator(ManualClock()), "replica-1")
     await r.shards.heartbeat()
@@ -218,9 +249,17 @@ async def test_leaving_releases_every_shard_in_one_call_and_drops_the_membership
 # --- the worker over its shards ------------------------------------------------------------------------
 
 
+FULL_ONCE = Cadence(full_seconds=3600, fast_seconds=None, reconcile_seconds=None)
+
+
 @asynccontextmanager
-async def working(r: Replica, chain: FakeChain) -> AsyncIterator[Worker]:
-    """The worker loop (one full pass at start, then only over newly acquired shards) and the heartbeat."""
+async def working(
+    r: Replica,
+    chain: FakeChain,
+    cadence: Cadence = FULL_ONCE,
+) -> AsyncIterator[Worker]:
+    """The worker loop (by default one full pass at start, then only over newly acquired shards) and the
+    heartbeat."""
     passes = Passes(
         r.store,
         chain,
@@ -231,7 +270,6 @@ async def working(r: Replica, chain: FakeChain) -> AsyncIterator[Worker]:
         r.board,
         r.metrics,
     )
-    cadence = Cadence(full_seconds=3600, fast_seconds=None, reconcile_seconds=None)
     worker = Worker(r.shards, passes, cadence, r.board, r.metrics)
     tasks = [asyncio.create_task(worker.run()), asyncio.create_task(r.shards.run())]
     try:

@@ -7,6 +7,8 @@ and commitment for the whole page in a worker thread (so the heartbeat never wai
 probes the chain for all of them concurrently (at most `chain_concurrency` probes in flight per replica),
 decides each with the pure decision table, and sends the page's writes as one `apply_writes` batch under
 the shard's fence: an outcome per write. Successive candidates of one account go in later pages/passes.
+The full pass pipelines its pages (the next page read, and this page's batch written, while a page is
+judged); its batches still go one at a time.
 
 Every write outcome is journaled (`guardian.canonicalizer.journal`) with the lease, holder and fence that
 attempted it.
@@ -20,6 +22,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from guardian_canonicalizer.domain.clock import Clock
 from guardian_canonicalizer.domain.decisions import (
@@ -93,6 +96,12 @@ class Planned:
     @property
     def row(self) -> StoredDelta:
         return self.write.row
+
+
+def _discard_outcome(future: asyncio.Future[Any]) -> None:
+    """Retrieves the outcome of a read nobody waits for any more (no "never retrieved" warning)."""
+    if not future.cancelled():
+        future.exception()
 
 
 def first_candidate(item: WorkItem) -> StoredDelta | None:
@@ -298,22 +307,45 @@ class Passes:
     # --- full pass (§4.1, §4.2) ----------------------------------------------------------------------
 
     async def full(self, fence: Fence, scope: PassScope) -> str:
+        """Pages in keyset order, pipelined: the next page is read while this one is judged, and this
+        page's batch is written while the next one is judged. Pages hold disjoint accounts (keyset), so
+        a batch still carries at most one write per account; batches still go one after the other, each
+        only once the previous one's outcomes are handled (a refused write stops the next batch), all
+        under the same fence."""
         shard = ShardRef.of_lease(fence.lease_name)
-        failures = 0
-        after = ""
-        while scope.admit():  # checkpoint: before each page
-            items, more = await self._work.list_work(
-                shard, WorkMode.PENDING, after, self._settings.batch_size
+
+        def read(after: str) -> asyncio.Future[tuple[list[WorkItem], bool]]:
+            return asyncio.ensure_future(
+                self._work.list_work(shard, WorkMode.PENDING, after, self._settings.batch_size)
             )
-            if not scope.admit():
-                break  # stopped while reading (a release, a deadline): compute nothing for this page
-            failures += await self._full_page(fence, scope, items)
-            if not more or not items:
-                break
-            after = items[-1].account_id
+
+        failures = 0
+        reading = read("") if scope.admit() else None  # checkpoint: before each page
+        writing: asyncio.Future[int] | None = None
+        try:
+            while reading is not None:
+                items, more = await reading
+                reading = None
+                if not scope.admit():
+                    break  # stopped while reading (a release, a deadline): judge nothing of this page
+                if more and items and scope.admit():
+                    reading = read(items[-1].account_id)
+                page_failures, planned = await self._judge_full_page(scope, items)
+                failures += page_failures
+                if writing is not None:
+                    failures += await writing
+                    writing = None
+                writing = asyncio.ensure_future(self._send(fence, scope, "full", planned))
+        finally:
+            if reading is not None:  # a page read ahead that will not be judged
+                reading.cancel()
+                reading.add_done_callback(_discard_outcome)
+            if writing is not None:
+                failures += await writing  # a decided batch is sent (or journaled unknown) before we return
         return self._outcome(scope, failures)
 
-    async def _full_page(self, fence: Fence, scope: PassScope, items: list[WorkItem]) -> int:
+    async def _judge_full_page(self, scope: PassScope, items: list[WorkItem]) -> tuple[int, list[Planned]]:
+        """Reconstruct, probe and decide one page: its account errors and the writes it decided."""
         chosen = [(item, row) for item in items if (row := first_candidate(item)) is not None]
         failures = 0
         ready: list[tuple[StoredDelta, Computed]] = []
@@ -331,7 +363,7 @@ class Passes:
             decision = decide_candidate(row, observation, now, self._policy)
             if (write := self._plan(row, decision, computed)) is not None:
                 planned.append(write)
-        return failures + await self._send(fence, scope, "full", planned)
+        return failures, planned
 
     # --- fast promotion pass (§4.8) ------------------------------------------------------------------
 

@@ -7,6 +7,12 @@ answers the live members and every shard's holder. From that the replica compute
 (`fair_share`) and moves toward it: it acquires shards nobody holds live (lowest index first, which
 includes the expired ones of departed replicas) or releases its surplus (highest indexes first).
 
+A replica joins before it takes anything (`register`, at boot): its membership row goes in first, and its
+first acquisition waits one renew interval, so replicas that start together all see each other when they
+first acquire and the first round already splits fairly. (Without it the first to heartbeat took every
+shard and released the surplus one renew interval later, after which the others took it at their next
+heartbeat: work moved between replicas and a short backlog was read by several.)
+
 A shard stops writing before its lease can expire: its write deadline is the local time the last
 successful renewal (or the acquisition) was sent, plus the TTL, minus a safety margin of one renew
 interval. Passes check it before every page, account and batch (`PassScope`); the coordinator's fence
@@ -95,6 +101,7 @@ class ShardManager:
         self._stop = asyncio.Event()
         self._releases: set[asyncio.Task[None]] = set()
         self._conflict: int | None = None
+        self._registered_at: float | None = None  # loop.time() the membership row went in (`register`)
         status.shard_count = shard_count
 
     # --- what the worker reads ---------------------------------------------------------------------
@@ -297,12 +304,38 @@ class ShardManager:
                 shard.lease.expires_at.isoformat(),
             )
 
+    # --- joining -------------------------------------------------------------------------------------
+
+    async def register(self) -> None:
+        """Joins the membership without taking a shard (one Heartbeat renewing nothing). Call it at boot,
+        before `settle` and `run`: peers that start meanwhile count this replica in their share."""
+        sent = asyncio.get_running_loop().time()
+        try:
+            await self._leases.heartbeat(self.holder_id, self.shard_count, self._ttl, self._ttl, [])
+        except StoreUnavailable as exc:
+            log.warning("joining the membership failed (the first heartbeat joins): %s", exc)
+            return
+        self._registered_at = sent
+
+    async def settle(self) -> None:
+        """Waits until one renew interval after `register`: every peer that heartbeats on schedule has
+        seen this replica by then, and every peer that registered before it is seen by its first
+        acquisition. The membership row (TTL = lease TTL > 2 renew intervals) stays live meanwhile."""
+        if self._registered_at is None:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._registered_at + self._renew_interval - loop.time()
+        if wait > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), wait)
+
     # --- the heartbeat task --------------------------------------------------------------------------
 
     async def run(self) -> None:
         """Heartbeats every renew interval until `leave()`; between and during them, shards whose write
         deadline passed are dropped (a heartbeat that hangs never keeps a shard writable)."""
         loop = asyncio.get_running_loop()
+        await self.settle()  # at once when main settled before serving (or never registered)
         stopping = asyncio.ensure_future(self._stop.wait())
         try:
             while not self._stop.is_set():
