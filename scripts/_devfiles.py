@@ -17,7 +17,6 @@ from pathlib import Path
 from guardian_auth.domain.allowlist import KNOWN_PERMISSIONS, AllowlistError, parse_allowlist
 from guardian_client import KeyFileError, read_falcon_key_file
 from guardian_crypto import ecdsa
-from guardian_crypto.errors import CryptoInputError
 from guardian_crypto.falcon_sign import SecretKey
 from scripts._supervisor import StartFailed
 
@@ -48,16 +47,6 @@ def secret_hex(path: Path) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
-def _ecdsa_secret() -> str:
-    while True:
-        candidate = secrets.token_bytes(32)
-        try:
-            ecdsa.public_key_from_secret(candidate)
-        except (CryptoInputError, ValueError):  # zero or above the group order: astronomically rare
-            continue
-        return candidate.hex()
-
-
 def development_secrets(run_dir: Path, environ: Mapping[str, str]) -> dict[str, str]:
     """The secrets services would otherwise warn about (and make up per process), made once under the
     run directory; whatever `environ` already sets wins. Not for the prod stage."""
@@ -71,7 +60,7 @@ def development_secrets(run_dir: Path, environ: Mapping[str, str]) -> dict[str, 
 
 def ack_key_file(path: Path) -> Path:
     """A secp256k1 key for auth's acks (GUARDIAN_ACK_ECDSA_KEY_FILE), kept so acks verify across restarts."""
-    create_private(path, _ecdsa_secret)
+    create_private(path, lambda: ecdsa.new_secret().hex())
     return path
 
 

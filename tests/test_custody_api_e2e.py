@@ -26,9 +26,9 @@ from guardian_client import Cosigner, ack_message, ack_verifies, auth_config, de
 from guardian_crypto.errors import CanonicalJsonError
 from guardian_network import JsonNetwork
 from guardian_testing.coordinator_client import CoordinatorClient
-from guardian_testing.custody_api import Api, write_ack_key
+from guardian_testing.custody_api import Api
 from guardian_testing.fixtures import ServiceStarter
-from guardian_testing.fleet import Fleet, start_fleet, write_allowlist
+from guardian_testing.fleet import Fleet, start_custody_fleet
 from guardian_testing.identities import operators
 
 NETWORK = JsonNetwork()
@@ -56,17 +56,8 @@ pytestmark = pytest.mark.slow
 def fleet(
     module_services: ServiceStarter, run_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Fleet:
-    directory = tmp_path_factory.mktemp("custody")
-    allowlist = directory / "operators.json"
-    write_allowlist(allowlist, [])
-    return start_fleet(
-        module_services,
-        database_url=run_database_url,
-        allowlist=allowlist,
-        env={
-            "GUARDIAN_RATE_LIMIT_ENABLED": "false",
-            "GUARDIAN_ACK_ECDSA_KEY_FILE": str(write_ack_key(directory)),
-        },
+    return start_custody_fleet(
+        module_services, database_url=run_database_url, directory=tmp_path_factory.mktemp("custody")
     )
 
 

@@ -26,9 +26,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from guardian_client import Cosigner, auth_config, new_account_id
 from guardian_network import JsonNetwork
-from guardian_testing.custody_api import Api, write_ack_key
+from guardian_testing.custody_api import Api
 from guardian_testing.fixtures import ServiceStarter
-from guardian_testing.fleet import Fleet, start_fleet, write_allowlist
+from guardian_testing.fleet import Fleet, start_custody_fleet
 
 pytestmark = pytest.mark.slow
 
@@ -39,19 +39,14 @@ TIMEOUT_SECONDS = 1
 def fleet(
     module_services: ServiceStarter, run_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Fleet:
-    directory = tmp_path_factory.mktemp("hostile")
-    allowlist = directory / "operators.json"
-    write_allowlist(allowlist, [])
-    return start_fleet(
+    return start_custody_fleet(
         module_services,
         database_url=run_database_url,
-        allowlist=allowlist,
+        directory=tmp_path_factory.mktemp("hostile"),
         coordinators=1,
         auth=1,
         gateways=1,
         env={
-            "GUARDIAN_RATE_LIMIT_ENABLED": "false",
-            "GUARDIAN_ACK_ECDSA_KEY_FILE": str(write_ack_key(directory)),
             "GUARDIAN_HTTP_HEADER_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
             "GUARDIAN_HTTP_BODY_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
         },

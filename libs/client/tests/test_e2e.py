@@ -3,8 +3,6 @@ two gateways taken in turn. Every typed call, the ack check, the typed errors, a
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from guardian_client import (
@@ -20,9 +18,8 @@ from guardian_client import (
     new_account_id,
 )
 from guardian_network import JsonNetwork
-from guardian_testing.custody_api import write_ack_key
 from guardian_testing.fixtures import ServiceStarter
-from guardian_testing.fleet import Fleet, start_fleet, write_allowlist
+from guardian_testing.fleet import Fleet, start_custody_fleet
 from guardian_testing.identities import WALLET_KEYS, operators
 
 pytestmark = pytest.mark.slow
@@ -33,20 +30,14 @@ NETWORK = JsonNetwork()
 def fleet(
     module_services: ServiceStarter, run_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Fleet:
-    directory: Path = tmp_path_factory.mktemp("client")
-    allowlist = directory / "operators.json"
-    write_allowlist(allowlist, [(operators()[0], ["dashboard:read"])])
-    return start_fleet(
+    return start_custody_fleet(
         module_services,
         database_url=run_database_url,
-        allowlist=allowlist,
+        directory=tmp_path_factory.mktemp("client"),
+        operators=[(operators()[0], ["dashboard:read"])],
         coordinators=1,
         auth=1,
         gateways=2,
-        env={
-            "GUARDIAN_RATE_LIMIT_ENABLED": "false",
-            "GUARDIAN_ACK_ECDSA_KEY_FILE": str(write_ack_key(directory)),
-        },
     )
 
 

@@ -29,16 +29,6 @@ def _falcon_signature_hex(key: SecretKey, word: Word) -> str:
     return "0x" + key.sign(word).hex()
 
 
-def _new_ecdsa_secret() -> bytes:
-    while True:
-        candidate = secrets.token_bytes(32)
-        try:
-            ecdsa.public_key_from_secret(candidate)
-        except (CryptoInputError, ValueError):  # zero or above the group order: astronomically rare
-            continue
-        return candidate
-
-
 class Cosigner:
     """One authorised signer of an account: an ECDSA secp256k1 or a Falcon-512 key, with its own
     strictly increasing millisecond clock (the server keeps a replay floor per signer and accepts only a
@@ -65,7 +55,7 @@ class Cosigner:
     @classmethod
     def ecdsa(cls, secret: bytes | None = None) -> Cosigner:
         """An ECDSA cosigner; a fresh random key when `secret` (32 bytes) is not given."""
-        return cls(ecdsa_secret=_new_ecdsa_secret() if secret is None else secret)
+        return cls(ecdsa_secret=ecdsa.new_secret() if secret is None else secret)
 
     @classmethod
     def falcon(cls, key: SecretKey) -> Cosigner:

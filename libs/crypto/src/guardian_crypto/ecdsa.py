@@ -7,10 +7,11 @@
   into 9 little-endian u32 elements (the last zero-padded).
 """
 
+import secrets
 from dataclasses import dataclass
 
 from guardian_crypto import poseidon2, secp256k1
-from guardian_crypto.errors import EcdsaSignatureError
+from guardian_crypto.errors import CryptoInputError, EcdsaSignatureError
 from guardian_crypto.field import Word, bytes_to_u32_elements, to_word, word_to_bytes
 from guardian_crypto.keccak import keccak256
 
@@ -86,6 +87,17 @@ class SigningKey:
 
 def public_key_from_secret(secret_key: bytes) -> bytes:
     return secp256k1.public_key(secret_key)
+
+
+def new_secret() -> bytes:
+    """A fresh random 32-byte secret key that is a valid scalar (1..n-1)."""
+    while True:
+        candidate = secrets.token_bytes(32)
+        try:
+            public_key_from_secret(candidate)
+        except (CryptoInputError, ValueError):  # zero or above the group order: astronomically rare
+            continue
+        return candidate
 
 
 def sign(secret_key: bytes, message: Word) -> bytes:
