@@ -164,6 +164,11 @@ class ScriptedAuth:
     async def EvmAuth_Logout(self, request: pb.LogoutRequest) -> Message:
         return self._revoke(request.token)
 
+    async def AccountAuth_AuthorizePush(self, request: pb.PushAuthorization) -> Message:
+        """No per-account signature is valid here: a push gets as far as auth's refusal. A test that needs
+        an authorised push scripts the answer (a pb.AuthorizedPush)."""
+        raise ErrorEnvelope.of("authentication_failed")
+
     def _revoke(self, token: str) -> Message:
         live = token in (OPERATOR_TOKEN, EVM_TOKEN) and token not in self.revoked
         self.revoked.add(token)
@@ -172,7 +177,7 @@ class ScriptedAuth:
 
 def _handlers(auth: ScriptedAuth) -> list[grpc.GenericRpcHandler[Any, Any]]:
     handlers = []
-    for service_name in ("OperatorAuth", "EvmAuth"):
+    for service_name in ("OperatorAuth", "EvmAuth", "AccountAuth"):
         service = pb.DESCRIPTOR.services_by_name[service_name]
         methods = {}
         for method in service.methods:

@@ -3,6 +3,7 @@ JSON, wrong content types, unknown routes, wrong methods. Nothing reaches auth."
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -135,3 +136,28 @@ async def test_logout_ignores_any_body(make_gateway: GatewayFactory) -> None:
             "/auth/logout", content=b"\x00garbage", headers={"content-type": "text/plain"}
         )
     assert response.status_code == 200 and response.json() == {"success": True}
+
+
+async def test_a_push_is_one_authorisation_call_carrying_the_signed_body(
+    make_gateway: GatewayFactory, fake_auth: ScriptedAuth
+) -> None:
+    """POST /delta asks auth once (AuthorizePush, which loads the account itself) and, refused, nothing else."""
+    body = {
+        "account_id": "0x" + "ab" * 15,
+        "nonce": 3,
+        "prev_commitment": "0x" + "cd" * 32,
+        "delta_payload": {"patch": {"a": 1}},
+    }
+    headers = {"x-pubkey": "0x02", "x-signature": "0x00", "x-timestamp": "1"}
+    async with make_gateway() as client:
+        response = await client.post("/delta", json=body, headers=headers)
+    assert response.status_code == 401 and response.json()["code"] == "authentication_failed"
+    assert [name for name, _ in fake_auth.calls] == ["AccountAuth/AuthorizePush"]
+    (asked,) = fake_auth.called("AccountAuth/AuthorizePush")
+    assert (asked.account_id, asked.nonce, asked.prev_commitment) == (
+        body["account_id"],
+        3,
+        body["prev_commitment"],
+    )
+    assert json.loads(asked.delta_payload_json) == body["delta_payload"]
+    assert json.loads(asked.payload) == body and asked.timestamp == "1"

@@ -313,15 +313,62 @@ async def test_one_candidate_per_account_and_a_stale_base_reports_the_expected_c
     client: CoordinatorClient, make: Make
 ) -> None:
     account = await make()
+    stale = await account.submit(1, prev=new_commitment())
+    assert stale.outcome == pb.SUBMIT_OUTCOME_COMMITMENT_MISMATCH
+    assert stale.expected_commitment == account.commitment
     first = await account.candidate(1)
     before = await account.snapshot()
     for nonce in (1, 2):
         assert (await account.submit(nonce)).outcome == pb.SUBMIT_OUTCOME_CONFLICT
-    stale = await account.submit(2, prev=new_commitment())
-    assert stale.outcome == pb.SUBMIT_OUTCOME_COMMITMENT_MISMATCH
-    assert stale.expected_commitment == account.commitment
+    # A pending candidate is reported before a stale base (the client API's order).
+    assert (await account.submit(2, prev=new_commitment())).outcome == pb.SUBMIT_OUTCOME_CONFLICT
     assert await account.snapshot() == before
     assert await account.delta(1) == first
+
+
+async def test_a_submission_stamp_is_the_replay_check_of_its_transaction(
+    client: CoordinatorClient, make: Make
+) -> None:
+    account = await make()
+    signer = new_commitment()
+    read = await client.custody.GetAccount(pb.GetAccountRequest(account_id=account.id, include_state=True))
+    assert read.found and read.account == await account.metadata()
+    assert read.state == await account.state(), "the account and its state in one read"
+
+    async def submit(timestamp_ms: int, nonce: int = 1, prev: str | None = None) -> int:
+        request = pb.SubmitCandidateRequest(
+            account_id=account.id,
+            nonce=nonce,
+            prev_commitment=prev or account.commitment,
+            new_commitment=new_commitment(),
+            delta_payload_json=json.dumps({"patch": {"n": nonce}}),
+            auth_stamp=pb.AuthStamp(signer_commitment=signer, timestamp_ms=timestamp_ms),
+        )
+        outcome: int = (await client.custody.SubmitCandidate(request)).outcome
+        return outcome
+
+    async def floor_accepts(timestamp_ms: int) -> bool:
+        check = pb.CheckAndAdvanceAuthTimestampRequest(
+            account_id=account.id, signer_commitment=signer, timestamp_ms=timestamp_ms
+        )
+        reply = await client.custody.CheckAndAdvanceAuthTimestamp(check)
+        return bool(reply.outcome == pb.AUTH_TIMESTAMP_OUTCOME_ACCEPTED)
+
+    # A refused submission still uses its timestamp up (the replay check comes first and stays).
+    assert await submit(1_000, prev=new_commitment()) == pb.SUBMIT_OUTCOME_COMMITMENT_MISMATCH
+    before = await account.snapshot()
+    assert await submit(1_000) == pb.SUBMIT_OUTCOME_REPLAY, "nothing is written for a replay"
+    assert await submit(999) == pb.SUBMIT_OUTCOME_REPLAY
+    assert await account.snapshot() == before
+    assert await submit(1_001) == pb.SUBMIT_OUTCOME_SUBMITTED
+    # The replay check precedes the conflict: an old stamp meets REPLAY, a fresh one CONFLICT.
+    assert await submit(1_001, nonce=2) == pb.SUBMIT_OUTCOME_REPLAY
+    assert await submit(1_002, nonce=2) == pb.SUBMIT_OUTCOME_CONFLICT
+    assert not await floor_accepts(1_002), "the refused submission advanced the floor"
+    await client.custody.Pause(pb.PauseRequest(account_id=account.id, operator_commitment=OPERATOR))
+    assert await submit(1_002, nonce=2) == pb.SUBMIT_OUTCOME_REPLAY, "replay is reported before pause"
+    assert await submit(1_003, nonce=2) == pb.SUBMIT_OUTCOME_PAUSED
+    assert not await floor_accepts(1_003)
 
 
 async def test_client_writes_to_an_unknown_account(client: CoordinatorClient) -> None:
@@ -337,6 +384,8 @@ async def test_client_writes_to_an_unknown_account(client: CoordinatorClient) ->
         await client.custody.Pause(pb.PauseRequest(account_id=ghost.id, operator_commitment=OPERATOR))
     ).found
     assert not (await client.custody.GetAccount(pb.GetAccountRequest(account_id=ghost.id))).found
+    with_state = pb.GetAccountRequest(account_id=ghost.id, include_state=True)
+    assert not (await client.custody.GetAccount(with_state)).found
     assert not (await client.custody.GetState(pb.GetStateRequest(account_id=ghost.id))).found
     assert await ghost.delta(1) is None
 
@@ -817,6 +866,10 @@ async def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(
         ({"delta_payload_json": json.dumps({"a": "x" * (1024 * 1024)})}, "delta_payload_json"),
         ({"metadata_json": json.dumps({"a": "x" * 5000})}, "metadata_json"),
         ({"ack_sig": "x" * 5000}, "ack_sig"),
+        (
+            {"auth_stamp": pb.AuthStamp(signer_commitment="0x1", timestamp_ms=1)},
+            "auth_stamp.signer_commitment",
+        ),
     ]
     for override, field in submit_cases:
         await expect_invalid(

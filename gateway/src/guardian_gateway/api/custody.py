@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from guardian.auth.v1 import auth_pb2 as auth_pb
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_common.envelope import ErrorEnvelope
 from guardian_common.offload import INLINE_MAX_BYTES
@@ -21,7 +20,6 @@ from guardian_gateway.api.custody_checks import (
     query_value,
     refuse_inactive,
     resolve_account,
-    submit_refusal,
 )
 from guardian_gateway.api.responses import error_responses
 from guardian_gateway.api.signed import Credentials, credentials, verify
@@ -34,8 +32,9 @@ from guardian_gateway.domain.accounts import (
     parse_network_config,
     stored_auth,
 )
-from guardian_gateway.domain.commitments import check_payload_shape, pushed_commitment, state_commitment
+from guardian_gateway.domain.commitments import check_payload_shape, state_commitment
 from guardian_gateway.domain.json_values import canonical_bytes, stored_object
+from guardian_gateway.usecases import push
 from guardian_network import InvalidDelta
 
 router = APIRouter(tags=["client"])
@@ -135,46 +134,10 @@ async def push_delta(request: Request, state: State) -> JSONResponse:
         check_payload_shape(delta_payload)
     except InvalidDelta as exc:
         raise ErrorEnvelope.of("invalid_delta", f"the delta cannot be applied: {exc}") from None
-    account, auth = await resolve_account(state, account_id)
-    await verify(state, account_id, creds, payload, auth)
-    refuse_inactive(account)
-    if account.has_pending_candidate:
-        raise ErrorEnvelope.of("conflict_pending_delta")
-    stored = await state.coordinator.get_state(account_id)
-    if stored is None:
-        raise ErrorEnvelope.of("state_not_found")
-    if stored.commitment != prev_commitment:
-        raise ErrorEnvelope.of("commitment_mismatch", expected=stored.commitment, actual=prev_commitment)
-    small = len(stored.state_json) + len(payload) <= INLINE_MAX_BYTES
-    try:
-        new_commitment = await state.offload.run(
-            pushed_commitment, stored_object(stored.state_json), delta_payload, inline=small
-        )
-    except InvalidDelta as exc:
-        raise ErrorEnvelope.of("invalid_delta", f"the delta cannot be applied: {exc}") from None
-    payload_json = json.dumps(delta_payload)
-    ack = await state.auth.sign_ack(
-        auth_pb.AckRequest(
-            account_id=account_id,
-            nonce=nonce,
-            prev_commitment=prev_commitment,
-            new_commitment=new_commitment,
-            delta_payload_json=payload_json,
-        )
+    pushed = await push.push_delta(
+        state, creds, push.Push(account_id, nonce, prev_commitment, delta_payload, payload)
     )
-    reply = await state.coordinator.submit_candidate(
-        pb.SubmitCandidateRequest(
-            account_id=account_id,
-            nonce=nonce,
-            prev_commitment=prev_commitment,
-            new_commitment=new_commitment,
-            delta_payload_json=payload_json,
-            ack_sig=ack.ack_sig,
-        )
-    )
-    if reply.outcome != pb.SUBMIT_OUTCOME_SUBMITTED:
-        raise submit_refusal(reply, prev_commitment)
-    return JSONResponse(delta_object(reply.delta, ack.ack_pubkey, ack.ack_scheme))
+    return JSONResponse(delta_object(pushed.delta, pushed.ack.ack_pubkey, pushed.ack.ack_scheme))
 
 
 @router.get("/state", responses=SIGNED)

@@ -77,6 +77,8 @@ def refuse_inactive(account: pb.Account) -> None:
 def submit_refusal(reply: pb.SubmitCandidateResponse, prev_commitment: str) -> ErrorEnvelope:
     """The envelope for a SubmitCandidate outcome other than SUBMITTED (the coordinator's atomic check)."""
     outcome = reply.outcome
+    if outcome == pb.SUBMIT_OUTCOME_REPLAY:
+        return ErrorEnvelope.of("authentication_replay")
     if outcome == pb.SUBMIT_OUTCOME_CONFLICT:
         return ErrorEnvelope.of("conflict_pending_delta")
     if outcome == pb.SUBMIT_OUTCOME_COMMITMENT_MISMATCH:

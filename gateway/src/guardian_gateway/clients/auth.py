@@ -72,6 +72,9 @@ class AuthClient(InternalClient):
     async def verify_request(self, request: pb.RequestVerification) -> pb.VerifiedRequest:
         return await self._call(self._account.VerifyRequest, request, pb.VerifiedRequest)
 
+    async def authorize_push(self, request: pb.PushAuthorization) -> pb.AuthorizedPush:
+        return await self._call(self._account.AuthorizePush, request, pb.AuthorizedPush)
+
     async def sign_ack(self, request: pb.AckRequest) -> pb.AckSignature:
         return await self._call(self._account.SignAck, request, pb.AckSignature)
 

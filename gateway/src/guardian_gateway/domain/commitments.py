@@ -15,11 +15,6 @@ def state_commitment(state: dict[str, Any]) -> str:
     return NETWORK.commitment(state)
 
 
-def pushed_commitment(state: dict[str, Any], payload: dict[str, Any]) -> str:
-    """The commitment of `state` after the delta `payload`; raises InvalidDelta when it does not apply."""
-    return NETWORK.apply(state, payload).commitment
-
-
 def check_payload_shape(payload: dict[str, Any]) -> None:
     """Whether a json payload applies depends on its shape alone (a canonical state plus a canonical object
     patch is always a canonical object), so the shape is checked before authentication without hashing the

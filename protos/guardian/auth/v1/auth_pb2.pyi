@@ -169,6 +169,38 @@ class VerifiedRequest(_message.Message):
     timestamp_ms: int
     def __init__(self, signer_commitment: _Optional[str] = ..., timestamp_ms: _Optional[int] = ...) -> None: ...
 
+class PushAuthorization(_message.Message):
+    __slots__ = ("account_id", "pubkey", "signature", "timestamp", "payload", "nonce", "prev_commitment", "delta_payload_json")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBKEY_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    NONCE_FIELD_NUMBER: _ClassVar[int]
+    PREV_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    DELTA_PAYLOAD_JSON_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    pubkey: str
+    signature: str
+    timestamp: str
+    payload: bytes
+    nonce: int
+    prev_commitment: str
+    delta_payload_json: str
+    def __init__(self, account_id: _Optional[str] = ..., pubkey: _Optional[str] = ..., signature: _Optional[str] = ..., timestamp: _Optional[str] = ..., payload: _Optional[bytes] = ..., nonce: _Optional[int] = ..., prev_commitment: _Optional[str] = ..., delta_payload_json: _Optional[str] = ...) -> None: ...
+
+class AuthorizedPush(_message.Message):
+    __slots__ = ("signer_commitment", "timestamp_ms", "new_commitment", "ack")
+    SIGNER_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
+    NEW_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    ACK_FIELD_NUMBER: _ClassVar[int]
+    signer_commitment: str
+    timestamp_ms: int
+    new_commitment: str
+    ack: AckSignature
+    def __init__(self, signer_commitment: _Optional[str] = ..., timestamp_ms: _Optional[int] = ..., new_commitment: _Optional[str] = ..., ack: _Optional[_Union[AckSignature, _Mapping]] = ...) -> None: ...
+
 class AckRequest(_message.Message):
     __slots__ = ("account_id", "nonce", "prev_commitment", "new_commitment", "delta_payload_json")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]

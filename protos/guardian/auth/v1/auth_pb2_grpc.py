@@ -452,6 +452,11 @@ class AccountAuthStub:
                 request_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckRequest.SerializeToString,
                 response_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckSignature.FromString,
                 _registered_method=True)
+        self.AuthorizePush = channel.unary_unary(
+                '/guardian.auth.v1.AccountAuth/AuthorizePush',
+                request_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.PushAuthorization.SerializeToString,
+                response_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AuthorizedPush.FromString,
+                _registered_method=True)
         self.AckKey = channel.unary_unary(
                 '/guardian.auth.v1.AccountAuth/AckKey',
                 request_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckKeyRequest.SerializeToString,
@@ -480,6 +485,17 @@ class AccountAuthServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AuthorizePush(self, request, context):
+        """The use case of POST /delta (docs/gateway.md): loads the account with its state from the coordinator in
+        one read (missing → account_not_found, EVM → unsupported_for_network), checks the window and the
+        signature against the stored cosigners, applies the payload to the stored state (json network) and signs
+        the ack. It does not touch the replay floor: the caller passes the returned stamp to the coordinator's
+        SubmitCandidate, which checks it in the submission's transaction.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def AckKey(self, request, context):
         """The public ack key (GET /pubkey, POST /configure).
         """
@@ -499,6 +515,11 @@ def add_AccountAuthServicer_to_server(servicer, server):
                     servicer.SignAck,
                     request_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckRequest.FromString,
                     response_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckSignature.SerializeToString,
+            ),
+            'AuthorizePush': grpc.unary_unary_rpc_method_handler(
+                    servicer.AuthorizePush,
+                    request_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.PushAuthorization.FromString,
+                    response_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AuthorizedPush.SerializeToString,
             ),
             'AckKey': grpc.unary_unary_rpc_method_handler(
                     servicer.AckKey,
@@ -562,6 +583,33 @@ class AccountAuth:
             '/guardian.auth.v1.AccountAuth/SignAck',
             guardian_dot_auth_dot_v1_dot_auth__pb2.AckRequest.SerializeToString,
             guardian_dot_auth_dot_v1_dot_auth__pb2.AckSignature.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AuthorizePush(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.auth.v1.AccountAuth/AuthorizePush',
+            guardian_dot_auth_dot_v1_dot_auth__pb2.PushAuthorization.SerializeToString,
+            guardian_dot_auth_dot_v1_dot_auth__pb2.AuthorizedPush.FromString,
             options,
             channel_credentials,
             insecure,

@@ -41,6 +41,7 @@ class SubmitOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SUBMIT_OUTCOME_ACCOUNT_NOT_FOUND: _ClassVar[SubmitOutcome]
     SUBMIT_OUTCOME_PAUSED: _ClassVar[SubmitOutcome]
     SUBMIT_OUTCOME_RELEASED: _ClassVar[SubmitOutcome]
+    SUBMIT_OUTCOME_REPLAY: _ClassVar[SubmitOutcome]
 
 class AbandonOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -100,6 +101,7 @@ SUBMIT_OUTCOME_COMMITMENT_MISMATCH: SubmitOutcome
 SUBMIT_OUTCOME_ACCOUNT_NOT_FOUND: SubmitOutcome
 SUBMIT_OUTCOME_PAUSED: SubmitOutcome
 SUBMIT_OUTCOME_RELEASED: SubmitOutcome
+SUBMIT_OUTCOME_REPLAY: SubmitOutcome
 ABANDON_OUTCOME_UNSPECIFIED: AbandonOutcome
 ABANDON_OUTCOME_RECORDED: AbandonOutcome
 ABANDON_OUTCOME_ALREADY_REQUESTED: AbandonOutcome
@@ -458,7 +460,7 @@ class ConfigureAccountResponse(_message.Message):
     def __init__(self, outcome: _Optional[_Union[ConfigureOutcome, str]] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
 
 class SubmitCandidateRequest(_message.Message):
-    __slots__ = ("account_id", "nonce", "prev_commitment", "new_commitment", "delta_payload_json", "ack_sig", "metadata_json")
+    __slots__ = ("account_id", "nonce", "prev_commitment", "new_commitment", "delta_payload_json", "ack_sig", "metadata_json", "auth_stamp")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     NONCE_FIELD_NUMBER: _ClassVar[int]
     PREV_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
@@ -466,6 +468,7 @@ class SubmitCandidateRequest(_message.Message):
     DELTA_PAYLOAD_JSON_FIELD_NUMBER: _ClassVar[int]
     ACK_SIG_FIELD_NUMBER: _ClassVar[int]
     METADATA_JSON_FIELD_NUMBER: _ClassVar[int]
+    AUTH_STAMP_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     nonce: int
     prev_commitment: str
@@ -473,7 +476,8 @@ class SubmitCandidateRequest(_message.Message):
     delta_payload_json: str
     ack_sig: str
     metadata_json: str
-    def __init__(self, account_id: _Optional[str] = ..., nonce: _Optional[int] = ..., prev_commitment: _Optional[str] = ..., new_commitment: _Optional[str] = ..., delta_payload_json: _Optional[str] = ..., ack_sig: _Optional[str] = ..., metadata_json: _Optional[str] = ...) -> None: ...
+    auth_stamp: AuthStamp
+    def __init__(self, account_id: _Optional[str] = ..., nonce: _Optional[int] = ..., prev_commitment: _Optional[str] = ..., new_commitment: _Optional[str] = ..., delta_payload_json: _Optional[str] = ..., ack_sig: _Optional[str] = ..., metadata_json: _Optional[str] = ..., auth_stamp: _Optional[_Union[AuthStamp, _Mapping]] = ...) -> None: ...
 
 class SubmitCandidateResponse(_message.Message):
     __slots__ = ("outcome", "delta", "expected_commitment", "account")
@@ -638,18 +642,22 @@ class UpdateCandidateStatusResponse(_message.Message):
     def __init__(self, outcome: _Optional[_Union[WriteOutcome, str]] = ...) -> None: ...
 
 class GetAccountRequest(_message.Message):
-    __slots__ = ("account_id",)
+    __slots__ = ("account_id", "include_state")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_STATE_FIELD_NUMBER: _ClassVar[int]
     account_id: str
-    def __init__(self, account_id: _Optional[str] = ...) -> None: ...
+    include_state: bool
+    def __init__(self, account_id: _Optional[str] = ..., include_state: _Optional[bool] = ...) -> None: ...
 
 class GetAccountResponse(_message.Message):
-    __slots__ = ("found", "account")
+    __slots__ = ("found", "account", "state")
     FOUND_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
     found: bool
     account: Account
-    def __init__(self, found: _Optional[bool] = ..., account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+    state: AccountState
+    def __init__(self, found: _Optional[bool] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., state: _Optional[_Union[AccountState, _Mapping]] = ...) -> None: ...
 
 class GetStateRequest(_message.Message):
     __slots__ = ("account_id",)

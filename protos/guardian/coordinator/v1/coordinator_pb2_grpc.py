@@ -866,8 +866,9 @@ class CustodyServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SubmitCandidate(self, request, context):
-        """docs/contracts/canonicalization.md §5.3d: base check, one candidate per account, supersede a retained or
-        client-abandoned row at the same nonce, never overwrite canonical history.
+        """docs/contracts/canonicalization.md §5.3d: with auth_stamp, the replay check first; then released /
+        paused, one candidate per account, the base check, supersede a retained or client-abandoned row at the
+        same nonce, never overwrite canonical history.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

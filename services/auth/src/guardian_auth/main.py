@@ -13,6 +13,7 @@ from guardian_auth.domain.allowlist import AllowlistError, AllowlistSource, File
 from guardian_auth.domain.budget import CommitmentBudget
 from guardian_auth.domain.evm import EvmLogins
 from guardian_auth.domain.operator import OperatorLogins
+from guardian_auth.domain.push import PushAuthorizer
 from guardian_auth.domain.request_auth import RequestAuthenticator
 from guardian_common.coordination_line import announce
 from guardian_common.errors import ConfigurationError
@@ -87,7 +88,9 @@ async def serve(settings: AuthSettings) -> int:
         address=settings.grpc_addr, service_names=SERVICE_NAMES, internal_token=settings.internal_token
     )
     register(server.server, operator, evm)
-    register_account_auth(server.server, RequestAuthenticator(coordinator, offload=offload), ack_signer)
+    authenticator = RequestAuthenticator(coordinator, offload=offload)
+    pushes = PushAuthorizer(coordinator, authenticator, ack_signer, offload=offload)
+    register_account_auth(server.server, authenticator, ack_signer, pushes)
     port = await server.start()
     announce(
         "auth",

@@ -14,7 +14,7 @@ import grpc
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
-from guardian_auth.domain.stores import FloorOutcome, Realm, StoredChallenge, StoredSession
+from guardian_auth.domain.stores import FloorOutcome, Realm, StoredAccount, StoredChallenge, StoredSession
 from guardian_common.envelope import ErrorEnvelope
 from guardian_common.grpc_client import InternalClient, internal_channel
 from guardian_common.telemetry.metrics import STORE_ERRORS
@@ -123,3 +123,16 @@ class CoordinatorClient(InternalClient):
             pb.CheckAndAdvanceAuthTimestampResponse,
         )
         return _FLOOR_OUTCOMES.get(response.outcome, FloorOutcome.REPLAY)
+
+    # --- AccountReader -----------------------------------------------------------------------------
+
+    async def account_with_state(self, account_id: str) -> StoredAccount | None:
+        """Custody.GetAccount with include_state: the account and its state in one snapshot."""
+        request = pb.GetAccountRequest(account_id=account_id, include_state=True)
+        response = await self.call(
+            "Custody.GetAccount", self._custody.GetAccount, request, pb.GetAccountResponse
+        )
+        if not response.found:
+            return None
+        state = response.state.state_json if response.HasField("state") else None
+        return StoredAccount(response.account.auth_json, state)

@@ -80,3 +80,15 @@ class ReplayFloor(Protocol):
     async def advance(self, account_id: str, signer_commitment: str, timestamp_ms: int) -> FloorOutcome:
         """Raises the per-signer timestamp floor of an account (docs/contracts/client-api.md §4), atomically."""
         ...
+
+
+@dataclass(frozen=True)
+class StoredAccount:
+    auth_json: str
+    state_json: str | None  # None: the account has no state
+
+
+class AccountReader(Protocol):
+    async def account_with_state(self, account_id: str) -> StoredAccount | None:
+        """The account's auth and its stored state from one read; None when there is no such account."""
+        ...

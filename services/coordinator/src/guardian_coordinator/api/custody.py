@@ -45,6 +45,11 @@ def present(message: Any, name: str) -> Any:
     return getattr(message, name) if message.HasField(name) else None
 
 
+def auth_stamp(request: pb.ConfigureAccountRequest | pb.SubmitCandidateRequest) -> AuthStamp | None:
+    stamp = present(request, "auth_stamp")
+    return None if stamp is None else AuthStamp(stamp.signer_commitment, stamp.timestamp_ms)
+
+
 def deltas_response(page: Page[Delta] | list[Delta]) -> pb.ListDeltasResponse:
     if isinstance(page, list):
         return pb.ListDeltasResponse(deltas=[delta_to_proto(d) for d in page])
@@ -69,14 +74,13 @@ class CustodyServicer(pb_grpc.CustodyServicer):
     async def ConfigureAccount(
         self, request: pb.ConfigureAccountRequest, context: Context
     ) -> pb.ConfigureAccountResponse:
-        stamp = present(request, "auth_stamp")
         result = await self._custody.configure(
             request.account_id,
             request.auth_json,
             request.network_config_json,
             request.initial_state_json,
             request.initial_commitment,
-            None if stamp is None else AuthStamp(stamp.signer_commitment, stamp.timestamp_ms),
+            auth_stamp(request),
             create_only=request.create_only,
         )
         return pb.ConfigureAccountResponse(
@@ -96,6 +100,7 @@ class CustodyServicer(pb_grpc.CustodyServicer):
                 delta_payload_json=request.delta_payload_json,
                 ack_sig=request.ack_sig or None,
                 metadata_json=request.metadata_json or None,
+                stamp=auth_stamp(request),
             )
         )
         return pb.SubmitCandidateResponse(
@@ -190,8 +195,18 @@ class CustodyServicer(pb_grpc.CustodyServicer):
     # --- reads ---
     @mapped_errors
     async def GetAccount(self, request: pb.GetAccountRequest, context: Context) -> pb.GetAccountResponse:
-        account = await self._custody.get_account(request.account_id)
-        return pb.GetAccountResponse(found=account is not None, account=optional_account(account))
+        if request.include_state:
+            found = await self._custody.get_account_with_state(request.account_id)
+            if found is None:
+                return pb.GetAccountResponse(found=False)
+            account, state = found
+            return pb.GetAccountResponse(
+                found=True,
+                account=account_to_proto(account),
+                state=None if state is None else state_to_proto(state),
+            )
+        alone = await self._custody.get_account(request.account_id)
+        return pb.GetAccountResponse(found=alone is not None, account=optional_account(alone))
 
     @mapped_errors
     async def GetState(self, request: pb.GetStateRequest, context: Context) -> pb.GetStateResponse:

@@ -80,6 +80,8 @@ class Custody:
             v.require_text("ack_sig", candidate.ack_sig, v.MAX_ACK_SIG_CHARS)
         if candidate.metadata_json is not None:
             v.require_json_object("metadata_json", candidate.metadata_json, v.MAX_METADATA_BYTES)
+        if candidate.stamp is not None:
+            _require_stamp("auth_stamp", candidate.stamp)
         return await self.store.submit_candidate(candidate)
 
     async def record_abandon(self, account_id: str, nonce: int) -> AbandonResult:
@@ -131,6 +133,9 @@ class Custody:
 
     async def get_state(self, account_id: str) -> AccountState | None:
         return await self.store.get_state(v.require_account_id("account_id", account_id))
+
+    async def get_account_with_state(self, account_id: str) -> tuple[Account, AccountState | None] | None:
+        return await self.store.get_account_with_state(v.require_account_id("account_id", account_id))
 
     async def get_delta(self, account_id: str, nonce: int) -> Delta | None:
         v.require_account_id("account_id", account_id)

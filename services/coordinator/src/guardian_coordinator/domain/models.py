@@ -77,6 +77,7 @@ class SubmitOutcome(StrEnum):
     ACCOUNT_NOT_FOUND = "account_not_found"
     PAUSED = "paused"
     RELEASED = "released"
+    REPLAY = "replay"
 
 
 class AbandonOutcome(StrEnum):
@@ -154,6 +155,8 @@ class NewCandidate:
     delta_payload_json: str
     ack_sig: str | None
     metadata_json: str | None
+    # The request's replay stamp, checked (and the floor advanced) in the submission's transaction.
+    stamp: AuthStamp | None = None
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,10 @@ class CustodyStore(Protocol):
 
     async def get_state(self, account_id: str) -> AccountState | None: ...
 
+    async def get_account_with_state(self, account_id: str) -> tuple[Account, AccountState | None] | None:
+        """The account and its state (None without one) from one snapshot; None without the account."""
+        ...
+
     async def get_delta(self, account_id: str, nonce: int) -> Delta | None:
         """With its payload and ack signature."""
         ...

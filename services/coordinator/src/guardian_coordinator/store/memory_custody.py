@@ -237,19 +237,24 @@ class MemoryCustodyStore:
         account = self._account(candidate.account_id)
         if account is None or account.state_commitment is None:
             return SubmitResult(SubmitOutcome.ACCOUNT_NOT_FOUND)
+        stamp = candidate.stamp
+        if stamp is not None:
+            if not self._stamp_accepted(candidate.account_id, stamp):
+                return SubmitResult(SubmitOutcome.REPLAY)
+            self._auth_floors[(candidate.account_id, stamp.signer_commitment)] = stamp.timestamp_ms
         if account.released_at is not None:
             return SubmitResult(SubmitOutcome.RELEASED, account=account)
         if account.paused_at is not None:
             return SubmitResult(SubmitOutcome.PAUSED, account=account)
+        rows = self._rows(candidate.account_id)
+        if any(row.kind is DeltaKind.CANDIDATE for row in rows.values()):
+            return SubmitResult(SubmitOutcome.CONFLICT)
         if account.state_commitment != candidate.prev_commitment:
             return SubmitResult(
                 SubmitOutcome.COMMITMENT_MISMATCH, expected_commitment=account.state_commitment
             )
-        rows = self._rows(candidate.account_id)
         occupant = rows.get(candidate.nonce)
-        if any(row.kind is DeltaKind.CANDIDATE for row in rows.values()) or (
-            occupant is not None and not occupant.recoverable(EPOCH)
-        ):
+        if occupant is not None and not occupant.recoverable(EPOCH):
             return SubmitResult(SubmitOutcome.CONFLICT)
         now = self.clock.now()
         row = _DeltaRow(
@@ -414,6 +419,10 @@ class MemoryCustodyStore:
 
     async def get_state(self, account_id: str) -> AccountState | None:
         return self._state(account_id)
+
+    async def get_account_with_state(self, account_id: str) -> tuple[Account, AccountState | None] | None:
+        account = self._account(account_id)
+        return None if account is None else (account, self._state(account_id))
 
     def _state(self, account_id: str) -> AccountState | None:
         state = self._states.get(account_id)

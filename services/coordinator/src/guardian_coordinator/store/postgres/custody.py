@@ -458,16 +458,23 @@ class PostgresCustodyStore(PostgresCustodyReads):
         async with self._locked(candidate.account_id) as (conn, account):
             if account is None:
                 return SubmitResult(SubmitOutcome.ACCOUNT_NOT_FOUND)
-            if account.released_at is not None or account.paused_at is not None:
-                outcome = SubmitOutcome.RELEASED if account.released_at else SubmitOutcome.PAUSED
-                return SubmitResult(outcome, account=await self.read_account(conn, candidate.account_id))
             stored = (await conn.execute(STATE_COMMITMENT, scope)).scalar()
             if stored is None:
                 return SubmitResult(SubmitOutcome.ACCOUNT_NOT_FOUND)
-            if stored != candidate.prev_commitment:
-                return SubmitResult(SubmitOutcome.COMMITMENT_MISMATCH, expected_commitment=stored)
+            # The replay check comes first, and an accepted stamp stays used up whatever follows (the
+            # refusals below return, so the transaction commits the floor): docs/contracts/client-api.md §4.6.
+            if candidate.stamp is not None:
+                _, advanced = await _advance(conn, candidate.account_id, candidate.stamp)
+                if not advanced:
+                    raise _Rollback(SubmitResult(SubmitOutcome.REPLAY))
+            if account.released_at is not None or account.paused_at is not None:
+                outcome = SubmitOutcome.RELEASED if account.released_at else SubmitOutcome.PAUSED
+                return SubmitResult(outcome, account=await self.read_account(conn, candidate.account_id))
+            # A pending candidate is refused before the base check, the order of the client API (§2.1).
             if (await conn.execute(HAS_CANDIDATE, scope)).scalar():
                 return SubmitResult(SubmitOutcome.CONFLICT)
+            if stored != candidate.prev_commitment:
+                return SubmitResult(SubmitOutcome.COMMITMENT_MISMATCH, expected_commitment=stored)
             await conn.execute(SUPERSEDE, scope)
             inserted = (
                 await conn.execute(

@@ -54,6 +54,12 @@ WITH_STATE = """
 GET_ACCOUNT = text(
     f"SELECT {ACCOUNT_COLUMNS} FROM account_metadata m {WITH_STATE} WHERE m.account_id = :account_id"
 )
+# The account and its state in one statement (one snapshot): the read behind a push's authorisation.
+GET_ACCOUNT_WITH_STATE = text(
+    f"SELECT {ACCOUNT_COLUMNS}, s.state_json FROM account_metadata m "
+    "LEFT JOIN LATERAL (SELECT commitment, created_at, updated_at, state_json::text AS state_json FROM states "
+    "WHERE states.account_id = m.account_id LIMIT 1) s ON true WHERE m.account_id = :account_id"
+)
 GET_STATE = text(
     "SELECT account_id, state_json::text AS state_json, commitment, created_at, updated_at FROM states "
     "WHERE account_id = :account_id"
@@ -230,6 +236,24 @@ class PostgresCustodyReads:
     async def get_state(self, account_id: str) -> AccountState | None:
         rows = await self._all(GET_STATE, {"account_id": account_id})
         return AccountState(**rows[0]._mapping) if rows else None
+
+    async def get_account_with_state(self, account_id: str) -> tuple[Account, AccountState | None] | None:
+        rows = await self._all(GET_ACCOUNT_WITH_STATE, {"account_id": account_id})
+        if not rows:
+            return None
+        fields = dict(rows[0]._mapping)
+        state_json = fields.pop("state_json")
+        account = Account(**fields)
+        if state_json is None:
+            return account, None
+        state = AccountState(
+            account_id=account_id,
+            state_json=state_json,
+            commitment=fields["state_commitment"],
+            created_at=fields["state_created_at"],
+            updated_at=fields["state_updated_at"],
+        )
+        return account, state
 
     async def get_delta(self, account_id: str, nonce: int) -> Delta | None:
         rows = await self._all(GET_DELTA, {"account_id": account_id, "nonce": nonce})
