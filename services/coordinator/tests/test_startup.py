@@ -7,6 +7,7 @@ launcher (guardian_testing.processes); a test about the postgres default sets it
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 from collections.abc import Callable
@@ -200,3 +201,12 @@ async def test_sigterm_drains_and_exits_zero(start_service: StartService) -> Non
     process.signal(signal.SIGTERM)
     assert process.wait_exit(30) == 0
     assert "received SIGTERM" in process.log()
+
+
+def test_the_docs_name_the_migration_lock_key_the_code_takes() -> None:
+    """Operators copy the key from the troubleshooting queries into psql: a wrong one finds no holder."""
+    root = Path(__file__).resolve().parents[3]
+    for doc in ("docs/coordinator.md", "docs/runbooks/horizontal-scaling.md"):
+        text = (root / doc).read_text(encoding="utf-8")
+        keys = set(re.findall(r"\b\d{18,19}\b", text))
+        assert keys == {str(MIGRATION_LOCK_KEY)}, doc
