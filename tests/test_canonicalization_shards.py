@@ -123,9 +123,9 @@ async def test_renewals_keep_their_interval_while_a_pass_works_through_a_large_b
     stack = start_stack(start_replicas, fresh_database_url, coordinators=1, canonicalizers=0)
     chain = DevnetControl(stack.devnet_url)
     async with CoordinatorClient(stack.coordinator_target) as client:
-        backlog = await seed_candidates(client.custody, 1000)
+        backlog = await seed_candidates(client.custody, 5000)
         await asyncio.gather(*(chain.land(s.account_id, s.new_commitment) for s in backlog))
-        # One shard and pages of the default 200 accounts: the whole backlog is one pass of five pages of
+        # One shard and pages of the default 200 accounts: the whole backlog is one pass of 25 pages of
         # CPU-heavy work (JSON, merge, hashing for 200 deltas at once) that must not delay a renewal. Pages of
         # the maximum 500 were measured to stretch gaps to 0.4-1.1 s on 2 loaded cores (docs/canonicalizer.md).
         [replica] = stack.add_canonicalizers(
@@ -137,12 +137,21 @@ async def test_renewals_keep_their_interval_while_a_pass_works_through_a_large_b
             GUARDIAN_METRICS_ADDR="127.0.0.1:0",
         )
         url = metrics_url(replica)
-        await wait_until(lambda: all_of_kind(client.custody, backlog, "canonical"), "the backlog canonical")
+
+        async def all_promoted() -> bool:  # one scrape per poll, not 5,000 reads
+            return await metric(url, "guardian_canonicalization_promotions_total") == len(backlog)
+
+        await wait_until(all_promoted, "the backlog promoted")
 
         busy = await metric(url, "guardian_canonicalization_run_duration_seconds_sum", kind="full")
         renewed = await metric(url, "guardian_canonicalization_longest_renewal_gap_seconds")
         print(f"passes busy {busy:.2f} s; longest renewal gap {renewed:.3f} s (renew {RENEW_S} s)")
-        assert busy >= 3 * RENEW_S, f"the passes were busy for {busy:.2f} s: not enough to tell"
-        assert 0 < renewed < RENEW_S + RENEW_S, f"the longest renewal gap was {renewed:.3f} s"
+        # The margin is the lease's slack: a gap up to TTL - renew still renews before the write deadline. The
+        # database clock measures the gap, so a slow heartbeat transaction on a busy shared machine counts too
+        # (0.3-0.65 s seen in full-suite runs). A heartbeat that waited behind pass work would show a gap of
+        # about the whole pass, which is at least twice the bound here.
+        bound = TTL_S - RENEW_S
+        assert busy >= 2 * bound, f"the passes were busy for {busy:.2f} s: not enough to tell"
+        assert 0 < renewed < bound, f"the longest renewal gap was {renewed:.3f} s (bound {bound} s)"
         assert await metric(url, "guardian_canonicalization_shard_losses_total") == 0
         assert await metric(url, "guardian_canonicalization_promotions_total") == len(backlog)
