@@ -1,7 +1,7 @@
 """The repository stands on its own: no tracked file points outside it, and every `§` citation of a contract
 names a document in `docs/` and a section that document has.
 
-A lone clone (nothing beside it) must build, test and explain itself, so a reference such as `../shared/…` or
+A lone clone (nothing beside it) must build, test and explain itself, so a reference to the folder beside the checkout or
 `spec/auth.md §2` is a defect even when it happens to resolve on a developer's machine.
 """
 
