@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
+from guardian_common.account_auth import check_commitment, parse_auth, stored_auth
 from guardian_common.envelope import ErrorEnvelope
 from guardian_common.offload import INLINE_MAX_BYTES
 from guardian_gateway.api.bodies import json_object_body
@@ -25,13 +26,7 @@ from guardian_gateway.api.responses import error_responses
 from guardian_gateway.api.signed import Credentials, credentials, verify
 from guardian_gateway.api.state import State
 from guardian_gateway.api.views import KINDS, delta_object, rfc3339, state_object
-from guardian_gateway.domain.accounts import (
-    check_account_id,
-    check_commitment,
-    parse_auth,
-    parse_network_config,
-    stored_auth,
-)
+from guardian_gateway.domain.accounts import check_account_id, parse_network_config
 from guardian_gateway.domain.commitments import check_payload_shape, state_commitment
 from guardian_gateway.domain.json_values import canonical_bytes, stored_object
 from guardian_gateway.usecases import push

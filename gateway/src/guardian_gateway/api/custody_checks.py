@@ -7,10 +7,10 @@ import re
 from starlette.requests import Request
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
+from guardian_common.account_auth import AccountAuth, stored_auth
 from guardian_common.envelope import ErrorEnvelope
 from guardian_gateway.api.state import GatewayState
 from guardian_gateway.api.views import optional_time
-from guardian_gateway.domain.accounts import AccountAuth, stored_auth
 
 MAX_NONCE = (1 << 63) - 1
 _DECIMAL = re.compile(r"\+?[0-9]{1,20}")

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from starlette.requests import Request
 
 from guardian.auth.v1 import auth_pb2 as auth_pb
+from guardian_common.account_auth import AccountAuth
 from guardian_common.envelope import ErrorEnvelope
 from guardian_gateway.api.state import GatewayState
-from guardian_gateway.domain.accounts import AccountAuth
 
 SCHEMES = {"falcon": auth_pb.SIGNATURE_SCHEME_FALCON, "ecdsa": auth_pb.SIGNATURE_SCHEME_ECDSA}
 HEADERS = ("x-pubkey", "x-signature", "x-timestamp")

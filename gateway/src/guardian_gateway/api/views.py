@@ -9,8 +9,8 @@ from typing import Any
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
+from guardian_common.account_auth import stored_auth
 from guardian_common.envelope import ErrorEnvelope
-from guardian_gateway.domain.accounts import stored_auth
 from guardian_gateway.domain.json_values import stored_object
 
 KIND_NAMES = {

@@ -15,14 +15,13 @@ from typing import Any
 from guardian_auth.domain.ack import Ack, AckSigner
 from guardian_auth.domain.request_auth import RequestAuthenticator, Scheme, SignedRequest
 from guardian_auth.domain.stores import AccountReader
+from guardian_common.account_auth import stored_auth
 from guardian_common.envelope import ErrorEnvelope
 from guardian_common.offload import INLINE_MAX_BYTES, Offload
 from guardian_network import InvalidDelta, JsonNetwork
 
 NETWORK = JsonNetwork()
 # Auth method label of a stored account → the scheme of its cosigners (docs/client-api.md).
-SCHEMES = {"MidenFalconRpo": Scheme.FALCON, "MidenEcdsa": Scheme.ECDSA}
-UNSUPPORTED = frozenset({"EvmEcdsa"})
 
 
 @dataclass(frozen=True)
@@ -46,21 +45,10 @@ class AuthorizedPush:
 
 
 def stored_signers(auth_json: str) -> tuple[Scheme, frozenset[str]]:
-    """The scheme and cosigners of a stored auth object (validated when it was configured). An EVM
-    account → unsupported_for_network; anything unreadable is an internal error."""
-    try:
-        value = json.loads(auth_json)
-    except ValueError:
-        value = None
-    if not isinstance(value, dict) or len(value) != 1:
-        raise ErrorEnvelope.of("internal_error")
-    method, body = next(iter(value.items()))
-    if method in UNSUPPORTED:
-        raise ErrorEnvelope.of("unsupported_for_network", "EVM accounts are not served by this API")
-    cosigners = body.get("cosigner_commitments") if isinstance(body, dict) else None
-    if method not in SCHEMES or not isinstance(cosigners, list):
-        raise ErrorEnvelope.of("internal_error")
-    return SCHEMES[method], frozenset(str(c) for c in cosigners)
+    """The scheme and cosigners of a stored auth object. An EVM account → unsupported_for_network; anything
+    unreadable is an internal error (it was validated when it was configured)."""
+    auth = stored_auth(auth_json)
+    return Scheme(auth.scheme), frozenset(auth.cosigners)
 
 
 def pushed_commitment(state_json: str, payload_json: str) -> str:
