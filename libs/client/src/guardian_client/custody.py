@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
@@ -19,7 +18,7 @@ import httpx
 from guardian_client.ack import ack_message, ack_verifies
 from guardian_client.errors import AckVerificationError, ProtocolError
 from guardian_client.keys import Cosigner, auth_config
-from guardian_client.transport import RetryPolicy, Transport, json_object
+from guardian_client.transport import GatewayClient, RetryPolicy, json_object
 
 T = TypeVar("T")
 
@@ -213,7 +212,7 @@ class Abandon:
 # ------------------------------------------------------------------------------------------------ client
 
 
-class CustodyClient:
+class CustodyClient(GatewayClient):
     """Async client of the per-account API.
 
     `base_urls`: one gateway URL or several (taken in turn, one per attempt). `http`: an
@@ -233,20 +232,9 @@ class CustodyClient:
         ack_key: str | None = None,
         verify_acks: bool = True,
     ) -> None:
-        self.transport = Transport(base_urls, http=http, timeout=timeout, retry=retry or RetryPolicy())
+        super().__init__(base_urls, http=http, timeout=timeout, retry=retry)
         self.verify_acks = verify_acks
         self._ack_key = ack_key
-
-    async def __aenter__(self) -> CustodyClient:
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.transport.aclose()
 
     def base_url(self, index: int | None = None) -> str:
         """The base URL number `index` (modulo their count), or the next one in turn."""

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
@@ -32,7 +31,7 @@ from guardian_client.errors import (
     TransportError,
 )
 from guardian_client.keys import OperatorSigner, WalletSigner
-from guardian_client.transport import RetryPolicy, Transport, json_object
+from guardian_client.transport import GatewayClient, RetryPolicy, json_object
 from guardian_crypto.digests import operator_challenge_digest
 from guardian_crypto.errors import CryptoInputError
 from guardian_crypto.field import normalize_commitment_hex, word_to_hex
@@ -109,7 +108,7 @@ def _body(value: dict[str, Any]) -> bytes:
 _JSON = {"content-type": "application/json"}
 
 
-class LoginClient:
+class LoginClient(GatewayClient):
     """Async client of the login routes.
 
     `base_urls`: one gateway URL or several, taken in turn one request at a time (sessions are valid on
@@ -129,19 +128,8 @@ class LoginClient:
         expected_domain: str | None = None,
     ) -> None:
         # Each step is sent once (`request`); the policy applies to whole logins (module docstring).
-        self.transport = Transport(base_urls, http=http, timeout=timeout, retry=retry or RetryPolicy())
+        super().__init__(base_urls, http=http, timeout=timeout, retry=retry)
         self.expected_domain = expected_domain
-
-    async def __aenter__(self) -> LoginClient:
-        return self
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self.transport.aclose()
 
     async def _login(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """A whole login, retried after a retryable answer or a lost connection (a new challenge each

@@ -17,7 +17,8 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, Self, TypeVar
 
 import httpx
 
@@ -212,3 +213,29 @@ def json_object(response: httpx.Response) -> dict[str, Any]:
             response.status_code,
         )
     return data
+
+
+class GatewayClient:
+    """What the custody and login clients share: a Transport over the gateway URLs, closed with the client
+    (an `http` client passed in stays open), and use as an async context manager."""
+
+    def __init__(
+        self,
+        base_urls: str | Sequence[str],
+        *,
+        http: httpx.AsyncClient | None,
+        timeout: float,
+        retry: RetryPolicy | None,
+    ) -> None:
+        self.transport = Transport(base_urls, http=http, timeout=timeout, retry=retry or RetryPolicy())
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
