@@ -4,14 +4,12 @@ logins and custody through either gateway; Ctrl-C leaves no process and no busy 
 
 from __future__ import annotations
 
-import asyncio
 import re
 import signal
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -21,7 +19,7 @@ from psycopg import sql
 
 from guardian_client import Cosigner, LoginClient, OperatorKey, auth_config, delta_body, new_account_id
 from guardian_devnet.control import DevnetControl
-from guardian_testing.custody_api import Api
+from guardian_testing.custody_api import Api, wait_canonical
 from guardian_testing.database import DatabaseServer
 from guardian_testing.identities import operators
 from guardian_testing.processes import alive, port_is_free, spawn, started_children
@@ -103,14 +101,7 @@ async def test_make_fleet_runs_two_of_everything_and_stops_cleanly(
             )
             assert pushed.status_code == 200, pushed.text
             await devnet.land(account_id, pushed.json()["new_commitment"])
-            deadline = time.monotonic() + 60
-            delta: dict[str, Any] = {}
-            while time.monotonic() < deadline:
-                delta = (await api.get_delta(signer, account_id, 1, gateway=1)).json()
-                if delta["status"]["status"] == "canonical":
-                    break
-                await asyncio.sleep(0.2)
-            assert delta["status"]["status"] == "canonical", delta
+            await wait_canonical(api, signer, account_id, 1, gateway=1)
             assert (await api.get_state(signer, account_id, gateway=1)).json()["state_json"] == {"balance": 2}
     finally:
         fleet.signal(signal.SIGINT)

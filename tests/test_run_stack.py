@@ -11,9 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -29,7 +27,7 @@ from guardian_client import (
     new_account_id,
 )
 from guardian_devnet.control import DevnetControl
-from guardian_testing.custody_api import Api
+from guardian_testing.custody_api import Api, wait_canonical
 from guardian_testing.fleet import write_allowlist
 from guardian_testing.identities import operators
 from guardian_testing.processes import (
@@ -88,16 +86,6 @@ def assert_nothing_left(stack: ServiceProcess, env: dict[str, str]) -> None:
     postmaster = Path(env["GUARDIAN_RUN_DIR"]) / "postgres" / "postmaster.pid"
     assert not postmaster.exists(), "the embedded PostgreSQL did not shut down"
     assert not any("Traceback" in line for line in stack.lines), "\n".join(stack.lines)
-
-
-async def wait_canonical(api: Api, signer: Cosigner, account_id: str, nonce: int) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
-    while True:
-        delta: dict[str, Any] = (await api.get_delta(signer, account_id, nonce)).json()
-        if delta["status"]["status"] == "canonical":
-            return delta
-        assert time.monotonic() < deadline, f"not canonical within 60s: {delta}"
-        await asyncio.sleep(0.2)
 
 
 async def log_in(gateway: str, key: OperatorKey) -> OperatorSession:

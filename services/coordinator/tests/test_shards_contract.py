@@ -11,7 +11,6 @@ import asyncio
 import json
 import random
 import secrets
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
 from guardian_common.shards import shard_key, shard_lease_name, shard_of
+from guardian_testing.canonicalization import wait_until
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.custody_api import new_account_id
 from guardian_testing.database import DatabaseServer
@@ -56,10 +56,7 @@ def account_in_shard(index: int, count: int) -> str:
 
 async def eventually(check: Callable[[], Awaitable[bool]], timeout_s: float = 10.0) -> None:
     """Polls `check` until it holds (expiry is on the coordinator's clock, which the test cannot await)."""
-    deadline = time.monotonic() + timeout_s
-    while not await check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.05)
+    await wait_until(check, "the condition", within=timeout_s, every=0.05)
 
 
 @pytest.fixture(scope="module", params=["memory", "postgres"])

@@ -4,8 +4,10 @@ themselves). Also the ack key file the auth replicas of a test fleet share."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,3 +102,17 @@ class Api:
         self, signer: _ClientCosigner, account_id: str, nonce: int, gateway: int | None = None
     ) -> httpx.Response:
         return await self.client.send(abandon_call(account_id, nonce), signer, base_url=self.url(gateway))
+
+
+async def wait_canonical(
+    api: Api, signer: _ClientCosigner, account_id: str, nonce: int, gateway: int | None = None
+) -> dict[str, Any]:
+    """Polls GET /delta until the delta is canonical (the canonicalizer runs in another process); fails
+    after 60 s with the last answer."""
+    deadline = time.monotonic() + 60
+    while True:
+        delta: dict[str, Any] = (await api.get_delta(signer, account_id, nonce, gateway=gateway)).json()
+        if delta["status"]["status"] == "canonical":
+            return delta
+        assert time.monotonic() < deadline, f"not canonical within 60s: {delta}"
+        await asyncio.sleep(0.2)
