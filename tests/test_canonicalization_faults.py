@@ -126,11 +126,19 @@ async def test_a_lagging_chain_needs_two_consecutive_foreign_observations_to_div
     chain = DevnetControl(stack.devnet_url)
     foreign = "0x" + "ee" * 32
     async with CoordinatorClient(stack.coordinator_target) as client:
-        # One stale foreign answer, then the real one: promoted, not diverged.
-        [lagged] = await seed_candidates(client.custody, 1)
-        await chain.land(lagged.account_id, foreign)
-        await chain.land(lagged.account_id, lagged.new_commitment)
-        await chain.fault("lag", count=1)
+        # One stale foreign answer, then the real one: promoted, not diverged. The canonicalizers are
+        # frozen while the chain is set up, so no probe can fall between the landings and the fault (one
+        # did: it saw the real commitment first and the lagging answer never came).
+        for process in stack.canonicalizers:
+            process.popen.send_signal(signal.SIGSTOP)
+        try:
+            [lagged] = await seed_candidates(client.custody, 1)
+            await chain.land(lagged.account_id, foreign)
+            await chain.land(lagged.account_id, lagged.new_commitment)
+            await chain.fault("lag", count=1)
+        finally:
+            for process in stack.canonicalizers:
+                process.popen.send_signal(signal.SIGCONT)
         await wait_until(lambda: _all(client, [lagged], "canonical"), "promotion after one lagging answer")
         calls = await chain.calls(lagged.account_id)
         assert [c["answered"] for c in calls[:2]] == [foreign, lagged.new_commitment]
