@@ -105,4 +105,8 @@ class Offload:
         await asyncio.gather(*(asyncio.wrap_future(self._pool.submit(_ready)) for _ in range(self.workers)))
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stops the workers and waits for the pool's manager thread. Waiting matters: a pool left shutting
+        down in the background races the interpreter's exit hook, which then writes to the pool's closed
+        wake-up pipe and prints an OSError traceback as the service exits (CPython 3.11). Called after the
+        server drained, so at most the last in-flight digest is waited for."""
+        self._pool.shutdown(wait=True, cancel_futures=True)

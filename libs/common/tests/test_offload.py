@@ -1,0 +1,32 @@
+"""The offload pool's shutdown: close() returns only once the pool is fully stopped, so nothing of it is left
+to race the interpreter's exit (a CI run saw auth print an OSError traceback from the pool's exit hook)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from guardian_common.offload import Offload
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def test_close_leaves_no_worker_and_no_manager_thread() -> None:
+    async def scenario() -> tuple[Offload, set[int]]:
+        offload = Offload(2, 0)
+        await offload.start()
+        pids = {await offload.run(_pid) for _ in range(4)}
+        offload.close()
+        return offload, pids
+
+    offload, pids = asyncio.run(scenario())
+    assert pids and os.getpid() not in pids
+    manager = offload._pool._executor_manager_thread  # noqa: SLF001 - the state close() must have settled
+    assert manager is None or not manager.is_alive()
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
