@@ -25,7 +25,7 @@ def test_close_leaves_no_worker_and_no_manager_thread() -> None:
 
     offload, pids = asyncio.run(scenario())
     assert pids and os.getpid() not in pids
-    manager = offload._pool._executor_manager_thread  # noqa: SLF001 - the state close() must have settled
+    manager = offload._pool._executor_manager_thread  # the state close() must have settled
     assert manager is None or not manager.is_alive()
     for pid in pids:
         with pytest.raises(ChildProcessError):
