@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 
 import pytest
 
@@ -25,7 +26,8 @@ def test_close_leaves_no_worker_and_no_manager_thread() -> None:
 
     offload, pids = asyncio.run(scenario())
     assert pids and os.getpid() not in pids
-    manager = offload._pool._executor_manager_thread  # the state close() must have settled
+    # The state close() must have settled (typeshed mistypes this attribute as the wake-up pipe).
+    manager: threading.Thread | None = offload._pool._executor_manager_thread  # type: ignore[assignment]
     assert manager is None or not manager.is_alive()
     for pid in pids:
         with pytest.raises(ChildProcessError):
