@@ -12,15 +12,11 @@ import pytest
 from guardian_common.offload import Offload
 
 
-def _pid() -> int:
-    return os.getpid()
-
-
 def test_close_leaves_no_worker_and_no_manager_thread() -> None:
     async def scenario() -> tuple[Offload, set[int]]:
         offload = Offload(2, 0)
         await offload.start()
-        pids = {await offload.run(_pid) for _ in range(4)}
+        pids = {await offload.run(os.getpid) for _ in range(4)}
         offload.close()
         return offload, pids
 
