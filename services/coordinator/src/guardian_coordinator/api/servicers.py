@@ -8,10 +8,12 @@ import grpc
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
+from guardian.coordinator.v1 import fleet_pb2, fleet_pb2_grpc
 from guardian_coordinator.api.canonicalization import CanonicalizationServicer
 from guardian_coordinator.api.convert import lease_from_proto, lease_to_proto, realm_from_proto, timestamp
 from guardian_coordinator.api.custody import CustodyServicer
 from guardian_coordinator.api.errors import mapped_errors
+from guardian_coordinator.api.fleet import FleetServicer
 from guardian_coordinator.domain.canonicalization import Canonicalization
 from guardian_coordinator.domain.coordination import Coordination
 from guardian_coordinator.domain.custody import Custody
@@ -162,7 +164,7 @@ class LeasesServicer(pb_grpc.LeasesServicer):
 SERVICE_NAMES = [
     pb.DESCRIPTOR.services_by_name[name].full_name
     for name in ("Coordination", "Sessions", "Challenges", "Leases", "Custody", "Canonicalization")
-]
+] + [fleet_pb2.DESCRIPTOR.services_by_name["Fleet"].full_name]
 
 
 def register(
@@ -187,4 +189,8 @@ def register(
     pb_grpc.add_CustodyServicer_to_server(CustodyServicer(Custody(store.custody)), server)
     pb_grpc.add_CanonicalizationServicer_to_server(
         CanonicalizationServicer(Canonicalization(store.shards, store.custody)), server
+    )
+    fleet_pb2_grpc.add_FleetServicer_to_server(
+        FleetServicer(coordination, mode=mode, stage=stage, max_replicas=max_replicas, version=version),
+        server,
     )

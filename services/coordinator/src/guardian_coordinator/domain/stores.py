@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from guardian_coordinator.domain.fleet import FleetStore
 from guardian_coordinator.domain.models import (
     AbandonResult,
     Account,
@@ -257,6 +258,9 @@ class CoordinatorStore(Protocol):
 
     @property
     def shards(self) -> ShardStore: ...
+
+    @property
+    def fleet(self) -> FleetStore: ...
 
     async def schema_revision(self) -> str: ...
 

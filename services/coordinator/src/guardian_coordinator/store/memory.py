@@ -177,6 +177,10 @@ class MemoryLeaseStore:
         ]
         return sorted(holders, key=lambda holder: holder.shard.index)
 
+    def rows(self) -> list[Lease]:
+        """Every lease row, expired ones included (for the fleet snapshot)."""
+        return list(self._rows.values())
+
     def _current(self, lease: Lease) -> Lease | None:
         row = self._rows.get(lease.name)
         if (
@@ -229,6 +233,7 @@ class MemoryStore:
         self.leases = MemoryLeaseStore(clock)
         self.custody = MemoryCustodyStore(clock, self.leases)
         self.shards = MemoryShardStore(clock, self.leases)
+        self.fleet = self.shards  # members and leases live there
 
     async def schema_revision(self) -> str:
         return "memory"

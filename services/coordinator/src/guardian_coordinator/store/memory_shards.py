@@ -12,6 +12,7 @@ from typing import Protocol
 
 from guardian_common.shards import shard_lease_name
 from guardian_coordinator.domain.canonicalization import by_shard_index
+from guardian_coordinator.domain.fleet import FleetLease, FleetMember, FleetSnapshot
 from guardian_coordinator.domain.models import (
     AcquireShardsResult,
     HeartbeatResult,
@@ -35,12 +36,15 @@ class ShardLeases(Protocol):
 
     def shard_holders(self, count: int) -> list[ShardHolder]: ...
 
+    def rows(self) -> list[Lease]: ...
+
 
 @dataclass
 class _MemberRow:
     shard_count: int
     joined_at: datetime
     expires_at: datetime
+    heartbeat_at: datetime | None = None
 
 
 class MemoryShardStore:
@@ -56,7 +60,7 @@ class MemoryShardStore:
         current = self._members.get(replica_id)
         joined_at = current.joined_at if current is not None and current.expires_at > now else now
         self._members[replica_id] = _MemberRow(
-            shard_count, joined_at, now + timedelta(milliseconds=member_ttl_ms)
+            shard_count, joined_at, now + timedelta(milliseconds=member_ttl_ms), now
         )
         for expired in [r for r, row in self._members.items() if row.expires_at <= now]:
             del self._members[expired]
@@ -85,3 +89,31 @@ class MemoryShardStore:
         if leave:
             self._members.pop(replica_id, None)
         return released
+
+    async def fleet_snapshot(self) -> FleetSnapshot:
+        """Every member and lease row (the memory lease table keeps no acquisition or renewal times)."""
+        now = self._clock.now()
+        members = [
+            FleetMember(
+                replica_id,
+                row.shard_count,
+                row.joined_at,
+                row.heartbeat_at,
+                row.expires_at,
+                row.expires_at > now,
+            )
+            for replica_id, row in self._members.items()
+        ]
+        leases = [
+            FleetLease(
+                lease.name,
+                lease.holder_id,
+                lease.fence_token,
+                None,
+                None,
+                lease.expires_at,
+                lease.expires_at > now,
+            )
+            for lease in self._leases.rows()
+        ]
+        return FleetSnapshot(now, members, leases)

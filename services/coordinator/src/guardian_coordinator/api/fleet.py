@@ -1,0 +1,68 @@
+"""The Fleet gRPC service: a read-only snapshot for operators (docs/console.md, "Fleet"). Thin: the reading
+lives in domain.fleet and the stores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from guardian.coordinator.v1 import fleet_pb2 as pb
+from guardian.coordinator.v1 import fleet_pb2_grpc as pb_grpc
+from guardian_coordinator.api.convert import optional_timestamp, timestamp
+from guardian_coordinator.api.errors import mapped_errors
+from guardian_coordinator.domain.coordination import Coordination
+from guardian_coordinator.domain.fleet import FleetLease, FleetMember, fleet_status
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+
+def member_to_proto(member: FleetMember) -> pb.FleetMember:
+    return pb.FleetMember(
+        replica_id=member.replica_id,
+        shard_count=member.shard_count,
+        joined_at=timestamp(member.joined_at),
+        heartbeat_at=optional_timestamp(member.heartbeat_at),
+        expires_at=timestamp(member.expires_at),
+        live=member.live,
+    )
+
+
+def lease_to_proto(lease: FleetLease) -> pb.FleetLease:
+    shard = lease.shard
+    return pb.FleetLease(
+        name=lease.name,
+        holder_id=lease.holder_id,
+        fence_token=lease.fence_token,
+        acquired_at=optional_timestamp(lease.acquired_at),
+        renewed_at=optional_timestamp(lease.renewed_at),
+        expires_at=timestamp(lease.expires_at),
+        live=lease.live,
+        is_shard=shard is not None,
+        shard_index=shard[0] if shard else 0,
+        shard_count=shard[1] if shard else 0,
+    )
+
+
+class FleetServicer(pb_grpc.FleetServicer):
+    def __init__(self, coordination: Coordination, *, mode: str, stage: str, max_replicas: int, version: str):
+        self._coordination = coordination
+        self._mode, self._stage, self._max_replicas, self._version = mode, stage, max_replicas, version
+
+    @mapped_errors
+    async def GetFleetStatus(
+        self, request: pb.GetFleetStatusRequest, context: Context
+    ) -> pb.GetFleetStatusResponse:
+        store = self._coordination.store
+        snapshot = await fleet_status(store.fleet)
+        return pb.GetFleetStatusResponse(
+            observed_at=timestamp(snapshot.observed_at),
+            members=[member_to_proto(m) for m in snapshot.members],
+            leases=[lease_to_proto(lease) for lease in snapshot.leases],
+            coordinator_mode=self._mode,
+            coordinator_backend=store.backend,
+            coordinator_version=self._version,
+            schema_revision=await store.schema_revision(),
+            stage=self._stage,
+            max_replicas=self._max_replicas,
+        )
