@@ -7,7 +7,6 @@ import re
 from starlette.requests import Request
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
-from guardian_common.account_auth import AccountAuth, stored_auth
 from guardian_common.envelope import ErrorEnvelope
 from guardian_gateway.api.state import GatewayState
 from guardian_gateway.api.views import optional_time
@@ -46,13 +45,6 @@ async def existing_account(state: GatewayState, account_id: str) -> pb.Account:
     return account
 
 
-async def resolve_account(state: GatewayState, account_id: str) -> tuple[pb.Account, AccountAuth]:
-    """The account and its signer set: 404 account_not_found (before any authentication, as upstream);
-    an EVM account → 400 unsupported_for_network."""
-    account = await existing_account(state, account_id)
-    return account, stored_auth(account.auth_json)
-
-
 def inactive_refusal(account: pb.Account) -> ErrorEnvelope | None:
     if account.HasField("released_at"):
         return ErrorEnvelope.of(
@@ -65,13 +57,6 @@ def inactive_refusal(account: pb.Account) -> ErrorEnvelope | None:
             paused_reason=account.paused_reason or None,
         )
     return None
-
-
-def refuse_inactive(account: pb.Account) -> None:
-    """Released or paused accounts refuse pushes and abandons (409)."""
-    refusal = inactive_refusal(account)
-    if refusal is not None:
-        raise refusal
 
 
 def submit_refusal(reply: pb.SubmitCandidateResponse, prev_commitment: str) -> ErrorEnvelope:

@@ -8,6 +8,7 @@ from typing import Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from guardian.auth.v1 import auth_pb2 as auth_pb
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_common.account_auth import stored_auth
 from guardian_common.envelope import ErrorEnvelope
@@ -48,9 +49,9 @@ def delta_object(delta: pb.Delta, ack_pubkey: str = "", ack_scheme: str = "") ->
     return body
 
 
-def state_object(state: pb.AccountState, auth_scheme: str) -> dict[str, Any]:
+def state_object(account_id: str, state: auth_pb.AccountStateInfo, auth_scheme: str) -> dict[str, Any]:
     return {
-        "account_id": state.account_id,
+        "account_id": account_id,
         "state_json": stored_object(state.state_json),
         "commitment": state.commitment,
         "created_at": rfc3339(state.created_at),

@@ -69,14 +69,11 @@ class AuthClient(InternalClient):
     async def evm_logout(self, token: str) -> pb.LogoutResponse:
         return await self._call(self._evm.Logout, pb.LogoutRequest(token=token), pb.LogoutResponse)
 
-    async def verify_request(self, request: pb.RequestVerification) -> pb.VerifiedRequest:
-        return await self._call(self._account.VerifyRequest, request, pb.VerifiedRequest)
+    async def authorize_request(self, request: pb.RequestAuthorization) -> pb.AuthorizedRequest:
+        return await self._call(self._account.AuthorizeRequest, request, pb.AuthorizedRequest)
 
     async def authorize_push(self, request: pb.PushAuthorization) -> pb.AuthorizedPush:
         return await self._call(self._account.AuthorizePush, request, pb.AuthorizedPush)
-
-    async def sign_ack(self, request: pb.AckRequest) -> pb.AckSignature:
-        return await self._call(self._account.SignAck, request, pb.AckSignature)
 
     async def ack_key(self, scheme: str) -> pb.AckKeyInfo:
         return await self._call(self._account.AckKey, pb.AckKeyRequest(scheme=scheme), pb.AckKeyInfo)

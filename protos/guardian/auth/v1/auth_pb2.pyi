@@ -201,6 +201,54 @@ class AuthorizedPush(_message.Message):
     ack: AckSignature
     def __init__(self, signer_commitment: _Optional[str] = ..., timestamp_ms: _Optional[int] = ..., new_commitment: _Optional[str] = ..., ack: _Optional[_Union[AckSignature, _Mapping]] = ...) -> None: ...
 
+class RequestAuthorization(_message.Message):
+    __slots__ = ("account_id", "pubkey", "signature", "timestamp", "payload", "include_state", "defer_replay_check", "proposed_auth_json")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    PUBKEY_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_STATE_FIELD_NUMBER: _ClassVar[int]
+    DEFER_REPLAY_CHECK_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_AUTH_JSON_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    pubkey: str
+    signature: str
+    timestamp: str
+    payload: bytes
+    include_state: bool
+    defer_replay_check: bool
+    proposed_auth_json: str
+    def __init__(self, account_id: _Optional[str] = ..., pubkey: _Optional[str] = ..., signature: _Optional[str] = ..., timestamp: _Optional[str] = ..., payload: _Optional[bytes] = ..., include_state: _Optional[bool] = ..., defer_replay_check: _Optional[bool] = ..., proposed_auth_json: _Optional[str] = ...) -> None: ...
+
+class AccountStateInfo(_message.Message):
+    __slots__ = ("state_json", "commitment", "created_at", "updated_at")
+    STATE_JSON_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    state_json: str
+    commitment: str
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, state_json: _Optional[str] = ..., commitment: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AuthorizedRequest(_message.Message):
+    __slots__ = ("signer_commitment", "timestamp_ms", "account_exists", "auth_scheme", "state", "ack_key")
+    SIGNER_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_EXISTS_FIELD_NUMBER: _ClassVar[int]
+    AUTH_SCHEME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ACK_KEY_FIELD_NUMBER: _ClassVar[int]
+    signer_commitment: str
+    timestamp_ms: int
+    account_exists: bool
+    auth_scheme: str
+    state: AccountStateInfo
+    ack_key: AckKeyInfo
+    def __init__(self, signer_commitment: _Optional[str] = ..., timestamp_ms: _Optional[int] = ..., account_exists: _Optional[bool] = ..., auth_scheme: _Optional[str] = ..., state: _Optional[_Union[AccountStateInfo, _Mapping]] = ..., ack_key: _Optional[_Union[AckKeyInfo, _Mapping]] = ...) -> None: ...
+
 class AckRequest(_message.Message):
     __slots__ = ("account_id", "nonce", "prev_commitment", "new_commitment", "delta_payload_json")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]

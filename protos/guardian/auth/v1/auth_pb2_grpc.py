@@ -457,6 +457,11 @@ class AccountAuthStub:
                 request_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.PushAuthorization.SerializeToString,
                 response_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AuthorizedPush.FromString,
                 _registered_method=True)
+        self.AuthorizeRequest = channel.unary_unary(
+                '/guardian.auth.v1.AccountAuth/AuthorizeRequest',
+                request_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.RequestAuthorization.SerializeToString,
+                response_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AuthorizedRequest.FromString,
+                _registered_method=True)
         self.AckKey = channel.unary_unary(
                 '/guardian.auth.v1.AccountAuth/AckKey',
                 request_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckKeyRequest.SerializeToString,
@@ -496,6 +501,18 @@ class AccountAuthServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AuthorizeRequest(self, request, context):
+        """The auth half of every other signed per-account route (docs/gateway.md "Use cases"): loads the account
+        (with its state when include_state) in one coordinator read (missing → account_not_found, unless
+        proposed_auth_json authorises a creation; EVM → unsupported_for_network), checks the window and the
+        signature against the stored cosigners (or, for an account that does not exist, proposed_auth_json's),
+        then advances the signer's replay floor, unless defer_replay_check: the caller then passes the returned
+        stamp to a coordinator write that checks it in its own transaction (ConfigureAccount.auth_stamp).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def AckKey(self, request, context):
         """The public ack key (GET /pubkey, POST /configure).
         """
@@ -520,6 +537,11 @@ def add_AccountAuthServicer_to_server(servicer, server):
                     servicer.AuthorizePush,
                     request_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.PushAuthorization.FromString,
                     response_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AuthorizedPush.SerializeToString,
+            ),
+            'AuthorizeRequest': grpc.unary_unary_rpc_method_handler(
+                    servicer.AuthorizeRequest,
+                    request_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.RequestAuthorization.FromString,
+                    response_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AuthorizedRequest.SerializeToString,
             ),
             'AckKey': grpc.unary_unary_rpc_method_handler(
                     servicer.AckKey,
@@ -610,6 +632,33 @@ class AccountAuth:
             '/guardian.auth.v1.AccountAuth/AuthorizePush',
             guardian_dot_auth_dot_v1_dot_auth__pb2.PushAuthorization.SerializeToString,
             guardian_dot_auth_dot_v1_dot_auth__pb2.AuthorizedPush.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AuthorizeRequest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.auth.v1.AccountAuth/AuthorizeRequest',
+            guardian_dot_auth_dot_v1_dot_auth__pb2.RequestAuthorization.SerializeToString,
+            guardian_dot_auth_dot_v1_dot_auth__pb2.AuthorizedRequest.FromString,
             options,
             channel_credentials,
             insecure,

@@ -10,6 +10,7 @@ from guardian_auth.clients.coordinator import CoordinatorClient
 from guardian_auth.config import AuthSettings
 from guardian_auth.domain.ack import load_ack_signer
 from guardian_auth.domain.allowlist import AllowlistError, AllowlistSource, FileAllowlist, StaticAllowlist
+from guardian_auth.domain.authorize import RequestAuthorizer
 from guardian_auth.domain.budget import CommitmentBudget
 from guardian_auth.domain.evm import EvmLogins
 from guardian_auth.domain.operator import OperatorLogins
@@ -90,7 +91,8 @@ async def serve(settings: AuthSettings) -> int:
     register(server.server, operator, evm)
     authenticator = RequestAuthenticator(coordinator, offload=offload)
     pushes = PushAuthorizer(coordinator, authenticator, ack_signer, offload=offload)
-    register_account_auth(server.server, authenticator, ack_signer, pushes)
+    requests = RequestAuthorizer(coordinator, authenticator)
+    register_account_auth(server.server, authenticator, ack_signer, pushes, requests)
     port = await server.start()
     announce(
         "auth",

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from guardian.auth.v1 import auth_pb2 as pb
 from guardian.auth.v1 import auth_pb2_grpc as pb_grpc
 from guardian_auth.api.servicers import Context, envelope_errors
 from guardian_auth.domain.ack import SCHEME, Ack, AckSigner
+from guardian_auth.domain.authorize import AuthorizationRequest, RequestAuthorizer
 from guardian_auth.domain.push import PushAuthorizer, PushRequest
 from guardian_auth.domain.request_auth import RequestAuthenticator, Scheme, SignedRequest
+from guardian_auth.domain.stores import StoredState
 from guardian_common.envelope import ErrorEnvelope
 from guardian_crypto.field import word_to_hex
 
@@ -25,13 +28,32 @@ def ack_signature(ack: Ack) -> pb.AckSignature:
     )
 
 
+def state_info(state: StoredState) -> pb.AccountStateInfo:
+    created_at, updated_at = Timestamp(), Timestamp()
+    created_at.FromDatetime(state.created_at)
+    updated_at.FromDatetime(state.updated_at)
+    return pb.AccountStateInfo(
+        state_json=state.json, commitment=state.commitment, created_at=created_at, updated_at=updated_at
+    )
+
+
 class AccountAuthServicer(pb_grpc.AccountAuthServicer):
     def __init__(
-        self, authenticator: RequestAuthenticator, signer: AckSigner, pushes: PushAuthorizer
+        self,
+        authenticator: RequestAuthenticator,
+        signer: AckSigner,
+        pushes: PushAuthorizer,
+        requests: RequestAuthorizer,
     ) -> None:
         self._authenticator = authenticator
         self._signer = signer
         self._pushes = pushes
+        self._requests = requests
+
+    def _ack_key(self) -> pb.AckKeyInfo:
+        return pb.AckKeyInfo(
+            scheme=SCHEME, public_key=self._signer.public_key_hex, commitment=self._signer.commitment
+        )
 
     @envelope_errors
     async def AuthorizePush(self, request: pb.PushAuthorization, context: Context) -> pb.AuthorizedPush:
@@ -52,6 +74,31 @@ class AccountAuthServicer(pb_grpc.AccountAuthServicer):
             timestamp_ms=authorized.timestamp_ms,
             new_commitment=authorized.new_commitment,
             ack=ack_signature(authorized.ack),
+        )
+
+    @envelope_errors
+    async def AuthorizeRequest(
+        self, request: pb.RequestAuthorization, context: Context
+    ) -> pb.AuthorizedRequest:
+        authorized = await self._requests.authorize(
+            AuthorizationRequest(
+                account_id=request.account_id,
+                pubkey=request.pubkey,
+                signature=request.signature,
+                timestamp=request.timestamp,
+                payload=request.payload,
+                include_state=request.include_state,
+                defer_replay_check=request.defer_replay_check,
+                proposed_auth_json=request.proposed_auth_json,
+            )
+        )
+        return pb.AuthorizedRequest(
+            signer_commitment=authorized.signer_commitment,
+            timestamp_ms=authorized.timestamp_ms,
+            account_exists=authorized.account_exists,
+            auth_scheme=authorized.auth_scheme,
+            state=None if authorized.state is None else state_info(authorized.state),
+            ack_key=self._ack_key(),
         )
 
     @envelope_errors
@@ -88,12 +135,15 @@ class AccountAuthServicer(pb_grpc.AccountAuthServicer):
 
     @envelope_errors
     async def AckKey(self, request: pb.AckKeyRequest, context: Context) -> pb.AckKeyInfo:
-        return pb.AckKeyInfo(
-            scheme=SCHEME, public_key=self._signer.public_key_hex, commitment=self._signer.commitment
-        )
+        return self._ack_key()
 
 
 def register_account_auth(
-    server: grpc.aio.Server, authenticator: RequestAuthenticator, signer: AckSigner, pushes: PushAuthorizer
+    server: grpc.aio.Server,
+    authenticator: RequestAuthenticator,
+    signer: AckSigner,
+    pushes: PushAuthorizer,
+    requests: RequestAuthorizer,
 ) -> None:
-    pb_grpc.add_AccountAuthServicer_to_server(AccountAuthServicer(authenticator, signer, pushes), server)
+    servicer = AccountAuthServicer(authenticator, signer, pushes, requests)
+    pb_grpc.add_AccountAuthServicer_to_server(servicer, server)

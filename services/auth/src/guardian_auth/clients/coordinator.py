@@ -14,7 +14,14 @@ import grpc
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
-from guardian_auth.domain.stores import FloorOutcome, Realm, StoredAccount, StoredChallenge, StoredSession
+from guardian_auth.domain.stores import (
+    FloorOutcome,
+    Realm,
+    StoredAccount,
+    StoredChallenge,
+    StoredSession,
+    StoredState,
+)
 from guardian_common.envelope import ErrorEnvelope
 from guardian_common.grpc_client import InternalClient, internal_channel
 from guardian_common.telemetry.metrics import STORE_ERRORS
@@ -128,11 +135,25 @@ class CoordinatorClient(InternalClient):
 
     async def account_with_state(self, account_id: str) -> StoredAccount | None:
         """Custody.GetAccount with include_state: the account and its state in one snapshot."""
-        request = pb.GetAccountRequest(account_id=account_id, include_state=True)
+        return await self._get_account(account_id, include_state=True)
+
+    async def account(self, account_id: str) -> StoredAccount | None:
+        return await self._get_account(account_id, include_state=False)
+
+    async def _get_account(self, account_id: str, *, include_state: bool) -> StoredAccount | None:
+        request = pb.GetAccountRequest(account_id=account_id, include_state=include_state)
         response = await self.call(
             "Custody.GetAccount", self._custody.GetAccount, request, pb.GetAccountResponse
         )
         if not response.found:
             return None
-        state = response.state.state_json if response.HasField("state") else None
+        state = None
+        if response.HasField("state"):
+            stored = response.state
+            state = StoredState(
+                stored.state_json,
+                stored.commitment,
+                stored.created_at.ToDatetime(tzinfo=UTC),
+                stored.updated_at.ToDatetime(tzinfo=UTC),
+            )
         return StoredAccount(response.account.auth_json, state)

@@ -83,12 +83,28 @@ class ReplayFloor(Protocol):
 
 
 @dataclass(frozen=True)
+class StoredState:
+    json: str
+    commitment: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
 class StoredAccount:
     auth_json: str
-    state_json: str | None  # None: the account has no state
+    state: StoredState | None  # None: the account has no state (or it was not asked for)
+
+    @property
+    def state_json(self) -> str | None:
+        return None if self.state is None else self.state.json
 
 
 class AccountReader(Protocol):
     async def account_with_state(self, account_id: str) -> StoredAccount | None:
         """The account's auth and its stored state from one read; None when there is no such account."""
+        ...
+
+    async def account(self, account_id: str) -> StoredAccount | None:
+        """The account's auth alone (no state: cheaper); None when there is no such account."""
         ...
