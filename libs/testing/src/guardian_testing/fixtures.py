@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from guardian_testing.database import DatabaseServer, test_database_server
+from guardian_testing.evm_node import EvmFixture, EvmNode, deploy_fixture
 from guardian_testing.fault_proxy import FaultProxy
 from guardian_testing.processes import ServiceProcess, spawn, wait_listening
 
@@ -119,3 +120,32 @@ def module_fault_proxy_for() -> Iterator[Callable[[str], FaultProxy]]:
 def fault_proxy_for() -> Iterator[Callable[[str], FaultProxy]]:
     """`fault_proxy_for(database_url)` → a started proxy; `.url()` goes through it, `.cut()`/`.restore()`."""
     yield from _fault_proxies()
+
+
+@pytest.fixture(scope="session")
+def evm_node(service_log_dir: Path) -> Iterator[EvmNode]:
+    """One anvil node for the session (tools/evm-node). Tests must not stop it: use start_evm_node for that."""
+    node = EvmNode.start(log_dir=service_log_dir)
+    yield node
+    node.stop()
+
+
+@pytest.fixture(scope="session")
+def evm_fixture(evm_node: EvmNode) -> EvmFixture:
+    """EntryPoint, multisig validator and Counter deployed once on `evm_node`; tests deploy their own accounts."""
+    return deploy_fixture(evm_node)
+
+
+@pytest.fixture
+def start_evm_node(service_log_dir: Path) -> Iterator[Callable[..., EvmNode]]:
+    """`start_evm_node(chain_id=…)` → a private node the test may stop, kill or restart; stopped at teardown."""
+    nodes: list[EvmNode] = []
+
+    def start(port: int | None = None, chain_id: int = 31337) -> EvmNode:
+        node = EvmNode.start(port=port, chain_id=chain_id, log_dir=service_log_dir)
+        nodes.append(node)
+        return node
+
+    yield start
+    for node in nodes:
+        node.stop()

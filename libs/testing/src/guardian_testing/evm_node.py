@@ -1,0 +1,505 @@
+"""A real EVM node (anvil) with the ERC-4337 EntryPoint, an ERC-7579 smart account and a multisig validator.
+
+The node and contracts come from tools/evm-node (`make evm-node` installs anvil and solc from npm and compiles the
+contracts; docs/evm-node.md describes them). Everything here is synchronous and talks JSON-RPC over HTTP.
+
+API
+---
+``EvmNode.start(port=None, chain_id=31337, log_dir=None) -> EvmNode``
+    Starts anvil as a child process on 127.0.0.1 (a free port unless `port` is given) and returns once
+    `eth_chainId` answers. Attributes and methods:
+
+    * ``rpc_url`` (``http://127.0.0.1:<port>``), ``port``, ``chain_id``
+    * ``rpc(method, params=()) -> Any``: one JSON-RPC call; an error answer raises `EvmRpcError`
+    * ``stop()``: SIGTERM; anvil writes its state file on the way out
+    * ``kill()``: SIGKILL; the chain state since the last graceful stop is lost
+    * ``restart()``: stop() then start again on the same port. After a graceful stop the state (contracts,
+      balances, nonces) is reloaded from the state file; after kill() the node comes back with whatever
+      the last graceful stop saved, or an empty chain if there was none (deploy again then).
+
+``deploy_fixture(node) -> EvmFixture``: deploys the EntryPoint, the validator and the Counter. Attributes:
+
+    * ``entrypoint``: the EntryPoint's address. Its code is placed at `DEFAULT_ENTRYPOINT` (the address the
+      service uses when GUARDIAN_EVM_ENTRYPOINT_ADDRESS is unset) with anvil_setCode; the accounts use it.
+    * ``validator``, ``counter``: contract addresses (checksummed)
+    * ``wallets``: anvil's ten dev accounts as `Wallet(address, private_key)`; wallets[0] deploys and
+      submits handleOps (the bundler), the others are free for tests to use as signers
+    * ``chain_id``, ``node``
+
+    Methods:
+
+    * ``deploy_account(signers, threshold) -> str``: a new smart account (new address on each call) with the
+      validator installed for `signers` (addresses) and `threshold`, 1 ETH deposited in the EntryPoint for
+      gas and 1 ETH held by the account itself
+    * ``set_signers(account, signers, threshold)``: reconfigures the account's signer set on chain (the
+      account's own call to the validator, impersonated through anvil)
+    * ``nonce_key(validator=None) -> int``: the EntryPoint nonce key that routes an op to the validator
+      (the validator address in the nonce's first 20 bytes: OpenZeppelin's module selection)
+    * ``entrypoint_nonce(account, key=None) -> int``: EntryPoint.getNonce(account, key); the key defaults
+      to `nonce_key()`
+    * ``counter_increment_calldata(account=None) -> bytes``: ERC-7579 `execute` call data that makes the
+      account call Counter.increment() (the same bytes for every account)
+    * ``transfer_calldata(to, value_wei) -> bytes``: ERC-7579 `execute` call data sending ETH
+    * ``user_operation(account, call_data, nonce=None) -> UserOperation``: a packed v0.8 UserOperation
+      (gas limits that fit these contracts) and its `hash` from EntryPoint.getUserOpHash via eth_call;
+      `nonce` defaults to `entrypoint_nonce(account)`
+    * ``sign(user_op_hash, private_key) -> bytes``: a raw 65-byte secp256k1 signature over the 32-byte hash
+      (no EIP-191 prefix; v = 27/28), what the service expects from signers
+    * ``encode_signatures(signers, signatures) -> bytes``: abi.encode(bytes[] signers, bytes[] signatures),
+      the signature field the validator checks (signers as addresses or 20 bytes, signatures 65 bytes each)
+    * ``handle_ops(user_op, signature) -> dict``: submits EntryPoint.handleOps([op], bundler) with a fixed gas
+      limit, so a refused op is mined and its receipt has ``status == 0`` instead of failing estimation
+    * ``counter_value() -> int``, ``balance(address) -> int``, ``code_at(address) -> bytes``
+    * ``call(to, data) -> bytes`` (eth_call) and ``transact(to, data, value=0, sender=None) -> dict`` (a mined
+      receipt from an unlocked dev account)
+
+`UserOperation` has the PackedUserOperation fields, ``hash`` (bytes32), ``as_tuple(signature)`` for ABI
+encoding and ``to_json(signature=b"")`` (hex strings keyed like the Solidity struct, for proposal payloads).
+
+pytest fixtures (registered in guardian_testing.fixtures): ``evm_node`` (one node per session; do not stop
+it, use ``start_evm_node`` for a node a test may stop or kill), ``evm_fixture`` (contracts deployed once
+per session on `evm_node`; each test deploys its own accounts) and ``start_evm_node`` (function-scoped
+factory, nodes stopped at teardown).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import signal
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from eth_abi.abi import decode, encode
+from eth_account import Account
+from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import to_checksum_address
+
+from guardian_testing.processes import ServiceProcess, StartupFailed, spawn
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+EVM_NODE_DIR = REPO_ROOT / "tools" / "evm-node"
+BUILD_DIR = EVM_NODE_DIR / "build"
+
+# ERC-4337 EntryPoint address the service reads when GUARDIAN_EVM_ENTRYPOINT_ADDRESS is unset (the reference's
+# default, which is also OpenZeppelin's ERC4337Utils.ENTRYPOINT_V09); the fixture places its EntryPoint there.
+DEFAULT_ENTRYPOINT = to_checksum_address("0x433709009b8330fda32311df1c2afa402ed8d009")
+MODULE_TYPE_VALIDATOR = 1
+
+# anvil's dev accounts: the public keys of its default mnemonic "test test ... junk" (m/44'/60'/0'/0/i).
+DEV_PRIVATE_KEYS = (
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+    "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
+    "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97",
+    "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6",
+)
+
+ETHER = 10**18
+# Gas for the fixture's user operations: generous for a k-of-n check of up to a few dozen signers and a
+# simple call; the account's EntryPoint deposit pays for them.
+VERIFICATION_GAS = 2_000_000
+CALL_GAS = 500_000
+PRE_VERIFICATION_GAS = 100_000
+MAX_FEE_PER_GAS = 5 * 10**9
+MAX_PRIORITY_FEE_PER_GAS = 10**9
+# handleOps is sent with this gas limit instead of an estimate, so an op the EntryPoint refuses is still
+# mined (status 0) and the test sees the refusal on chain.
+HANDLE_OPS_GAS = 8_000_000
+RPC_TIMEOUT = 10.0
+
+PACKED_USER_OP = "(address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes)"
+
+
+class EvmRpcError(RuntimeError):
+    """The node answered a JSON-RPC call with an error object."""
+
+    def __init__(self, method: str, error: dict[str, Any]) -> None:
+        super().__init__(f"{method}: {error.get('message')} ({error.get('code')}) {error.get('data') or ''}")
+        self.method = method
+        self.error = error
+
+
+def anvil_binary() -> Path:
+    """The anvil binary npm installed for this machine (its platform package under node_modules)."""
+    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}[
+        platform.machine().lower()
+    ]
+    system = platform.system().lower()
+    path = EVM_NODE_DIR / "node_modules" / "@foundry-rs" / f"anvil-{system}-{arch}" / "bin" / "anvil"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `make evm-node` (npm ci in tools/evm-node)")
+    return path
+
+
+def artifact(name: str) -> dict[str, Any]:
+    """A compiled contract from tools/evm-node/build (abi, bytecode, deployedBytecode)."""
+    path = BUILD_DIR / f"{name}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `make evm-node` (compiles tools/evm-node/contracts)")
+    loaded: dict[str, Any] = json.loads(path.read_text())
+    return loaded
+
+
+def selector(signature: str) -> bytes:
+    return function_signature_to_4byte_selector(signature)
+
+
+def calldata(signature: str, *args: Any) -> bytes:
+    """ABI call data for `name(types…)` with `args` (the types are read from the signature)."""
+    types = _split_types(signature[signature.index("(") + 1 : -1])
+    return selector(signature) + encode(types, list(args))
+
+
+def _split_types(inner: str) -> list[str]:
+    """Top-level comma split of a parameter list (tuples keep their commas)."""
+    types: list[str] = []
+    depth = 0
+    current = ""
+    for ch in inner:
+        if ch == "," and depth == 0:
+            types.append(current)
+            current = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        current += ch
+    if current:
+        types.append(current)
+    return types
+
+
+def _hex(data: bytes) -> str:
+    return "0x" + data.hex()
+
+
+def _unhex(value: str) -> bytes:
+    return bytes.fromhex(value.removeprefix("0x"))
+
+
+class EvmNode:
+    """One anvil process on 127.0.0.1. Build with `EvmNode.start(...)`."""
+
+    def __init__(self, port: int, chain_id: int, log_dir: Path) -> None:
+        self.port = port
+        self.chain_id = chain_id
+        self.log_dir = log_dir
+        # Written by anvil on a graceful exit and read back on the next start (see restart()).
+        self.state_path = log_dir / f"anvil-state-{id(self)}.json"
+        self._process: ServiceProcess | None = None
+
+    @classmethod
+    def start(cls, port: int | None = None, chain_id: int = 31337, log_dir: Path | None = None) -> EvmNode:
+        node = cls(port or 0, chain_id, log_dir or Path(tempfile.mkdtemp(prefix="evm-node-")))
+        node._launch()
+        return node
+
+    @property
+    def rpc_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.popen.poll() is None
+
+    def _launch(self) -> None:
+        argv = [
+            str(anvil_binary()),
+            "--host",
+            "127.0.0.1",
+            # Port 0 lets anvil pick a free port; the "Listening on" line says which.
+            "--port",
+            str(self.port),
+            "--chain-id",
+            str(self.chain_id),
+            "--state",
+            str(self.state_path),
+        ]
+        process = spawn(argv, {}, self.log_dir, name=f"anvil-{self.port or 'new'}")
+        self._process = process
+        try:
+            line = process.read_until(r"^Listening on 127\.0\.0\.1:\d+$", timeout=60.0)
+        except StartupFailed:
+            process.stop()
+            raise
+        self.port = int(line.rsplit(":", 1)[1])
+        # The socket is bound once the line is printed; this proves the RPC answers and is the right chain.
+        answered = int(self.rpc("eth_chainId"), 16)
+        if answered != self.chain_id:
+            raise StartupFailed(f"anvil on {self.rpc_url} reports chain {answered}, expected {self.chain_id}")
+
+    def rpc(self, method: str, params: Sequence[Any] = ()) -> Any:
+        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).encode()
+        request = urllib.request.Request(self.rpc_url, body, {"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=RPC_TIMEOUT) as response:
+            answer = json.loads(response.read())
+        if "error" in answer:
+            raise EvmRpcError(method, answer["error"])
+        return answer["result"]
+
+    def stop(self) -> None:
+        """Graceful stop: anvil saves its state file, which the next start loads."""
+        if self._process is not None:
+            self._process.stop()
+            self._process = None
+
+    def kill(self) -> None:
+        """Hard stop: nothing is saved (a later restart() loads the last graceful stop's state, if any)."""
+        if self._process is not None:
+            self._process.signal(signal.SIGKILL)
+            self._process.wait_exit()
+            self._process = None
+
+    def restart(self) -> None:
+        """Stops (gracefully, if still running) and starts again on the same port and chain id."""
+        self.stop()
+        self._launch()
+
+
+@dataclass(frozen=True)
+class Wallet:
+    address: str
+    private_key: str
+
+
+@dataclass(frozen=True)
+class UserOperation:
+    """An ERC-4337 v0.8 PackedUserOperation (without its signature) and its userOpHash."""
+
+    sender: str
+    nonce: int
+    init_code: bytes
+    call_data: bytes
+    account_gas_limits: bytes
+    pre_verification_gas: int
+    gas_fees: bytes
+    paymaster_and_data: bytes
+    hash: bytes
+
+    def as_tuple(self, signature: bytes = b"") -> tuple[Any, ...]:
+        return (
+            self.sender,
+            self.nonce,
+            self.init_code,
+            self.call_data,
+            self.account_gas_limits,
+            self.pre_verification_gas,
+            self.gas_fees,
+            self.paymaster_and_data,
+            signature,
+        )
+
+    def to_json(self, signature: bytes = b"") -> dict[str, str]:
+        """The struct as JSON: numbers as decimal strings, bytes as 0x hex (a proposal's `payload`)."""
+        return {
+            "sender": self.sender,
+            "nonce": str(self.nonce),
+            "initCode": _hex(self.init_code),
+            "callData": _hex(self.call_data),
+            "accountGasLimits": _hex(self.account_gas_limits),
+            "preVerificationGas": str(self.pre_verification_gas),
+            "gasFees": _hex(self.gas_fees),
+            "paymasterAndData": _hex(self.paymaster_and_data),
+            "signature": _hex(signature),
+        }
+
+
+def _pack_uint128s(high: int, low: int) -> bytes:
+    return ((high << 128) | low).to_bytes(32, "big")
+
+
+class EvmFixture:
+    """The deployed contracts on one node, and helpers to drive them (see the module docstring)."""
+
+    def __init__(self, node: EvmNode, entrypoint: str, validator: str, counter: str) -> None:
+        self.node = node
+        self.chain_id = node.chain_id
+        self.entrypoint = entrypoint
+        self.validator = validator
+        self.counter = counter
+        self.wallets = [Wallet(Account.from_key(key).address, key) for key in DEV_PRIVATE_KEYS]
+        self.bundler = self.wallets[0]
+
+    # -- transactions -------------------------------------------------------------------------------
+
+    def transact(
+        self, to: str | None, data: bytes, value: int = 0, sender: str | None = None
+    ) -> dict[str, Any]:
+        """Sends a transaction from an unlocked account (a dev account by default) and returns its receipt."""
+        tx: dict[str, Any] = {"from": sender or self.bundler.address, "data": _hex(data), "value": hex(value)}
+        if to is not None:
+            tx["to"] = to
+        return self._send(tx)
+
+    def _send(self, tx: dict[str, Any]) -> dict[str, Any]:
+        # eth_sendTransactionSync (EIP-7966) answers with the receipt once the transaction is mined, so no
+        # caller has to poll for it (anvil mines each transaction as it arrives, a moment after accepting it).
+        receipt: dict[str, Any] = self.node.rpc("eth_sendTransactionSync", [tx])
+        return receipt
+
+    def deploy(self, name: str, constructor_types: Sequence[str] = (), args: Sequence[Any] = ()) -> str:
+        data = _unhex(artifact(name)["bytecode"]) + encode(list(constructor_types), list(args))
+        receipt = self.transact(None, data)
+        if int(receipt["status"], 16) != 1:
+            raise RuntimeError(f"deploying {name} failed: {receipt}")
+        return to_checksum_address(receipt["contractAddress"])
+
+    def call(self, to: str, data: bytes) -> bytes:
+        return _unhex(self.node.rpc("eth_call", [{"to": to, "data": _hex(data)}, "latest"]))
+
+    # -- accounts -----------------------------------------------------------------------------------
+
+    def deploy_account(self, signers: Sequence[str], threshold: int) -> str:
+        install = encode(["address[]", "uint64"], [[to_checksum_address(s) for s in signers], threshold])
+        account = self.deploy(
+            "GuardianSmartAccount",
+            ["address", "address", "bytes"],
+            [self.entrypoint, self.validator, install],
+        )
+        deposit = self.transact(self.entrypoint, calldata("depositTo(address)", account), value=ETHER)
+        funded = self.transact(account, b"", value=ETHER)
+        if int(deposit["status"], 16) != 1 or int(funded["status"], 16) != 1:
+            raise RuntimeError(f"funding {account} failed")
+        return account
+
+    def set_signers(self, account: str, signers: Sequence[str], threshold: int) -> dict[str, Any]:
+        """The account's own call to the validator's setSigners, sent as the account through impersonation."""
+        data = calldata("setSigners(address[],uint64)", [to_checksum_address(s) for s in signers], threshold)
+        self.node.rpc("anvil_impersonateAccount", [account])
+        try:
+            return self.transact(self.validator, data, sender=account)
+        finally:
+            self.node.rpc("anvil_stopImpersonatingAccount", [account])
+
+    # -- reads ---------------------------------------------------------------------------------------
+
+    def is_module_installed(self, account: str, module: str | None = None) -> bool:
+        data = calldata(
+            "isModuleInstalled(uint256,address,bytes)", MODULE_TYPE_VALIDATOR, module or self.validator, b""
+        )
+        return bool(decode(["bool"], self.call(account, data))[0])
+
+    def signers(self, account: str) -> list[str]:
+        count = self.signer_count(account)
+        raw = decode(
+            ["bytes[]"],
+            self.call(self.validator, calldata("getSigners(address,uint256,uint256)", account, 0, count)),
+        )[0]
+        return [to_checksum_address(item) for item in raw]
+
+    def signer_count(self, account: str) -> int:
+        return int(
+            decode(["uint256"], self.call(self.validator, calldata("getSignerCount(address)", account)))[0]
+        )
+
+    def threshold(self, account: str) -> int:
+        return int(decode(["uint64"], self.call(self.validator, calldata("threshold(address)", account)))[0])
+
+    def nonce_key(self, validator: str | None = None) -> int:
+        # The nonce is key (192 bits) || sequence (64 bits); the account reads the validator from the nonce's
+        # first 20 bytes, i.e. the key's first 20 bytes.
+        return int(validator or self.validator, 16) << 32
+
+    def entrypoint_nonce(self, account: str, key: int | None = None) -> int:
+        key = self.nonce_key() if key is None else key
+        data = calldata("getNonce(address,uint192)", account, key)
+        return int(decode(["uint256"], self.call(self.entrypoint, data))[0])
+
+    def counter_value(self) -> int:
+        return int(decode(["uint256"], self.call(self.counter, calldata("number()")))[0])
+
+    def balance(self, address: str) -> int:
+        return int(self.node.rpc("eth_getBalance", [address, "latest"]), 16)
+
+    def code_at(self, address: str) -> bytes:
+        return _unhex(self.node.rpc("eth_getCode", [address, "latest"]))
+
+    # -- user operations -----------------------------------------------------------------------------
+
+    def execute_calldata(self, target: str, value: int, data: bytes) -> bytes:
+        """ERC-7579 execute(mode, executionCalldata) for one call: mode 0 (single call, revert on failure) and
+        executionCalldata = target (20 bytes) || value (32 bytes) || call data."""
+        execution = _unhex(to_checksum_address(target)) + value.to_bytes(32, "big") + data
+        return calldata("execute(bytes32,bytes)", bytes(32), execution)
+
+    def counter_increment_calldata(self, account: str | None = None) -> bytes:
+        """The call data is the same for every account; `account` is accepted for readability at call sites."""
+        return self.execute_calldata(self.counter, 0, selector("increment()"))
+
+    def transfer_calldata(self, to: str, value_wei: int) -> bytes:
+        return self.execute_calldata(to, value_wei, b"")
+
+    def user_operation(self, account: str, call_data: bytes, nonce: int | None = None) -> UserOperation:
+        op = UserOperation(
+            sender=to_checksum_address(account),
+            nonce=self.entrypoint_nonce(account) if nonce is None else nonce,
+            init_code=b"",
+            call_data=call_data,
+            account_gas_limits=_pack_uint128s(VERIFICATION_GAS, CALL_GAS),
+            pre_verification_gas=PRE_VERIFICATION_GAS,
+            gas_fees=_pack_uint128s(MAX_PRIORITY_FEE_PER_GAS, MAX_FEE_PER_GAS),
+            paymaster_and_data=b"",
+            hash=b"",
+        )
+        data = calldata(f"getUserOpHash({PACKED_USER_OP})", op.as_tuple())
+        user_op_hash = decode(["bytes32"], self.call(self.entrypoint, data))[0]
+        return replace(op, hash=user_op_hash)
+
+    @staticmethod
+    def sign(user_op_hash: bytes, private_key: str) -> bytes:
+        signed = Account.unsafe_sign_hash(user_op_hash, private_key)
+        return bytes(signed.signature)
+
+    @staticmethod
+    def encode_signatures(signers: Sequence[str | bytes], signatures: Sequence[bytes | str]) -> bytes:
+        raw_signers = [s if isinstance(s, bytes) else _unhex(to_checksum_address(s)) for s in signers]
+        raw_signatures = [s if isinstance(s, bytes) else _unhex(s) for s in signatures]
+        return encode(["bytes[]", "bytes[]"], [raw_signers, raw_signatures])
+
+    def handle_ops(self, user_op: UserOperation, signature: bytes) -> dict[str, Any]:
+        data = calldata(
+            f"handleOps({PACKED_USER_OP}[],address)", [user_op.as_tuple(signature)], self.bundler.address
+        )
+        return self._send(
+            {
+                "from": self.bundler.address,
+                "to": self.entrypoint,
+                "data": _hex(data),
+                "gas": hex(HANDLE_OPS_GAS),
+            }
+        )
+
+
+def deploy_fixture(node: EvmNode) -> EvmFixture:
+    """Deploys the EntryPoint (then copies its code to DEFAULT_ENTRYPOINT), the validator and the Counter."""
+    bootstrap = EvmFixture(node, DEFAULT_ENTRYPOINT, "", "")
+    deployed_entrypoint = bootstrap.deploy("EntryPoint")
+    # The EntryPoint keeps no storage from its constructor and derives its EIP-712 domain from address(this),
+    # so its runtime code works at any address; the one thing tied to the deployment is its SenderCreator
+    # (used only for initCode, which these accounts never need: they are deployed directly).
+    node.rpc("anvil_setCode", [DEFAULT_ENTRYPOINT, node.rpc("eth_getCode", [deployed_entrypoint, "latest"])])
+    validator = bootstrap.deploy("MultisigValidator")
+    counter = bootstrap.deploy("Counter")
+    return EvmFixture(node, DEFAULT_ENTRYPOINT, validator, counter)
+
+
+def rpc_reachable(url: str) -> bool:
+    """Whether something answers eth_chainId at `url` (for tests that stop a node and check it is gone)."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
+    try:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, body, {"Content-Type": "application/json"}), timeout=2
+        ):
+            return True
+    except (urllib.error.URLError, OSError):
+        return False
