@@ -1,0 +1,211 @@
+"""Issue 13 part 1: every signed per-account route makes at most two internal calls in sequence.
+
+Real processes: a gateway, an auth replica and two coordinators on one PostgreSQL database, the gateway's
+coordinator apart from auth's, so the gRPC request metrics each serves tell whose call is whose. Around
+each request, the gateway's calls are what auth and the gateway's coordinator served; auth's own are what
+its coordinator served. Nothing else calls these coordinators while a request is measured (the test's own
+promotions go through the gateway's coordinator between measurements)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from guardian.coordinator.v1 import coordinator_pb2 as cpb
+from guardian_client import Cosigner, auth_config, delta_body, new_account_id
+from guardian_network import JsonNetwork
+from guardian_testing.coordinator_client import CoordinatorClient
+from guardian_testing.custody_api import Api, write_ack_key
+from guardian_testing.fixtures import ServiceStarter
+from guardian_testing.metrics import METRICS_ENV, grpc_calls, metrics_url, scrape
+
+pytestmark = pytest.mark.slow
+
+NETWORK = JsonNetwork()
+MAX_CALLS = 2
+
+
+@dataclass
+class Stack:
+    gateway_url: str
+    auth_metrics: str
+    gateway_coordinator_metrics: str
+    auth_coordinator_metrics: str
+    gateway_coordinator_target: str
+
+
+@dataclass(frozen=True)
+class Calls:
+    gateway: Counter[str]  # what the gateway asked of auth and of its coordinator
+    auth: Counter[str]  # what auth asked of its coordinator on the gateway's behalf
+
+
+@pytest.fixture(scope="module")
+def stack(
+    module_services: ServiceStarter, run_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Stack:
+    directory: Path = tmp_path_factory.mktemp("calls")
+    allowlist = directory / "operators.json"
+    allowlist.write_text("[]")
+    common = {**METRICS_ENV, "GUARDIAN_RATE_LIMIT_ENABLED": "false"}
+    for_gateway, for_auth = (
+        module_services.one(
+            "guardian-coordinator", f"coordinator-{who}", DATABASE_URL=run_database_url, **common
+        )
+        for who in ("gateway", "auth")
+    )
+    auth = module_services.one(
+        "guardian-auth",
+        GUARDIAN_COORDINATOR_TARGET=for_auth.grpc_target,
+        GUARDIAN_ACK_ECDSA_KEY_FILE=str(write_ack_key(directory)),
+        GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE=str(allowlist),
+        **common,
+    )
+    gateway = module_services.one(
+        "guardian-gateway",
+        GUARDIAN_COORDINATOR_TARGET=for_gateway.grpc_target,
+        GUARDIAN_AUTH_TARGET=auth.grpc_target,
+        **common,
+    )
+    return Stack(
+        gateway_url=f"http://{gateway.addresses['http']}",
+        auth_metrics=metrics_url(auth),
+        gateway_coordinator_metrics=metrics_url(for_gateway),
+        auth_coordinator_metrics=metrics_url(for_auth),
+        gateway_coordinator_target=for_gateway.grpc_target,
+    )
+
+
+@pytest.fixture(scope="module")
+def scraper() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+async def api(stack: Stack) -> AsyncIterator[Api]:
+    async with httpx.AsyncClient(timeout=30) as http:
+        yield Api(http, [stack.gateway_url])
+
+
+class Meter:
+    def __init__(self, stack: Stack, scraper: httpx.Client) -> None:
+        self._stack = stack
+        self._scraper = scraper
+
+    def _snapshot(self) -> tuple[Counter[str], Counter[str], Counter[str]]:
+        urls = (
+            self._stack.auth_metrics,
+            self._stack.gateway_coordinator_metrics,
+            self._stack.auth_coordinator_metrics,
+        )
+        auth, coordinator, behind_auth = (grpc_calls(scrape(self._scraper, url)) for url in urls)
+        return auth, coordinator, behind_auth
+
+    async def count(self, request: Awaitable[httpx.Response], status: int) -> Calls:
+        """The internal calls one request caused (its answer must have `status`)."""
+        before = self._snapshot()
+        response = await request
+        assert response.status_code == status, response.text
+        after = self._snapshot()
+        auth, coordinator, behind_auth = (
+            later - earlier for earlier, later in zip(before, after, strict=True)
+        )
+        return Calls(gateway=auth + coordinator, auth=behind_auth)
+
+
+@pytest.fixture
+def meter(stack: Stack, scraper: httpx.Client) -> Meter:
+    return Meter(stack, scraper)
+
+
+def assert_calls(calls: Calls, gateway: list[str], auth: list[str]) -> None:
+    assert sum(calls.gateway.values()) <= MAX_CALLS, calls
+    assert calls.gateway == Counter(gateway), calls
+    assert calls.auth == Counter(auth), calls
+
+
+async def promote(target: str, account_id: str, nonce: int, new_state: dict[str, object]) -> str:
+    """What the canonicalizer does: a fenced promotion of the candidate."""
+    async with CoordinatorClient(target) as coordinator:
+        acquired = await coordinator.leases.Acquire(
+            cpb.AcquireRequest(name=f"test-{secrets.token_hex(4)}", holder_id="test", ttl_ms=60_000)
+        )
+        commitment = NETWORK.commitment(new_state)
+        reply = await coordinator.custody.Promote(
+            cpb.PromoteRequest(
+                lease=acquired.lease,
+                account_id=account_id,
+                nonce=nonce,
+                source_kind=cpb.DELTA_KIND_CANDIDATE,
+                new_commitment=commitment,
+                new_state_json=json.dumps(new_state),
+            )
+        )
+        assert reply.outcome == cpb.WRITE_OUTCOME_APPLIED
+        return commitment
+
+
+async def test_every_signed_route_makes_at_most_two_internal_calls(
+    api: Api, meter: Meter, stack: Stack
+) -> None:
+    signer = Cosigner.ecdsa()
+    account_id = new_account_id()
+    state = {"balance": 10}
+    commitment = NETWORK.commitment(state)
+
+    created = await meter.count(api.configure(signer, account_id, auth_config(signer), state), 200)
+    # Auth reads the account (absent: the submitted cosigners decide); the replay check runs in
+    # ConfigureAccount's transaction.
+    assert_calls(
+        created, ["AccountAuth/AuthorizeRequest", "Custody/ConfigureAccount"], ["Custody/GetAccount"]
+    )
+    updated = await meter.count(api.configure(signer, account_id, auth_config(signer), state), 200)
+    assert_calls(
+        updated, ["AccountAuth/AuthorizeRequest", "Custody/ConfigureAccount"], ["Custody/GetAccount"]
+    )
+
+    read = await meter.count(api.get_state(signer, account_id), 200)
+    # GET /state is one call: auth answers with the state it read along with the cosigners.
+    assert_calls(
+        read, ["AccountAuth/AuthorizeRequest"], ["Custody/GetAccount", "Custody/CheckAndAdvanceAuthTimestamp"]
+    )
+
+    first = delta_body(account_id, 1, commitment, {"balance": 7})
+    pushed = await meter.count(api.push(signer, first), 200)
+    assert_calls(pushed, ["AccountAuth/AuthorizePush", "Custody/SubmitCandidate"], ["Custody/GetAccount"])
+
+    floor = ["Custody/GetAccount", "Custody/CheckAndAdvanceAuthTimestamp"]
+    one = await meter.count(api.get_delta(signer, account_id, 1), 200)
+    assert_calls(one, ["AccountAuth/AuthorizeRequest", "Custody/GetDelta"], floor)
+
+    new_commitment = await promote(stack.gateway_coordinator_target, account_id, 1, {"balance": 7})
+    since = await meter.count(api.get_delta(signer, account_id, 1, path="/delta/since"), 200)
+    assert_calls(since, ["AccountAuth/AuthorizeRequest", "Custody/ListDeltasSince"], floor)
+
+    second = delta_body(account_id, 2, new_commitment, {"balance": 8})
+    assert (await api.push(signer, second)).status_code == 200
+    abandoned = await meter.count(api.abandon(signer, account_id, 2), 202)
+    assert_calls(abandoned, ["AccountAuth/AuthorizeRequest", "Custody/RecordAbandon"], floor)
+
+
+async def test_refusals_stop_at_the_first_call(api: Api, meter: Meter) -> None:
+    signer, stranger = Cosigner.ecdsa(), Cosigner.ecdsa()
+    account_id = new_account_id()
+    await api.client.configure(signer, account_id, {"n": 1})
+
+    missing = await meter.count(api.get_state(signer, new_account_id()), 404)
+    assert_calls(missing, ["AccountAuth/AuthorizeRequest"], ["Custody/GetAccount"])
+    forged = await meter.count(api.get_delta(stranger, account_id, 1), 401)
+    assert_calls(forged, ["AccountAuth/AuthorizeRequest"], ["Custody/GetAccount"])
+    takeover = await meter.count(api.configure(stranger, account_id, auth_config(stranger), {"n": 2}), 401)
+    assert_calls(takeover, ["AccountAuth/AuthorizeRequest"], ["Custody/GetAccount"])
+    pubkey = await meter.count(api.http.get(f"{api.url(0)}/pubkey"), 200)
+    assert_calls(pubkey, ["AccountAuth/AckKey"], [])
