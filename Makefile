@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: sync lint test test-fast run fleet allow-operator bench protos clean
+.PHONY: sync lint test test-fast run fleet allow-operator bench protos clean evm-node
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -20,7 +20,21 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml libs/*/pyproject.toml libs/crypto/
 	$(UV) sync --frozen --all-packages --compile-bytecode --python $(PYTHON)
 	@touch $@
 
-sync: $(VENV)/.synced
+sync: $(VENV)/.synced evm-node
+
+# The EVM node for tests and `make run` (docs/evm-node.md): anvil and solc from npm, then the contracts compiled.
+# Both steps are skipped while their inputs are unchanged. anvil's install script is not needed (its binary
+# ships in the platform package), so npm runs none.
+EVM_NODE := tools/evm-node
+$(EVM_NODE)/node_modules/.package-lock.json: $(EVM_NODE)/package.json $(EVM_NODE)/package-lock.json
+	@command -v npm >/dev/null || { echo "Node.js 20+ and npm are required for the EVM node (npm not found)"; exit 1; }
+	cd $(EVM_NODE) && npm ci --ignore-scripts --no-audit --no-fund
+
+$(EVM_NODE)/build/.built: $(EVM_NODE)/node_modules/.package-lock.json $(EVM_NODE)/build.mjs $(wildcard $(EVM_NODE)/contracts/*.sol)
+	cd $(EVM_NODE) && node build.mjs
+	@touch $@
+
+evm-node: $(EVM_NODE)/build/.built
 
 lint: sync
 	$(BIN)/ruff check .
@@ -59,3 +73,4 @@ protos: sync
 clean:
 	rm -rf $(VENV) $(TOOLS) .mypy_cache .pytest_cache .ruff_cache
 	rm -rf libs/crypto/build libs/crypto/src/*.egg-info libs/crypto/src/guardian_crypto/_goldilocks*.so
+	rm -rf $(EVM_NODE)/node_modules $(EVM_NODE)/build
