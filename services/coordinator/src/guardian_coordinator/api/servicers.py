@@ -8,15 +8,17 @@ import grpc
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
-from guardian.coordinator.v1 import fleet_pb2, fleet_pb2_grpc
+from guardian.coordinator.v1 import evm_pb2, evm_pb2_grpc, fleet_pb2, fleet_pb2_grpc
 from guardian_coordinator.api.canonicalization import CanonicalizationServicer
 from guardian_coordinator.api.convert import lease_from_proto, lease_to_proto, realm_from_proto, timestamp
 from guardian_coordinator.api.custody import CustodyServicer
 from guardian_coordinator.api.errors import mapped_errors
+from guardian_coordinator.api.evm import EvmProposalsServicer
 from guardian_coordinator.api.fleet import FleetServicer
 from guardian_coordinator.domain.canonicalization import Canonicalization
 from guardian_coordinator.domain.coordination import Coordination
 from guardian_coordinator.domain.custody import Custody
+from guardian_coordinator.domain.evm import EvmProposals
 from guardian_coordinator.metrics import LEASE_ACQUISITIONS, LEASE_RENEWALS
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -164,7 +166,10 @@ class LeasesServicer(pb_grpc.LeasesServicer):
 SERVICE_NAMES = [
     pb.DESCRIPTOR.services_by_name[name].full_name
     for name in ("Coordination", "Sessions", "Challenges", "Leases", "Custody", "Canonicalization")
-] + [fleet_pb2.DESCRIPTOR.services_by_name["Fleet"].full_name]
+] + [
+    fleet_pb2.DESCRIPTOR.services_by_name["Fleet"].full_name,
+    evm_pb2.DESCRIPTOR.services_by_name["EvmProposals"].full_name,
+]
 
 
 def register(
@@ -194,3 +199,4 @@ def register(
         FleetServicer(coordination, mode=mode, stage=stage, max_replicas=max_replicas, version=version),
         server,
     )
+    evm_pb2_grpc.add_EvmProposalsServicer_to_server(EvmProposalsServicer(EvmProposals(store.evm)), server)

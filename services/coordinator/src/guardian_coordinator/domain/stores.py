@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from guardian_coordinator.domain.evm import EvmStore
 from guardian_coordinator.domain.fleet import FleetStore
 from guardian_coordinator.domain.models import (
     AbandonResult,
@@ -258,6 +259,9 @@ class CoordinatorStore(Protocol):
 
     @property
     def shards(self) -> ShardStore: ...
+
+    @property
+    def evm(self) -> EvmStore: ...
 
     @property
     def fleet(self) -> FleetStore: ...

@@ -10,6 +10,7 @@ from typing import TypeVar
 from guardian_common.shards import parse_shard_lease_name
 from guardian_coordinator.domain.models import Challenge, Issued, Lease, Realm, Session, ShardHolder, ShardRef
 from guardian_coordinator.store.memory_custody import MemoryCustodyStore
+from guardian_coordinator.store.memory_evm import MemoryEvmStore
 from guardian_coordinator.store.memory_shards import MemoryShardStore
 
 
@@ -234,6 +235,7 @@ class MemoryStore:
         self.custody = MemoryCustodyStore(clock, self.leases)
         self.shards = MemoryShardStore(clock, self.leases)
         self.fleet = self.shards  # members and leases live there
+        self.evm = MemoryEvmStore(clock)
 
     async def schema_revision(self) -> str:
         return "memory"

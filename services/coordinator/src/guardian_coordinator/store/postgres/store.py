@@ -7,6 +7,7 @@ from sqlalchemy import text
 from guardian_coordinator.store.postgres.challenges import PostgresChallengeStore
 from guardian_coordinator.store.postgres.custody import PostgresCustodyStore
 from guardian_coordinator.store.postgres.engine import PoolSettings, create_engine, store_errors
+from guardian_coordinator.store.postgres.evm import PostgresEvmStore
 from guardian_coordinator.store.postgres.fleet import PostgresFleetStore
 from guardian_coordinator.store.postgres.leases import PostgresLeaseStore
 from guardian_coordinator.store.postgres.lookup_connections import LookupConnections
@@ -32,6 +33,7 @@ class PostgresStore:
         self.leases = PostgresLeaseStore(self.engine)
         self.custody = PostgresCustodyStore(self.engine)
         self.shards = PostgresShardStore(self.engine)
+        self.evm = PostgresEvmStore(self.engine)
         self.fleet = PostgresFleetStore(self.engine)
 
     async def schema_revision(self) -> str:
