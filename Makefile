@@ -64,7 +64,10 @@ allow-operator: sync
 	@test -n "$(KEY)" || { echo "usage: make allow-operator KEY=FILE [PERMISSIONS=dashboard:read,...] [ALLOWLIST=FILE]"; exit 2; }
 	$(BIN)/python scripts/allow_operator.py --key "$(KEY)" $(if $(PERMISSIONS),--permissions "$(PERMISSIONS)") $(if $(ALLOWLIST),--allowlist "$(ALLOWLIST)")
 
+# Every bench, then bench/REPORT.md with its charts (matplotlib: the bench dependency group, added here only).
+# Sizes and concurrencies: GUARDIAN_BENCH_* (docs/CONFIGURATION.md "Tests and benchmarks").
 bench: sync
+	$(UV) sync --frozen --all-packages --group bench --inexact --python $(PYTHON)
 	$(BIN)/python bench/run_all.py
 
 protos: sync
