@@ -16,6 +16,7 @@ from guardian_testing.evm_node import (
     calldata,
     deploy_fixture,
     rpc_reachable,
+    user_op_events,
 )
 
 
@@ -82,6 +83,7 @@ def test_threshold_signed_op_executes_and_advances_the_nonce(evm_fixture: EvmFix
     receipt = evm_fixture.handle_ops(op, _signed(evm_fixture, op.hash, [w[3], w[1]]))
 
     assert _status(receipt) == 1
+    assert user_op_events(receipt) == [(op.hash, True)]
     assert evm_fixture.counter_value() == before + 1
     assert evm_fixture.entrypoint_nonce(account) == nonce + 1
 

@@ -53,6 +53,12 @@ API
     * ``call(to, data) -> bytes`` (eth_call) and ``transact(to, data, value=0, sender=None) -> dict`` (a mined
       receipt from an unlocked dev account)
 
+``RemoteNode(rpc_url, chain_id)`` stands for an anvil started elsewhere (e.g. by `make run`) wherever a node is
+expected (deploy_fixture, EvmFixture); ``json_rpc(url, method, params)`` is the bare call and
+``rpc_reachable(url)`` says whether anything answers there. ``user_op_events(receipt)`` lists the
+(userOpHash, success) of each UserOperationEvent in a handleOps receipt (handleOps itself succeeds when the
+account's call reverts; `success` is that call's outcome).
+
 `UserOperation` has the PackedUserOperation fields, ``hash`` (bytes32), ``as_tuple(signature)`` for ABI
 encoding and ``to_json(signature=b"")`` (hex strings keyed like the Solidity struct, for proposal payloads).
 
@@ -73,12 +79,13 @@ import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from eth_abi.abi import decode, encode
 from eth_account import Account
 from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 from guardian_testing.processes import ServiceProcess, StartupFailed, spawn
 
@@ -187,6 +194,38 @@ def _unhex(value: str) -> bytes:
     return bytes.fromhex(value.removeprefix("0x"))
 
 
+def json_rpc(url: str, method: str, params: Sequence[Any] = (), timeout: float = RPC_TIMEOUT) -> Any:
+    """One JSON-RPC call over HTTP; an error answer raises EvmRpcError, a dead node URLError/OSError."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).encode()
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        answer = json.loads(response.read())
+    if "error" in answer:
+        raise EvmRpcError(method, answer["error"])
+    return answer["result"]
+
+
+class Chain(Protocol):
+    """What EvmFixture needs from a node: its chain id and JSON-RPC (an EvmNode, or RemoteNode for an anvil
+    started elsewhere, e.g. by `make run`)."""
+
+    @property
+    def chain_id(self) -> int: ...
+
+    def rpc(self, method: str, params: Sequence[Any] = ()) -> Any: ...
+
+
+@dataclass(frozen=True)
+class RemoteNode:
+    """An anvil this process did not start, reached at `rpc_url`."""
+
+    rpc_url: str
+    chain_id: int
+
+    def rpc(self, method: str, params: Sequence[Any] = ()) -> Any:
+        return json_rpc(self.rpc_url, method, params)
+
+
 class EvmNode:
     """One anvil process on 127.0.0.1. Build with `EvmNode.start(...)`."""
 
@@ -239,13 +278,7 @@ class EvmNode:
             raise StartupFailed(f"anvil on {self.rpc_url} reports chain {answered}, expected {self.chain_id}")
 
     def rpc(self, method: str, params: Sequence[Any] = ()) -> Any:
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).encode()
-        request = urllib.request.Request(self.rpc_url, body, {"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=RPC_TIMEOUT) as response:
-            answer = json.loads(response.read())
-        if "error" in answer:
-            raise EvmRpcError(method, answer["error"])
-        return answer["result"]
+        return json_rpc(self.rpc_url, method, params)
 
     def stop(self) -> None:
         """Graceful stop: anvil saves its state file, which the next start loads."""
@@ -321,7 +354,7 @@ def _pack_uint128s(high: int, low: int) -> bytes:
 class EvmFixture:
     """The deployed contracts on one node, and helpers to drive them (see the module docstring)."""
 
-    def __init__(self, node: EvmNode, entrypoint: str, validator: str, counter: str) -> None:
+    def __init__(self, node: Chain, entrypoint: str, validator: str, counter: str) -> None:
         self.node = node
         self.chain_id = node.chain_id
         self.entrypoint = entrypoint
@@ -480,7 +513,25 @@ class EvmFixture:
         )
 
 
-def deploy_fixture(node: EvmNode) -> EvmFixture:
+USER_OPERATION_EVENT = (
+    "0x" + keccak(text="UserOperationEvent(bytes32,address,address,uint256,bool,uint256,uint256)").hex()
+)
+
+
+def user_op_events(receipt: dict[str, Any]) -> list[tuple[bytes, bool]]:
+    """(userOpHash, success) of each UserOperationEvent in a handleOps receipt. handleOps succeeds even when
+    the account's call reverts; `success` says whether the call itself did."""
+    events = []
+    for log in receipt.get("logs", []):
+        if log["topics"] and log["topics"][0] == USER_OPERATION_EVENT:
+            _nonce, success, _cost, _used = decode(
+                ["uint256", "bool", "uint256", "uint256"], _unhex(log["data"])
+            )
+            events.append((_unhex(log["topics"][1]), bool(success)))
+    return events
+
+
+def deploy_fixture(node: Chain) -> EvmFixture:
     """Deploys the EntryPoint (then copies its code to DEFAULT_ENTRYPOINT), the validator and the Counter."""
     bootstrap = EvmFixture(node, DEFAULT_ENTRYPOINT, "", "")
     deployed_entrypoint = bootstrap.deploy("EntryPoint")
@@ -495,11 +546,8 @@ def deploy_fixture(node: EvmNode) -> EvmFixture:
 
 def rpc_reachable(url: str) -> bool:
     """Whether something answers eth_chainId at `url` (for tests that stop a node and check it is gone)."""
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}).encode()
     try:
-        with urllib.request.urlopen(
-            urllib.request.Request(url, body, {"Content-Type": "application/json"}), timeout=2
-        ):
-            return True
+        json_rpc(url, "eth_chainId", timeout=2.0)
     except (urllib.error.URLError, OSError):
         return False
+    return True
