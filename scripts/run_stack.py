@@ -1,5 +1,5 @@
 """`make run`: the local stack in the foreground (PostgreSQL, coordinator, auth, gateway, devnet,
-canonicalizer); Ctrl-C stops it all.
+canonicalizer, and an EVM node: scripts/_evm_node.py); Ctrl-C stops it all.
 
 Persistence: without DATABASE_URL the coordinator runs on an embedded PostgreSQL whose data stays under
 the run directory (GUARDIAN_RUN_DIR, default .run/; data in .run/postgres/), so accounts, deltas,
@@ -11,7 +11,7 @@ the gateway's cursor secret, auth's ack key, a development operator key and the 
 (.run/operators.json: never overwritten; `make allow-operator KEY=FILE` adds keys to it). Settings the
 environment already holds are used as they are.
 
-Listen addresses: GUARDIAN_RUN_{COORDINATOR,AUTH,GATEWAY,DEVNET_GRPC,DEVNET_HTTP,CANONICALIZER}_ADDR
+Listen addresses: GUARDIAN_RUN_{COORDINATOR,AUTH,GATEWAY,DEVNET_GRPC,DEVNET_HTTP,CANONICALIZER,EVM}_ADDR
 (docs/CONFIGURATION.md lists their defaults).
 """
 
@@ -27,6 +27,7 @@ if str(REPO) not in sys.path:
 
 from guardian_common.stage import Stage, resolve_stage  # noqa: E402
 from scripts import _devfiles as files  # noqa: E402
+from scripts._evm_node import start_evm_node  # noqa: E402
 from scripts._postgres import EmbeddedPostgres, ensure_database  # noqa: E402
 from scripts._supervisor import BIN, StartFailed, Supervisor, check_addresses  # noqa: E402
 
@@ -37,6 +38,7 @@ ADDRESSES = {
     "GUARDIAN_RUN_DEVNET_GRPC_ADDR": "127.0.0.1:57291",
     "GUARDIAN_RUN_DEVNET_HTTP_ADDR": "127.0.0.1:57292",
     "GUARDIAN_RUN_CANONICALIZER_ADDR": "127.0.0.1:50071",
+    "GUARDIAN_RUN_EVM_ADDR": "127.0.0.1:57293",
 }
 DATABASE = "guardian"
 
@@ -88,10 +90,14 @@ def start(sup: Supervisor) -> dict[str, str]:
             "GUARDIAN_COORDINATOR_TARGET": coordinator,
         },
     )
+    # The EVM chain the EVM routes read (anvil with the contracts of tools/evm-node); settings already in
+    # the environment win over the local node's.
+    evm_settings = start_evm_node(sup, addresses["GUARDIAN_RUN_EVM_ADDR"], run_dir)
     sup.start(
         "gateway",
         [str(BIN / "guardian-gateway")],
         {
+            **evm_settings,
             **env,
             "GUARDIAN_HTTP_ADDR": addresses["GUARDIAN_RUN_GATEWAY_ADDR"],
             "GUARDIAN_AUTH_TARGET": addresses["GUARDIAN_RUN_AUTH_ADDR"],
