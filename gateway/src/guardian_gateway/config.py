@@ -6,6 +6,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from guardian_gateway.domain.body_caps import DEFAULT_PAYLOAD_BYTES, DEFAULT_SMALL_BYTES
+from guardian_gateway.evm_settings import DEFAULT_ENTRYPOINT, parse_entrypoint, parse_rpc_urls
 from guardian_gateway.listener import parse_listen_address
 
 LIMITER_OFF = frozenset({"0", "false", "no", "off"})
@@ -52,6 +53,22 @@ class GatewaySettings(BaseSettings):
     dashboard_cursor_secret: SecretStr | None = None
     network_type: str = "local"
     git_commit: str = "unknown"
+    # EVM accounts and proposals: `<chainId>=<url>,…` (no entry: no supported chain), the ERC-4337
+    # EntryPoint, and the timeout of each JSON-RPC call.
+    evm_rpc_urls: str | None = None
+    evm_entrypoint_address: str = DEFAULT_ENTRYPOINT
+    evm_rpc_timeout_secs: float = Field(default=5.0, gt=0, le=120)
+
+    @field_validator("evm_rpc_urls")
+    @classmethod
+    def _evm_rpc_urls(cls, value: str | None) -> str | None:
+        parse_rpc_urls(value)
+        return value
+
+    @field_validator("evm_entrypoint_address")
+    @classmethod
+    def _evm_entrypoint(cls, value: str) -> str:
+        return parse_entrypoint(value)
 
     @field_validator("http_addr")
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import version
 
 from guardian_common.stage import MaxReplicas, Stage, resolve_max_replicas, resolve_stage
@@ -12,6 +12,7 @@ from guardian_gateway.cursor_secret import CursorKey, parse_cursor_secret
 from guardian_gateway.domain.body_caps import BodyCaps
 from guardian_gateway.domain.cors_policy import CorsPolicy
 from guardian_gateway.domain.http_limiter import HttpLimits
+from guardian_gateway.evm_settings import DEFAULT_ENTRYPOINT, EvmChains, parse_rpc_urls
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class GatewayRuntime:
     environment: str
     git_commit: str
     version: str
+    evm_chains: EvmChains = field(default_factory=lambda: EvmChains({}, DEFAULT_ENTRYPOINT))
+    evm_rpc_timeout_seconds: float = 5.0
 
 
 def resolve_runtime(settings: GatewaySettings, environ: Mapping[str, str] | None = None) -> GatewayRuntime:
@@ -55,4 +58,6 @@ def resolve_runtime(settings: GatewaySettings, environ: Mapping[str, str] | None
         environment=settings.network_type,
         git_commit=settings.git_commit,
         version=version("guardian-gateway"),
+        evm_chains=EvmChains(parse_rpc_urls(settings.evm_rpc_urls), settings.evm_entrypoint_address),
+        evm_rpc_timeout_seconds=settings.evm_rpc_timeout_secs,
     )

@@ -20,6 +20,7 @@ DESCRIPTIONS = {
     415: "unsupported_media_type: body not sent as application/json",
     429: "rate_limit_exceeded, with a Retry-After header",
     500: "storage_error (retryable), configuration_error or internal_error",
+    502: "rpc_validation_failed: the EVM chain does not show a usable multisig account",
     503: "service_unavailable: a dependency did not answer in time, or the server is busy (retryable)",
 }
 

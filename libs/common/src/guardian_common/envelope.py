@@ -98,6 +98,45 @@ KNOWN: dict[str, tuple[int, grpc.StatusCode, bool, str]] = {
         "the operator lacks a permission this route requires",
     ),
     "network_error": (502, grpc.StatusCode.UNAVAILABLE, True, "network temporarily unavailable, try again"),
+    # EVM accounts and proposals (docs/contracts/auth.md §3.7).
+    "unsupported_evm_chain": (400, grpc.StatusCode.FAILED_PRECONDITION, False, "unsupported EVM chain"),
+    "signer_not_authorized": (
+        403,
+        grpc.StatusCode.PERMISSION_DENIED,
+        False,
+        "the wallet is not a signer of this account or proposal",
+    ),
+    "proposal_not_found": (404, grpc.StatusCode.NOT_FOUND, False, "proposal not found"),
+    "proposal_already_signed": (
+        409,
+        grpc.StatusCode.ALREADY_EXISTS,
+        False,
+        "this signer already signed the proposal",
+    ),
+    "invalid_proposal_signature": (
+        400,
+        grpc.StatusCode.INVALID_ARGUMENT,
+        False,
+        "the signature does not recover to the signing wallet",
+    ),
+    "insufficient_signatures": (
+        400,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        False,
+        "the proposal does not have enough signatures yet",
+    ),
+    "rpc_unavailable": (
+        503,
+        grpc.StatusCode.UNAVAILABLE,
+        True,
+        "the EVM node did not answer, try again",
+    ),
+    "rpc_validation_failed": (
+        502,
+        grpc.StatusCode.FAILED_PRECONDITION,
+        False,
+        "the chain does not show a usable multisig account",
+    ),
     "signing_error": (500, grpc.StatusCode.INTERNAL, True, "signing failed, try again"),
 }
 
