@@ -80,6 +80,7 @@ def test_threshold_signed_op_executes_and_advances_the_nonce(evm_fixture: EvmFix
     before = evm_fixture.counter_value()
 
     op = evm_fixture.user_operation(account, evm_fixture.counter_increment_calldata(account))
+    assert evm_fixture.handle_ops_error(op, _signed(evm_fixture, op.hash, [w[3], w[1]])) is None
     receipt = evm_fixture.handle_ops(op, _signed(evm_fixture, op.hash, [w[3], w[1]]))
 
     assert _status(receipt) == 1
@@ -88,7 +89,9 @@ def test_threshold_signed_op_executes_and_advances_the_nonce(evm_fixture: EvmFix
     assert evm_fixture.entrypoint_nonce(account) == nonce + 1
 
     # The same signed op cannot run twice: its nonce is spent.
-    replay = evm_fixture.handle_ops(op, _signed(evm_fixture, op.hash, [w[3], w[1]]))
+    signature = _signed(evm_fixture, op.hash, [w[3], w[1]])
+    assert evm_fixture.handle_ops_error(op, signature) == "AA25 invalid account nonce"
+    replay = evm_fixture.handle_ops(op, signature)
     assert _status(replay) == 0
     assert evm_fixture.counter_value() == before + 1
 
@@ -123,6 +126,7 @@ def _refused(fixture: EvmFixture, account: str, signature_for: Callable[[bytes],
     nonce = fixture.entrypoint_nonce(account)
     op = fixture.user_operation(account, fixture.counter_increment_calldata(account))
 
+    assert fixture.handle_ops_error(op, signature_for(op.hash)) == "AA24 signature error"
     receipt = fixture.handle_ops(op, signature_for(op.hash))
 
     assert _status(receipt) == 0, "the EntryPoint refuses the op (handleOps reverts)"

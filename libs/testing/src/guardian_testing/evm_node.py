@@ -126,6 +126,8 @@ HANDLE_OPS_GAS = 8_000_000
 RPC_TIMEOUT = 10.0
 
 PACKED_USER_OP = "(address,uint256,bytes,bytes,bytes32,uint256,bytes32,bytes,bytes)"
+# IEntryPoint.FailedOp(uint256 opIndex, string reason): how handleOps reports a refused op.
+FAILED_OP = "0x220266b6"
 
 
 class EvmRpcError(RuntimeError):
@@ -511,6 +513,25 @@ class EvmFixture:
                 "gas": hex(HANDLE_OPS_GAS),
             }
         )
+
+    def handle_ops_error(self, user_op: UserOperation, signature: bytes) -> str | None:
+        """What the EntryPoint would answer to handleOps right now, without sending it: None when it would go
+        through, else its FailedOp reason (e.g. "AA24 signature error", "AA25 invalid account nonce")."""
+        data = calldata(
+            f"handleOps({PACKED_USER_OP}[],address)", [user_op.as_tuple(signature)], self.bundler.address
+        )
+        try:
+            self.node.rpc(
+                "eth_call",
+                [{"from": self.bundler.address, "to": self.entrypoint, "data": _hex(data)}, "latest"],
+            )
+        except EvmRpcError as refused:
+            revert = refused.error.get("data")
+            if isinstance(revert, str) and revert.startswith(FAILED_OP):
+                _index, reason = decode(["uint256", "string"], _unhex(revert)[4:])
+                return str(reason)
+            return str(refused)
+        return None
 
 
 USER_OPERATION_EVENT = (
