@@ -119,12 +119,19 @@ class KeepAliveHttp:
         self._writer: asyncio.StreamWriter | None = None
 
     async def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        return await self.request("GET", path, headers)
+
+    async def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes | None = None
+    ) -> tuple[int, bytes]:
         if self._writer is None:
             self._reader, self._writer = await asyncio.open_connection(self._host, self._port)
         assert self._reader is not None
-        lines = [f"GET {path} HTTP/1.1", f"Host: {self._host}:{self._port}"]
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self._host}:{self._port}"]
         lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-        self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        if body is not None:
+            lines.append(f"Content-Length: {len(body)}")
+        self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b""))
         status_line = await self._reader.readline()
         status = int(status_line.split()[1])
         length = 0
