@@ -15,6 +15,7 @@ from guardian_testing.evm_node import (
     Wallet,
     calldata,
     deploy_fixture,
+    make_wallets,
     rpc_reachable,
     user_op_events,
 )
@@ -193,3 +194,14 @@ def test_restart_keeps_the_chain_and_kill_takes_the_node_down(
 
     node.kill()
     assert not rpc_reachable(node.rpc_url)
+
+
+def test_a_large_signer_set_from_extra_wallets(evm_fixture: EvmFixture) -> None:
+    extra = make_wallets(12)
+    assert len({w.address for w in extra}) == 12
+    assert make_wallets(12) == extra, "the same wallets on every run"
+    account = evm_fixture.deploy_account([w.address for w in extra], 7)
+    assert evm_fixture.signer_count(account) == 12
+
+    op = evm_fixture.user_operation(account, evm_fixture.counter_increment_calldata(account))
+    assert _status(evm_fixture.handle_ops(op, _signed(evm_fixture, op.hash, extra[5:]))) == 1

@@ -24,6 +24,7 @@ API
     * ``validator``, ``counter``: contract addresses (checksummed)
     * ``wallets``: anvil's ten dev accounts as `Wallet(address, private_key)`; wallets[0] deploys and
       submits handleOps (the bundler), the others are free for tests to use as signers
+    * ``make_wallets(count, label=...)`` (a function) gives more signer wallets, deterministic per label
     * ``chain_id``, ``node``
 
     Methods:
@@ -305,6 +306,13 @@ class EvmNode:
 class Wallet:
     address: str
     private_key: str
+
+
+def make_wallets(count: int, label: str = "guardian-evm-signer") -> list[Wallet]:
+    """`count` more signer wallets, beyond anvil's ten: key i is keccak256(f"{label}:{i}"), the same on every
+    run. They hold no ether, which signing does not need."""
+    keys = ["0x" + keccak(text=f"{label}:{i}").hex() for i in range(count)]
+    return [Wallet(Account.from_key(key).address, key) for key in keys]
 
 
 @dataclass(frozen=True)
