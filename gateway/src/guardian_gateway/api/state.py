@@ -24,7 +24,10 @@ class GatewayState:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-def gateway_state(request: Request) -> GatewayState:
+async def gateway_state(request: Request) -> GatewayState:
+    """Async on purpose: FastAPI runs a plain `def` dependency in its thread pool, and that hand-off to a
+    thread and back was a fifth of the gateway's CPU per request in the hot-path profile
+    (bench/profile_hotpath.py)."""
     state = request.app.state.gateway
     if not isinstance(state, GatewayState):
         raise TypeError("the app was not built by create_app")
