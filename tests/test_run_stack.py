@@ -49,6 +49,7 @@ ADDRESS_SETTINGS = [
     "GUARDIAN_RUN_DEVNET_GRPC_ADDR",
     "GUARDIAN_RUN_DEVNET_HTTP_ADDR",
     "GUARDIAN_RUN_CANONICALIZER_ADDR",
+    "GUARDIAN_RUN_EVM_ADDR",
 ]
 READY = r"^\[stack\] gateway: http://"
 
@@ -208,7 +209,14 @@ def test_sigterm_after_start_stops_everything(tmp_path: Path) -> None:
     stack = start_stack(env, tmp_path)
     stack.read_until(READY, timeout=120)
     assert stop_and_check(stack, env, signal.SIGTERM) == 0
-    assert set(started_children(stack.lines)) == {"coordinator", "auth", "gateway", "devnet", "canonicalizer"}
+    assert set(started_children(stack.lines)) == {
+        "coordinator",
+        "auth",
+        "evm",
+        "gateway",
+        "devnet",
+        "canonicalizer",
+    }
 
 
 def test_a_service_that_refuses_to_start_stops_the_stack_with_its_cause(tmp_path: Path) -> None:
@@ -225,7 +233,7 @@ def test_a_service_that_refuses_to_start_stops_the_stack_with_its_cause(tmp_path
     last = stack.read_until(r"^\[stack\] start-up failed: ", timeout=10)
     assert last.startswith("[stack] start-up failed: gateway exited with code 2 during start-up: ")
     assert "GUARDIAN_DASHBOARD_CURSOR_SECRET is malformed" in last
-    assert set(started_children(stack.lines)) == {"coordinator", "auth", "gateway"}
+    assert set(started_children(stack.lines)) == {"coordinator", "auth", "evm", "gateway"}
     assert_nothing_left(stack, env)
 
 

@@ -47,6 +47,7 @@ def test_run_stack_serves_logins_from_the_operator_cli_and_stops_cleanly(tmp_pat
             "GUARDIAN_RUN_DEVNET_GRPC_ADDR": free_address(),
             "GUARDIAN_RUN_DEVNET_HTTP_ADDR": free_address(),
             "GUARDIAN_RUN_CANONICALIZER_ADDR": free_address(),
+            "GUARDIAN_RUN_EVM_ADDR": free_address(),
             "GUARDIAN_RUN_DIR": str(tmp_path / "run"),
             "GUARDIAN_COORDINATOR_BACKEND": "memory",
             "GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE": str(allowlist),
