@@ -1,0 +1,139 @@
+"""AccountAuth.AuthorizeRequest's domain (guardian_auth.domain.authorize): which cosigners decide, when the replay
+floor moves, and what comes back; on a fixed clock, an in-memory replay floor and in-memory accounts."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import UTC, datetime
+
+import pytest
+
+from guardian_auth.domain.authorize import AuthorizationRequest, RequestAuthorizer
+from guardian_auth.domain.request_auth import RequestAuthenticator
+from guardian_auth.domain.stores import FloorOutcome, StoredAccount, StoredState
+from guardian_common.envelope import ErrorEnvelope
+from guardian_crypto import ecdsa
+from guardian_crypto.digests import request_digest
+from guardian_crypto.field import word_to_hex
+
+NOW = 1_700_000_000_000
+ACCOUNT = "0x" + "cd" * 15
+PAYLOAD = b'{"account_id":"0xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"}'
+MOMENT = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class Floor:
+    def __init__(self) -> None:
+        self.floors: dict[tuple[str, str], int] = {}
+
+    async def advance(self, account_id: str, signer_commitment: str, timestamp_ms: int) -> FloorOutcome:
+        key = (account_id, signer_commitment)
+        if self.floors.get(key, -1) >= timestamp_ms:
+            return FloorOutcome.REPLAY
+        self.floors[key] = timestamp_ms
+        return FloorOutcome.ACCEPTED
+
+
+class Accounts:
+    def __init__(self) -> None:
+        self.stored: dict[str, StoredAccount] = {}
+        self.reads: list[tuple[str, bool]] = []
+
+    async def account_with_state(self, account_id: str) -> StoredAccount | None:
+        self.reads.append((account_id, True))
+        return self.stored.get(account_id)
+
+    async def account(self, account_id: str) -> StoredAccount | None:
+        self.reads.append((account_id, False))
+        found = self.stored.get(account_id)
+        return None if found is None else StoredAccount(found.auth_json, None)
+
+
+class Key:
+    def __init__(self) -> None:
+        self.secret = secrets.token_bytes(32)
+        self.commitment = word_to_hex(ecdsa.public_key_commitment(ecdsa.public_key_from_secret(self.secret)))
+
+    def auth_json(self) -> str:
+        return json.dumps({"MidenEcdsa": {"cosigner_commitments": [self.commitment]}})
+
+    def request(self, ts: int = NOW, **options: object) -> AuthorizationRequest:
+        signature = ecdsa.sign(self.secret, request_digest(ACCOUNT, ts, PAYLOAD)).hex()
+        return AuthorizationRequest(ACCOUNT, "", signature, str(ts), PAYLOAD, **options)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def floor() -> Floor:
+    return Floor()
+
+
+@pytest.fixture
+def accounts() -> Accounts:
+    return Accounts()
+
+
+@pytest.fixture
+def authorizer(floor: Floor, accounts: Accounts) -> RequestAuthorizer:
+    return RequestAuthorizer(accounts, RequestAuthenticator(floor, clock_ms=lambda: NOW))
+
+
+async def refused(authorizer: RequestAuthorizer, request: AuthorizationRequest) -> str:
+    with pytest.raises(ErrorEnvelope) as error:
+        await authorizer.authorize(request)
+    return error.value.code
+
+
+async def test_stored_cosigners_decide_and_the_floor_advances(
+    authorizer: RequestAuthorizer, accounts: Accounts, floor: Floor
+) -> None:
+    owner, stranger = Key(), Key()
+    accounts.stored[ACCOUNT] = StoredAccount(owner.auth_json(), None)
+    authorized = await authorizer.authorize(owner.request())
+    assert (authorized.signer_commitment, authorized.timestamp_ms) == (owner.commitment, NOW)
+    assert authorized.account_exists and authorized.auth_scheme == "ecdsa" and authorized.state is None
+    assert floor.floors == {(ACCOUNT, owner.commitment): NOW}
+    assert accounts.reads == [(ACCOUNT, False)]  # no state asked, none read
+    assert await refused(authorizer, owner.request()) == "authentication_replay"
+    # An existing account's stored cosigners decide, whatever a configure proposes.
+    takeover = stranger.request(NOW + 1, proposed_auth_json=stranger.auth_json())
+    assert await refused(authorizer, takeover) == "authentication_failed"
+    assert (ACCOUNT, stranger.commitment) not in floor.floors
+
+
+async def test_state_comes_from_the_same_read(authorizer: RequestAuthorizer, accounts: Accounts) -> None:
+    owner = Key()
+    state = StoredState('{"n": 1}', "0x" + "ab" * 32, MOMENT, MOMENT)
+    accounts.stored[ACCOUNT] = StoredAccount(owner.auth_json(), state)
+    authorized = await authorizer.authorize(owner.request(include_state=True))
+    assert authorized.state == state
+    assert accounts.reads == [(ACCOUNT, True)]
+
+
+async def test_missing_account_is_refused_before_authentication(
+    authorizer: RequestAuthorizer, floor: Floor
+) -> None:
+    assert await refused(authorizer, Key().request()) == "account_not_found"
+    bogus = AuthorizationRequest(ACCOUNT, "", "zz", "not a time", PAYLOAD)
+    assert await refused(authorizer, bogus) == "account_not_found"
+    assert floor.floors == {}
+
+
+async def test_a_creation_is_authorised_by_the_proposed_cosigners_without_the_floor(
+    authorizer: RequestAuthorizer, floor: Floor
+) -> None:
+    creator, stranger = Key(), Key()
+    request = creator.request(defer_replay_check=True, proposed_auth_json=creator.auth_json())
+    authorized = await authorizer.authorize(request)
+    assert not authorized.account_exists and authorized.signer_commitment == creator.commitment
+    assert floor.floors == {}  # ConfigureAccount checks the stamp in its own transaction
+    forged = stranger.request(defer_replay_check=True, proposed_auth_json=creator.auth_json())
+    assert await refused(authorizer, forged) == "authentication_failed"
+    evm = creator.request(proposed_auth_json=json.dumps({"EvmEcdsa": {}}))
+    assert await refused(authorizer, evm) == "unsupported_for_network"
+    assert await refused(authorizer, creator.request(proposed_auth_json="{")) == "invalid_input"
+
+
+async def test_an_evm_account_is_unsupported(authorizer: RequestAuthorizer, accounts: Accounts) -> None:
+    accounts.stored[ACCOUNT] = StoredAccount(json.dumps({"EvmEcdsa": {"signers": []}}), None)
+    assert await refused(authorizer, Key().request()) == "unsupported_for_network"
