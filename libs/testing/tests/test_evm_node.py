@@ -3,13 +3,18 @@ EntryPoint executes or refuses according to the multisig validator."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Callable
 
 import pytest
 from eth_abi.abi import decode
+from eth_account import Account
+from eth_account.messages import encode_typed_data
 
 from guardian_testing.evm_node import (
     DEFAULT_ENTRYPOINT,
+    EVM_NODE_DIR,
     EvmFixture,
     EvmNode,
     Wallet,
@@ -205,3 +210,40 @@ def test_a_large_signer_set_from_extra_wallets(evm_fixture: EvmFixture) -> None:
 
     op = evm_fixture.user_operation(account, evm_fixture.counter_increment_calldata(account))
     assert _status(evm_fixture.handle_ops(op, _signed(evm_fixture, op.hash, extra[5:]))) == 1
+
+
+# Signs with tools/evm-node/test-wallet.mjs the way the published client asks a wallet to: the client's own
+# session typed data (eth_signTypedData_v4) and a userOpHash (eth_sign).
+NODE_SIGNER = """
+import { keyProvider } from "./test-wallet.mjs";
+import { buildEvmSessionTypedData } from "@openzeppelin/guardian-evm-client";
+const [key, hash, nonce] = process.argv.slice(1);
+const wallet = keyProvider(key);
+const [address] = await wallet.request({ method: "eth_requestAccounts" });
+const typed = buildEvmSessionTypedData({ address, nonce, issuedAt: 1700000000, expiresAt: 1700000300 });
+const session = await wallet.request({ method: "eth_signTypedData_v4", params: [address, JSON.stringify(typed)] });
+const proposal = await wallet.request({ method: "eth_sign", params: [address, hash] });
+console.log(JSON.stringify({ address, typed, session, proposal }));
+"""
+
+
+def test_the_node_test_wallet_signs_what_the_validator_and_service_expect(evm_fixture: EvmFixture) -> None:
+    wallet = evm_fixture.wallets[1]
+    op_hash = bytes(range(32))
+    nonce = "0x" + "11" * 32
+    ran = subprocess.run(
+        ["node", "--input-type=module", "-e", NODE_SIGNER, wallet.private_key, "0x" + op_hash.hex(), nonce],
+        cwd=EVM_NODE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    out = json.loads(ran.stdout)
+
+    assert out["address"] == wallet.address
+    # eth_sign answers the raw signature over the hash, byte for byte what the Python side makes.
+    assert bytes.fromhex(out["proposal"][2:]) == evm_fixture.sign(op_hash, wallet.private_key)
+    typed = out["typed"]
+    recovered = Account.recover_message(encode_typed_data(full_message=typed), signature=out["session"])
+    assert recovered == wallet.address
