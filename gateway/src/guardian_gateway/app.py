@@ -8,11 +8,12 @@ from guardian_common.offload import Offload
 from guardian_common.rate_windows import FixedWindows
 from guardian_common.telemetry.metrics import metrics_enabled
 from guardian_common.telemetry.tracing import tracer_provider
-from guardian_gateway.api import api_docs, custody, dashboard, evm, operator, status
+from guardian_gateway.api import api_docs, custody, dashboard, evm, fleet, operator, status
 from guardian_gateway.api.error_handlers import install_error_handlers
 from guardian_gateway.api.state import GatewayState
 from guardian_gateway.clients.auth import AuthClient
 from guardian_gateway.clients.coordinator import CoordinatorClient
+from guardian_gateway.console import routes as console
 from guardian_gateway.domain.http_limiter import HttpRateLimiter
 from guardian_gateway.middleware.body_limit import BodyLimit
 from guardian_gateway.middleware.cors import Cors
@@ -50,7 +51,7 @@ def create_app(
     )
     pool = offload or Offload(runtime.offload_workers, runtime.offload_queue)
     app.state.gateway = GatewayState(runtime, auth, coordinator, pool)
-    modules = (status, operator, evm, custody, dashboard, api_docs)
+    modules = (status, operator, evm, custody, dashboard, fleet, api_docs, console)
     for module in modules:
         app.include_router(module.router)
     install_error_handlers(app)

@@ -179,7 +179,7 @@ async def list_proposals(
     return _page(empty_proposals_page(state, CursorKind.GLOBAL_PROPOSALS, _query(request)))
 
 
-def _reason(value: object, *, required: bool) -> str | None:
+def checked_reason(value: object, *, required: bool) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_REASON:
@@ -210,7 +210,7 @@ async def pause_account(request: Request, state: State, account_id: str) -> JSON
     """Body `{"reason": …}`. Idempotent (a paused account keeps its first pause); audited."""
     principal = await require_operator(request, state, PAUSE)
     checked = check_account_id(account_id, "account id")
-    reason = _reason((await json_object_body(request)).get("reason"), required=True)
+    reason = checked_reason((await json_object_body(request)).get("reason"), required=True)
     reply = await state.coordinator.pause(checked, principal.commitment, reason or "")
     return _audited(
         reply,
@@ -227,6 +227,6 @@ async def unpause_account(request: Request, state: State, account_id: str) -> JS
     checked = check_account_id(account_id, "account id")
     reason = None
     if await request.body():
-        reason = _reason((await json_object_body(request)).get("reason"), required=False)
+        reason = checked_reason((await json_object_body(request)).get("reason"), required=False)
     reply = await state.coordinator.unpause(checked, principal.commitment, reason or "")
     return _audited(reply, checked, reason=reason)

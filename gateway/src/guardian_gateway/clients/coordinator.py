@@ -15,7 +15,7 @@ import grpc
 from google.protobuf.message import Message
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
-from guardian.coordinator.v1 import coordinator_pb2_grpc
+from guardian.coordinator.v1 import coordinator_pb2_grpc, fleet_pb2, fleet_pb2_grpc
 from guardian_common.envelope import ErrorEnvelope
 from guardian_common.grpc_client import InternalClient
 from guardian_gateway.clients.health import HealthProbe
@@ -32,6 +32,7 @@ class CoordinatorClient(InternalClient):
         super().__init__(channel, deadline_seconds)
         self._coordination = coordinator_pb2_grpc.CoordinationStub(channel)
         self._custody = coordinator_pb2_grpc.CustodyStub(channel)
+        self._fleet = fleet_pb2_grpc.FleetStub(channel)
         self.health = HealthProbe(channel, probe_deadline_seconds)
 
     async def describe(self) -> pb.DescribeResponse:
@@ -102,6 +103,15 @@ class CoordinatorClient(InternalClient):
 
     async def list_accounts(self, request: pb.ListAccountsRequest) -> pb.ListAccountsResponse:
         return await self._call(self._custody.ListAccounts, request, pb.ListAccountsResponse)
+
+    async def list_admin_actions(self, account_id: str, limit: int) -> pb.ListAdminActionsResponse:
+        """The newest `limit` pause audit entries of an account (the console's audit trail)."""
+        request = pb.ListAdminActionsRequest(account_id=account_id, limit=limit)
+        return await self._call(self._custody.ListAdminActions, request, pb.ListAdminActionsResponse)
+
+    async def fleet_status(self) -> fleet_pb2.GetFleetStatusResponse:
+        request = fleet_pb2.GetFleetStatusRequest()
+        return await self._call(self._fleet.GetFleetStatus, request, fleet_pb2.GetFleetStatusResponse)
 
     async def dashboard_info(self) -> pb.GetDashboardInfoResponse:
         return await self._call(

@@ -1,0 +1,398 @@
+"""Issue 16: the operator console in a real browser (Debian's chromium through its chromium-driver) against a
+real stack: a coordinator on a fresh PostgreSQL database, auth, a gateway, a devnet and two canonicalizers
+sharing one shard lease.
+
+Operator login with a signature made by `guardian-operator sign`, keyboard only, on labelled controls; wallet
+login through an injected EIP-1193 provider whose key signs in this test; paging through more accounts than one
+page; pause and unpause with the audit entry visible; the delta feed filtered by status; the fleet page naming
+the lease holder and its successor once the holder is stopped; a read-only operator sees no pause button and a
+forged pause is refused. A screenshot of every view goes to $GUARDIAN_TEST_ARTIFACTS (or the test's temporary
+folder).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from guardian.coordinator.v1 import coordinator_pb2 as cpb
+from guardian_client import NO_RETRY, LoginClient
+from guardian_testing.canonicalization import canonicalizer_env, seed_candidates, status, wait_until
+from guardian_testing.coordinator_client import CoordinatorClient
+from guardian_testing.database import DatabaseServer
+from guardian_testing.fixtures import ServiceStarter
+from guardian_testing.fleet import Fleet, start_fleet, write_allowlist
+from guardian_testing.identities import OperatorIdentity, operators, wallets
+from guardian_testing.processes import ServiceProcess
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ACCOUNTS = 45  # more than two console pages of 20
+BIN_DIR = Path(sys.executable).parent
+
+selenium = pytest.importorskip("selenium", reason="selenium is a dev dependency (make sync)")
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    configured = os.environ.get("GUARDIAN_TEST_ARTIFACTS")
+    folder = Path(configured) / "console" if configured else tmp_path_factory.mktemp("console-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def stack(
+    module_services: ServiceStarter, db_server: DatabaseServer, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Fleet, list[ServiceProcess]]:
+    allowlist = tmp_path_factory.mktemp("console") / "operators.json"
+    admin, reader = operators()[0], operators()[1]
+    write_allowlist(allowlist, [(admin, ["dashboard:read", "accounts:pause"]), (reader, ["dashboard:read"])])
+    fleet = start_fleet(
+        module_services,
+        database_url=db_server.create_database(),
+        allowlist=allowlist,
+        coordinators=1,
+        auth=1,
+        gateways=1,
+        env={"GUARDIAN_RATE_LIMIT_ENABLED": "false"},
+    )
+    devnet = module_services.one("guardian-devnet")
+    env = canonicalizer_env(
+        fleet.coordinator_target, devnet.addresses["grpc"], GUARDIAN_CANONICALIZATION_SHARDS="1"
+    )
+    canonicalizers = module_services.replicas("guardian-canonicalizer", 2, **env)
+    return fleet, canonicalizers
+
+
+@pytest.fixture(scope="module")
+def base(stack: tuple[Fleet, list[ServiceProcess]]) -> str:
+    return stack[0].gateway_url(0)
+
+
+@pytest.fixture(scope="module")
+def seeded(stack: tuple[Fleet, list[ServiceProcess]]) -> list[str]:
+    async def seed() -> list[str]:
+        async with CoordinatorClient(stack[0].coordinator_target) as coordinator:
+            return [s.account_id for s in await seed_candidates(coordinator.custody, ACCOUNTS)]
+
+    return asyncio.run(seed())
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("chromium is not installed here (apt-get install chromium chromium-driver; .ci/run does)")
+    profile = tempfile.mkdtemp(prefix="console-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,900",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        yield client
+
+
+def wait_for(driver: WebDriver, css: str) -> Any:
+    return WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, css) or False)[0]
+
+
+def shot(driver: WebDriver, artifacts: Path, name: str) -> None:
+    driver.save_screenshot(str(artifacts / f"{name}.png"))
+
+
+async def session_cookie(http: httpx.AsyncClient, base: str, op: OperatorIdentity) -> str:
+    session = await LoginClient(base, http=http, retry=NO_RETRY).operator_login(op)
+    http.cookies.clear()
+    return session.token
+
+
+def signed_in(driver: WebDriver, base: str, token: str) -> None:
+    """The browser carries an operator session made outside it (for the views after the login test)."""
+    driver.get(f"{base}/console/login")
+    driver.add_cookie({"name": "guardian_operator_session", "value": token, "path": "/"})
+
+
+def tab_to(driver: WebDriver, element_id: str, limit: int = 12) -> None:
+    """Moves the focus with the Tab key only until `element_id` has it."""
+    for _ in range(limit):
+        if driver.switch_to.active_element.get_attribute("id") == element_id:
+            return
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+    raise AssertionError(f"#{element_id} is not reachable with Tab")
+
+
+def test_operator_login_with_the_cli_signature_by_keyboard(
+    browser: WebDriver, base: str, artifacts: Path, tmp_path: Path
+) -> None:
+    admin = operators()[0]
+    key = tmp_path / "operator.key"
+    key.write_text(admin.secret_key.to_bytes().hex() + "\n")
+    key.chmod(0o600)
+    browser.get(f"{base}/console/login")
+    # Every control of the login form has a label naming it.
+    for control in browser.find_elements(By.CSS_SELECTOR, "main input, main textarea"):
+        labels = browser.find_elements(By.CSS_SELECTOR, f"label[for='{control.get_attribute('id')}']")
+        assert labels and (labels[0].get_attribute("textContent") or "").strip(), control.get_attribute("id")
+    browser.find_element(By.TAG_NAME, "body").click()
+    tab_to(browser, "commitment")
+    browser.switch_to.active_element.send_keys(admin.commitment, Keys.ENTER)
+    digest = wait_for(browser, "#operator-sign:not([hidden]) #digest").text
+    command = browser.find_element(By.ID, "sign-command").text
+    assert command == f"guardian-operator sign --key FILE --digest {digest}"
+    shot(browser, artifacts, "login-challenge")
+    signature = subprocess.run(
+        [str(BIN_DIR / "guardian-operator"), "sign", "--key", str(key), "--digest", digest],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert browser.switch_to.active_element.get_attribute("id") == "signature"  # focus moved there
+    browser.switch_to.active_element.send_keys(signature)
+    tab_to(browser, "verify")
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 30).until(lambda d: d.current_url == f"{base}/console/")
+    assert wait_for(browser, "#operator-id").text.startswith("operator ")
+    shot(browser, artifacts, "overview")
+    # Logout ends the session: the console sends the browser back to the login page.
+    browser.find_element(By.ID, "logout").click()
+    WebDriverWait(browser, 30).until(lambda d: d.current_url == f"{base}/console/login")
+    browser.get(f"{base}/console/")
+    assert browser.current_url == f"{base}/console/login"
+
+
+# The provider hands each signing request to the test (window.__walletRequests) and resolves it with the
+# signature the test puts back: the key never enters the page.
+PROVIDER = """
+window.__walletRequests = [];
+window.ethereum = {
+  request: ({ method, params }) => {
+    if (method === "eth_requestAccounts") return Promise.resolve([ADDRESS]);
+    if (method === "eth_signTypedData_v4") {
+      return new Promise((resolve) => window.__walletRequests.push({ params, resolve }));
+    }
+    return Promise.reject(new Error("unsupported " + method));
+  },
+};
+"""
+
+
+def test_wallet_login_through_an_injected_provider(browser: WebDriver, base: str, artifacts: Path) -> None:
+    import json
+
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+
+    wallet = wallets()[0]
+    source = PROVIDER.replace("ADDRESS", json.dumps(wallet.address))
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source})
+    browser.get(f"{base}/console/login")
+    wait_for(browser, "#wallet-login").click()
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return window.__walletRequests.length") == 1)
+    address, typed_json = browser.execute_script("return window.__walletRequests[0].params")
+    assert address == wallet.address
+    signed = Account.sign_message(encode_typed_data(full_message=json.loads(typed_json)), wallet.private_key)
+    browser.execute_script(
+        "window.__walletRequests[0].resolve(arguments[0])", "0x" + bytes(signed.signature).hex()
+    )
+    WebDriverWait(browser, 30).until(lambda d: d.current_url == f"{base}/console/wallet")
+    assert wait_for(browser, "#wallet-address").text == wallet.address
+    shot(browser, artifacts, "wallet")
+
+
+async def test_paging_through_more_accounts_than_one_page(
+    browser: WebDriver, base: str, seeded: list[str], http: httpx.AsyncClient, artifacts: Path
+) -> None:
+    signed_in(browser, base, await session_cookie(http, base, operators()[1]))
+    browser.get(f"{base}/console/accounts")
+    seen: list[str] = []
+    pages = 0
+    while True:
+        wait_for(browser, "#accounts")
+        pages += 1
+        if pages == 1:
+            shot(browser, artifacts, "accounts")
+        seen.extend(a.text for a in browser.find_elements(By.CSS_SELECTOR, "#accounts .account-link"))
+        following = browser.find_elements(By.ID, "next-page")
+        if not following:
+            break
+        following[0].click()
+    assert pages == 3 and len(seen) == len(set(seen)) == ACCOUNTS
+    assert set(seen) == set(seeded)
+    # The search box opens one account by its id.
+    browser.get(f"{base}/console/accounts")
+    search = wait_for(browser, "#q")
+    search.send_keys(seeded[7], Keys.ENTER)
+    WebDriverWait(browser, 30).until(lambda d: d.current_url == f"{base}/console/accounts/{seeded[7]}")
+    assert wait_for(browser, "#in-flight").text.startswith("Nonce 0")
+    shot(browser, artifacts, "account")
+
+
+async def test_delta_feed_filtered_by_status(
+    browser: WebDriver, base: str, seeded: list[str], http: httpx.AsyncClient, artifacts: Path
+) -> None:
+    signed_in(browser, base, await session_cookie(http, base, operators()[1]))
+    browser.get(f"{base}/console/deltas?status=candidate")
+    statuses = [p.text for p in wait_for(browser, "#deltas").find_elements(By.CSS_SELECTOR, "tbody .pill")]
+    assert statuses and set(statuses) == {"candidate"}
+    shot(browser, artifacts, "deltas")
+
+
+async def test_pause_and_unpause_with_the_audit_entry_visible(
+    browser: WebDriver, base: str, seeded: list[str], http: httpx.AsyncClient, artifacts: Path
+) -> None:
+    account = seeded[3]
+    signed_in(browser, base, await session_cookie(http, base, operators()[0]))
+    browser.get(f"{base}/console/accounts/{account}")
+    wait_for(browser, "#pause-button").click()
+    wait_for(browser, "#reason").send_keys("incident 42: key rotation")
+    shot(browser, artifacts, "pause-confirm")
+    browser.find_element(By.ID, "confirm-pause").click()
+    WebDriverWait(browser, 30).until(lambda d: d.current_url.endswith(f"/console/accounts/{account}#audit"))
+    assert "paused" in wait_for(browser, "#account-status").text
+    first = browser.find_element(By.CSS_SELECTOR, "#audit-trail tbody tr").text
+    assert "accounts.pause" in first and "incident 42: key rotation" in first and "active → paused" in first
+    shot(browser, artifacts, "account-paused")
+    wait_for(browser, "#unpause-button").click()
+    wait_for(browser, "#confirm-unpause").click()
+    WebDriverWait(browser, 30).until(lambda d: "active" in d.find_element(By.ID, "account-status").text)
+    rows = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#audit-trail tbody tr")]
+    assert "accounts.unpause" in rows[0] and "paused → active" in rows[0] and "accounts.pause" in rows[1]
+
+
+async def test_read_only_operator_sees_no_pause_button_and_a_forged_pause_is_refused(
+    browser: WebDriver,
+    base: str,
+    seeded: list[str],
+    http: httpx.AsyncClient,
+    stack: tuple[Fleet, list[ServiceProcess]],
+) -> None:
+    account = seeded[5]
+    reader = await session_cookie(http, base, operators()[1])
+    signed_in(browser, base, reader)
+    browser.get(f"{base}/console/accounts/{account}")
+    wait_for(browser, "#audit-trail")
+    assert not browser.find_elements(By.ID, "pause-button")
+    assert not browser.find_elements(By.ID, "unpause-button")
+    browser.get(f"{base}/console/accounts/{account}/pause")
+    assert wait_for(browser, "#error-code").text == "GUARDIAN_INSUFFICIENT_OPERATOR_PERMISSION"
+    # A POST forged from the console's own origin with the read-only session: refused by permission.
+    forged = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        fetch(arguments[0], {method: "POST", headers: {"content-type": "application/x-www-form-urlencoded"},
+                             body: "reason=forged"}).then((r) => done(r.status));
+        """,
+        f"/console/accounts/{account}/pause",
+    )
+    assert forged == 403
+    # An admin session replayed from another origin, or with no Origin at all: refused by the Origin check.
+    admin = await session_cookie(http, base, operators()[0])
+    form = {
+        "content-type": "application/x-www-form-urlencoded",
+        "cookie": f"guardian_operator_session={admin}",
+    }
+    for origin in ({"origin": "https://evil.example"}, {}):
+        refused = await http.post(
+            f"{base}/console/accounts/{account}/pause", content="reason=forged", headers={**form, **origin}
+        )
+        assert refused.status_code == 403 and "authorization_failed" in refused.text
+    async with CoordinatorClient(stack[0].coordinator_target) as coordinator:
+        audit = await coordinator.custody.ListAdminActions(
+            cpb.ListAdminActionsRequest(account_id=account, limit=10)
+        )
+    assert list(audit.actions) == []  # nothing was paused
+
+
+async def test_console_headers_forbid_inline_scripts(http: httpx.AsyncClient, base: str) -> None:
+    page = await http.get(f"{base}/console/login")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy and "'unsafe-inline'" not in policy
+    assert "<script>" not in page.text and " style=" not in page.text
+    assert page.headers["cache-control"] == "no-store"
+
+
+async def test_fleet_page_follows_the_lease_holder(
+    browser: WebDriver,
+    base: str,
+    http: httpx.AsyncClient,
+    stack: tuple[Fleet, list[ServiceProcess]],
+    artifacts: Path,
+) -> None:
+    canonicalizers = stack[1]
+    token = await session_cookie(http, base, operators()[1])
+    cookie = {"cookie": f"guardian_operator_session={token}"}
+
+    async def live_holder() -> tuple[str, int] | None:
+        view = (await http.get(f"{base}/dashboard/fleet", headers=cookie)).json()
+        live = [lease for lease in view["leases"] if lease["live"] and lease["shard"]]
+        return (live[0]["holder_id"], live[0]["fence_token"]) if len(live) == 1 else None
+
+    found: tuple[str, int] | None = None
+
+    async def held() -> bool:
+        nonlocal found
+        found = await live_holder()
+        return found is not None
+
+    await wait_until(held, "a live shard lease")
+    assert found is not None
+    holder, fence = found
+    signed_in(browser, base, token)
+    browser.get(f"{base}/console/fleet")
+    assert holder in [c.text for c in wait_for(browser, "#leases").find_elements(By.CSS_SELECTOR, ".holder")]
+    shot(browser, artifacts, "fleet")
+
+    leader = [p for p in canonicalizers if (await status(p.grpc_target)).holder_id == holder]
+    assert len(leader) == 1
+    leader[0].stop()
+
+    async def moved() -> bool:
+        nonlocal found
+        found = await live_holder()
+        return found is not None and found[0] != holder
+
+    await wait_until(moved, "another canonicalizer holding the lease")
+    assert found is not None and found[1] > fence
+    browser.refresh()
+    holders = [c.text for c in wait_for(browser, "#leases").find_elements(By.CSS_SELECTOR, ".holder")]
+    assert holders == [found[0]]
+    shot(browser, artifacts, "fleet-after-failover")
