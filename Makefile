@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: sync lint test test-fast run fleet allow-operator bench protos clean evm-node
+.PHONY: sync lint test test-fast run fleet allow-operator bench protos clean images local-base fleet-up fleet-down evm-node
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -63,6 +63,22 @@ fleet: sync
 allow-operator: sync
 	@test -n "$(KEY)" || { echo "usage: make allow-operator KEY=FILE [PERMISSIONS=dashboard:read,...] [ALLOWLIST=FILE]"; exit 2; }
 	$(BIN)/python scripts/allow_operator.py --key "$(KEY)" $(if $(PERMISSIONS),--permissions "$(PERMISSIONS)") $(if $(ALLOWLIST),--allowlist "$(ALLOWLIST)")
+
+# Containers (docs/deploy.md): the five service images; LOCAL_BASE=1 builds them on the Debian-made base of
+# `make local-base` instead of the public python image. `make fleet-up` starts the fleet of
+# deploy/compose/fleet.yml on 127.0.0.1 (build the images first); `make fleet-down` removes it (VOLUMES=1:
+# its database too).
+images: sync
+	$(BIN)/python scripts/fleet_compose.py build $(if $(LOCAL_BASE),--local-base)
+
+local-base:
+	deploy/local-base/build.sh
+
+fleet-up: sync
+	$(BIN)/python scripts/fleet_compose.py up $(if $(LOCAL_BASE),--local-base)
+
+fleet-down: sync
+	$(BIN)/python scripts/fleet_compose.py down $(if $(VOLUMES),--volumes)
 
 # Every bench, then bench/REPORT.md with its charts (matplotlib: the bench dependency group, added here only).
 # Sizes and concurrencies: GUARDIAN_BENCH_* (docs/CONFIGURATION.md "Tests and benchmarks").

@@ -36,7 +36,8 @@ IMAGES = {
     "canonicalizer": ("services/canonicalizer", "GUARDIAN_GRPC_ADDR", 50071),
     "devnet": ("tools/devnet", "GUARDIAN_GRPC_ADDR", 57291),
 }
-RUNTIME_BASE = "python:3.11-slim-bookworm"
+# The base image is a build argument (PYTHON_BASE) whose default is the public slim image.
+DEFAULT_BASE = "python:3.11-slim-bookworm"
 
 
 @dataclass
@@ -46,7 +47,8 @@ class Instruction:
 
 
 def parse_dockerfile(path: Path) -> list[list[Instruction]]:
-    """The instructions of each stage (a stage starts at FROM); continuation lines joined."""
+    """The instructions of each stage (a stage starts at FROM); continuation lines joined. ARGs before the
+    first FROM (the base image arguments) are checked by global_args()."""
     stages: list[list[Instruction]] = []
     logical = ""
     for raw in path.read_text().splitlines():
@@ -63,10 +65,25 @@ def parse_dockerfile(path: Path) -> list[list[Instruction]]:
         logical = ""
         if keyword == "FROM":
             stages.append([])
+        if not stages and keyword == "ARG":
+            continue
         assert stages, f"{path.name}: {keyword} before the first FROM"
         stages[-1].append(instruction)
     assert not logical, f"{path.name}: dangling continuation line"
     return stages
+
+
+def global_args(path: Path) -> dict[str, str]:
+    """The ARG defaults declared before the first FROM."""
+    args: dict[str, str] = {}
+    for raw in path.read_text().splitlines():
+        line = raw.strip()
+        if line.startswith("FROM "):
+            break
+        if line.startswith("ARG "):
+            name, _, default = line.removeprefix("ARG ").partition("=")
+            args[name.strip()] = default.strip()
+    return args
 
 
 def exec_form(instruction: Instruction, prefix: str = "") -> list[str]:
@@ -118,11 +135,28 @@ def test_builder_stage_syncs_the_locked_service_without_dev_dependencies(service
 
 
 @services
+def test_builds_with_the_legacy_builder_from_configurable_bases(service: str) -> None:
+    """No syntax frontend (BuildKit would fetch it from a public registry), no BuildKit-only RUN --mount,
+    no image pulled by COPY --from, and the base image a build argument defaulting to the public one."""
+    path = dockerfile(service)
+    text = path.read_text()
+    assert "# syntax=" not in text
+    assert global_args(path) == {"PYTHON_BASE": DEFAULT_BASE}
+    stages = parse_dockerfile(path)
+    assert [stage[0].arguments for stage in stages] == ["${PYTHON_BASE} AS builder", "${PYTHON_BASE}"]
+    for stage in stages:
+        for instruction in stage:
+            assert not (instruction.keyword == "RUN" and "--mount" in instruction.arguments), instruction
+            if instruction.keyword == "COPY" and "--from=" in instruction.arguments:
+                assert instruction.arguments.startswith("--from=builder "), instruction
+
+
+@services
 def test_runtime_stage_is_slim_non_root_and_stops_on_sigterm(service: str) -> None:
     stages = parse_dockerfile(dockerfile(service))
     assert len(stages) == 2, "multi-stage: a builder and the runtime image"
     runtime = stages[-1]
-    assert runtime[0].arguments == RUNTIME_BASE
+    assert runtime[0].arguments == "${PYTHON_BASE}"
     copies = [i.arguments for i in runtime if i.keyword == "COPY"]
     assert copies == ["--from=builder /opt/venv /opt/venv"], "the runtime stage gets the virtualenv only"
     runtime_text = " ".join(i.arguments for i in runtime)
