@@ -83,6 +83,12 @@ async def test_openapi_is_served_and_matches_the_committed_copy(make_gateway: Ga
         "/evm/auth/verify",
         "/evm/auth/logout",
         "/evm/session",
+        "/evm/accounts",
+        "/evm/proposals",
+        "/evm/proposals/{proposal_id}",
+        "/evm/proposals/{proposal_id}/approve",
+        "/evm/proposals/{proposal_id}/executable",
+        "/evm/proposals/{proposal_id}/cancel",
         "/pubkey",
         "/configure",
         "/delta",
@@ -100,4 +106,5 @@ async def test_openapi_is_served_and_matches_the_committed_copy(make_gateway: Ga
         "/dashboard/accounts/{account_id}/unpause",
         "/dashboard/deltas",
         "/dashboard/proposals",
+        "/dashboard/fleet",
     }
