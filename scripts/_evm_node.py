@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from guardian_testing.evm_node import DEFAULT_ENTRYPOINT, EvmFixture, RemoteNode, anvil_binary, deploy_fixture
+from guardian_evm_node.chain import DEFAULT_ENTRYPOINT, EvmFixture, RemoteNode, anvil_binary, deploy_fixture
 from scripts._supervisor import StartFailed, Supervisor
 
 CHAIN_ID = 31337
