@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+
+import uvloop
 
 from guardian_auth.api.account_servicer import register_account_auth
 from guardian_auth.api.servicers import SERVICE_NAMES, register
@@ -119,6 +122,8 @@ async def serve(settings: AuthSettings) -> int:
 
 
 def main() -> None:
+    # libuv's event loop, as the gateway: asyncio.run (in run_service) takes its loop from the policy.
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     run_service("auth", AuthSettings, serve)
 
 

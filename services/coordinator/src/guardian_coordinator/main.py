@@ -11,6 +11,7 @@ import logging
 from importlib.metadata import version
 
 import psycopg
+import uvloop
 from sqlalchemy.exc import SQLAlchemyError
 
 from guardian_common.coordination_line import announce, say
@@ -102,6 +103,8 @@ async def serve(settings: CoordinatorSettings) -> int:
 
 
 def main() -> None:
+    # libuv's event loop, as the gateway: asyncio.run (in run_service) takes its loop from the policy.
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     run_service("coordinator", CoordinatorSettings, serve)
 
 
