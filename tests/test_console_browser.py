@@ -304,6 +304,7 @@ async def test_read_only_operator_sees_no_pause_button_and_a_forged_pause_is_ref
     seeded: list[str],
     http: httpx.AsyncClient,
     stack: tuple[Fleet, list[ServiceProcess]],
+    artifacts: Path,
 ) -> None:
     account = seeded[5]
     reader = await session_cookie(http, base, operators()[1])
@@ -314,6 +315,7 @@ async def test_read_only_operator_sees_no_pause_button_and_a_forged_pause_is_ref
     assert not browser.find_elements(By.ID, "unpause-button")
     browser.get(f"{base}/console/accounts/{account}/pause")
     assert wait_for(browser, "#error-code").text == "GUARDIAN_INSUFFICIENT_OPERATOR_PERMISSION"
+    shot(browser, artifacts, "refused")
     # A POST forged from the console's own origin with the read-only session: refused by permission.
     forged = browser.execute_async_script(
         """
@@ -373,6 +375,8 @@ async def test_fleet_page_follows_the_lease_holder(
         found = await live_holder()
         return found is not None
 
+    anonymous = await http.get(f"{base}/dashboard/fleet")
+    assert anonymous.status_code == 401 and anonymous.json()["code"] == "authentication_failed"
     await wait_until(held, "a live shard lease")
     assert found is not None
     holder, fence = found
