@@ -19,6 +19,7 @@ import pytest
 from guardian.coordinator.v1 import evm_pb2 as pb
 from guardian.coordinator.v1 import evm_pb2_grpc
 from guardian_client import EVM_COOKIE, NO_RETRY, LoginClient
+from guardian_testing.canonicalization import wait_until
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.evm_node import EvmFixture, EvmNode, Wallet, deploy_fixture, user_op_events
 from guardian_testing.fixtures import ServiceStarter
@@ -447,3 +448,38 @@ async def test_node_down_is_retryable_503_and_nothing_is_written(
 
 def proposal_nonce(proposal: dict[str, Any]) -> int:
     return int(proposal["nonce"])
+
+
+async def test_a_large_payload_is_kept_and_an_expired_proposal_is_gone(
+    http: httpx.AsyncClient, fleet: Fleet, evm_fixture: EvmFixture
+) -> None:
+    s = await setup(http, fleet, evm_fixture, count=2, threshold=2, first_wallet=5)
+    a, b = s.signers
+    op = s.chain.user_operation(s.account, s.chain.counter_increment_calldata())
+    payload = json.dumps({**op.to_json(), "note": "x" * 200_000})  # far above the 8 KiB of small routes
+    created = await a.call(
+        0,
+        "POST",
+        "/evm/proposals",
+        json={
+            "account_id": s.account_id,
+            "user_op_hash": "0x" + op.hash.hex(),
+            "payload": payload,
+            "nonce": hex(op.nonce),
+            "ttl_seconds": 1,
+            "signature": a.sign(op.hash),
+        },
+    )
+    assert created.status_code == 200, created.text
+    proposal = created.json()
+    assert proposal["payload"] == payload and proposal["nonce"] == str(op.nonce)
+    assert proposal["expires_at"] - proposal["created_at"] == 1000
+    query = {"account_id": s.account_id}
+    path = f"/evm/proposals/{proposal['proposal_id']}"
+
+    async def expired() -> bool:
+        return (await b.call(1, "GET", path, params=query)).status_code == 404
+
+    await wait_until(expired, "the 1 s proposal to expire", within=15)
+    envelope(await approve(s, b, proposal, 0), 404, "proposal_not_found")
+    assert (await a.call(1, "GET", "/evm/proposals", params=query)).json() == {"proposals": []}

@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from guardian_common.envelope import ErrorEnvelope
-from guardian_gateway.api import evm_proposals
 from guardian_gateway.api.bodies import json_body, json_request_body
 from guardian_gateway.api.responses import error_responses
 from guardian_gateway.api.schemas import (
@@ -28,8 +27,6 @@ from guardian_gateway.domain.cookies import EVM
 
 log = logging.getLogger("guardian.gateway.evm")
 router = APIRouter(tags=["evm"])
-# The account and proposal routes (their own module) are served with the login's.
-router.include_router(evm_proposals.router)
 
 
 def typed_data(raw: str) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PAYLOAD_ROUTES = frozenset({("POST", "/configure"), ("POST", "/delta")})
+# `POST /evm/proposals` carries a proposal's payload (a UserOperation with its call data, at most 1 MiB).
+PAYLOAD_ROUTES = frozenset({("POST", "/configure"), ("POST", "/delta"), ("POST", "/evm/proposals")})
 DEFAULT_PAYLOAD_BYTES = 1_048_576 + 65_536
 DEFAULT_SMALL_BYTES = 8_192
 
