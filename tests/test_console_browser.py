@@ -27,7 +27,14 @@ import pytest
 
 from guardian.coordinator.v1 import coordinator_pb2 as cpb
 from guardian_client import NO_RETRY, LoginClient
-from guardian_testing.canonicalization import canonicalizer_env, seed_candidates, status, wait_until
+from guardian_devnet.control import DevnetControl
+from guardian_testing.canonicalization import (
+    Submitted,
+    canonicalizer_env,
+    seed_candidates,
+    status,
+    wait_until,
+)
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.database import DatabaseServer
 from guardian_testing.fixtures import ServiceStarter
@@ -41,6 +48,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ACCOUNTS = 45  # more than two console pages of 20
 BIN_DIR = Path(sys.executable).parent
+Stack = tuple[Fleet, list[ServiceProcess], ServiceProcess]  # the fleet, the canonicalizers, the devnet
 
 selenium = pytest.importorskip("selenium", reason="selenium is a dev dependency (make sync)")
 from selenium import webdriver  # noqa: E402
@@ -62,7 +70,7 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def stack(
     module_services: ServiceStarter, db_server: DatabaseServer, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Fleet, list[ServiceProcess]]:
+) -> tuple[Fleet, list[ServiceProcess], ServiceProcess]:
     allowlist = tmp_path_factory.mktemp("console") / "operators.json"
     admin, reader = operators()[0], operators()[1]
     write_allowlist(allowlist, [(admin, ["dashboard:read", "accounts:pause"]), (reader, ["dashboard:read"])])
@@ -80,21 +88,26 @@ def stack(
         fleet.coordinator_target, devnet.addresses["grpc"], GUARDIAN_CANONICALIZATION_SHARDS="1"
     )
     canonicalizers = module_services.replicas("guardian-canonicalizer", 2, **env)
-    return fleet, canonicalizers
+    return fleet, canonicalizers, devnet
 
 
 @pytest.fixture(scope="module")
-def base(stack: tuple[Fleet, list[ServiceProcess]]) -> str:
+def base(stack: Stack) -> str:
     return stack[0].gateway_url(0)
 
 
 @pytest.fixture(scope="module")
-def seeded(stack: tuple[Fleet, list[ServiceProcess]]) -> list[str]:
-    async def seed() -> list[str]:
+def candidates(stack: Stack) -> list[Submitted]:
+    async def seed() -> list[Submitted]:
         async with CoordinatorClient(stack[0].coordinator_target) as coordinator:
-            return [s.account_id for s in await seed_candidates(coordinator.custody, ACCOUNTS)]
+            return await seed_candidates(coordinator.custody, ACCOUNTS)
 
     return asyncio.run(seed())
+
+
+@pytest.fixture(scope="module")
+def seeded(candidates: list[Submitted]) -> list[str]:
+    return [c.account_id for c in candidates]
 
 
 @pytest.fixture
@@ -266,14 +279,46 @@ async def test_paging_through_more_accounts_than_one_page(
     shot(browser, artifacts, "account")
 
 
-async def test_delta_feed_filtered_by_status(
-    browser: WebDriver, base: str, seeded: list[str], http: httpx.AsyncClient, artifacts: Path
+async def test_delta_feed_filtered_by_status_and_the_overview_charts(
+    browser: WebDriver,
+    base: str,
+    candidates: list[Submitted],
+    http: httpx.AsyncClient,
+    stack: Stack,
+    artifacts: Path,
 ) -> None:
-    signed_in(browser, base, await session_cookie(http, base, operators()[1]))
+    token = await session_cookie(http, base, operators()[1])
+    cookie = {"cookie": f"guardian_operator_session={token}"}
+    landed = candidates[10]
+    await DevnetControl(f"http://{stack[2].addresses['http']}").land(landed.account_id, landed.new_commitment)
+
+    async def promoted() -> bool:
+        page = await http.get(f"{base}/dashboard/deltas", params={"status": "canonical"}, headers=cookie)
+        return any(d["account_id"] == landed.account_id for d in page.json()["items"])
+
+    await wait_until(promoted, "the landed candidate promoted")
+    signed_in(browser, base, token)
     browser.get(f"{base}/console/deltas?status=candidate")
     statuses = [p.text for p in wait_for(browser, "#deltas").find_elements(By.CSS_SELECTOR, "tbody .pill")]
     assert statuses and set(statuses) == {"candidate"}
     shot(browser, artifacts, "deltas")
+    browser.get(f"{base}/console/deltas?status=canonical")
+    rows = [r.text for r in wait_for(browser, "#deltas").find_elements(By.CSS_SELECTOR, "tbody tr")]
+    assert len(rows) == 1 and landed.account_id in rows[0] and "canonical" in rows[0]
+
+    browser.get(f"{base}/console/")
+    desc = "return document.getElementById(arguments[0]).textContent"
+    assert wait_for(browser, "#promotions-chart") and browser.execute_script(desc, "promotions-desc") == (
+        "1 promotions in the last hour"
+    )
+
+    def counts(chart: str) -> dict[str, int]:
+        text = browser.execute_script(desc, chart)
+        return {label: int(n) for label, n in (part.rsplit(": ", 1) for part in text.split(", "))}
+
+    # Every candidate counted by status is in one waiting bucket (a page of 45 is no sample).
+    assert sum(counts("waiting-chart-desc").values()) == counts("status-chart-desc")["candidate"] > 0
+    shot(browser, artifacts, "overview-charts")
 
 
 async def test_pause_and_unpause_with_the_audit_entry_visible(
@@ -303,7 +348,7 @@ async def test_read_only_operator_sees_no_pause_button_and_a_forged_pause_is_ref
     base: str,
     seeded: list[str],
     http: httpx.AsyncClient,
-    stack: tuple[Fleet, list[ServiceProcess]],
+    stack: Stack,
     artifacts: Path,
 ) -> None:
     account = seeded[5]
@@ -356,7 +401,7 @@ async def test_fleet_page_follows_the_lease_holder(
     browser: WebDriver,
     base: str,
     http: httpx.AsyncClient,
-    stack: tuple[Fleet, list[ServiceProcess]],
+    stack: Stack,
     artifacts: Path,
 ) -> None:
     canonicalizers = stack[1]

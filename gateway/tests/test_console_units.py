@@ -9,7 +9,15 @@ import pytest
 
 from guardian_common.envelope import ErrorEnvelope
 from guardian_gateway.console.pages import STATIC, TEMPLATES
-from guardian_gateway.console.present import CHART_WIDTH, COUNT_WIDTH, LABEL_WIDTH, age, status_bars
+from guardian_gateway.console.present import (
+    CHART_WIDTH,
+    COUNT_WIDTH,
+    LABEL_WIDTH,
+    age,
+    per_minute_columns,
+    status_bars,
+    waiting_bars,
+)
 from guardian_gateway.console.security import CSP, require_same_origin, same_origin
 
 NOW = datetime(2026, 12, 3, 12, 0, 0, tzinfo=UTC)
@@ -75,3 +83,23 @@ def test_templates_escape_values() -> None:
 def test_the_static_folder_is_one_script_and_one_stylesheet() -> None:
     assert sorted(STATIC) == ["console.css", "console.js"]
     assert STATIC["console.js"][1].startswith("text/javascript")
+
+
+def test_waiting_bars_bucket_by_time_since_the_status_change() -> None:
+    moments = [
+        "2026-12-03T11:59:55.000000Z",  # 5 s
+        "2026-12-03T11:59:30.000000Z",  # 30 s
+        "2026-12-03T11:58:00.000000Z",  # 2 min
+        "2026-12-03T09:00:00.000000Z",  # 3 h
+    ]
+    assert [b.count for b in waiting_bars(moments, NOW)] == [1, 1, 1, 0, 1]
+
+
+def test_per_minute_columns_put_the_newest_minute_on_the_right() -> None:
+    moments = ["2026-12-03T11:59:30.000000Z", "2026-12-03T11:59:10.000000Z", "2026-12-03T11:00:30.000000Z"]
+    moments.append("2026-12-03T10:00:00.000000Z")  # older than the hour: left out
+    columns = per_minute_columns(moments, NOW)
+    assert len(columns) == 60 and sum(c.count for c in columns) == 3
+    newest = max(columns, key=lambda c: c.x)
+    assert newest.minutes_ago == 0 and newest.count == 2 and newest.height == 100
+    assert next(c for c in columns if c.minutes_ago == 59).count == 1

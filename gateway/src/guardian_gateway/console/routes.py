@@ -30,7 +30,7 @@ from guardian_gateway.api.sessions import log_out, presented_token
 from guardian_gateway.api.state import State
 from guardian_gateway.api.views import account_detail, rfc3339
 from guardian_gateway.console.pages import ConsoleRoute, page, static_file
-from guardian_gateway.console.present import STATUSES, age, status_bars
+from guardian_gateway.console.present import STATUSES, age, per_minute_columns, status_bars, waiting_bars
 from guardian_gateway.console.security import require_same_origin
 from guardian_gateway.domain.accounts import check_account_id
 from guardian_gateway.domain.cookies import EVM, OPERATOR
@@ -39,6 +39,8 @@ from guardian_gateway.usecases.fleet import fleet_view
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 PAGE_SIZE = "20"
 AUDIT_ENTRIES = 20
+# The overview's charts read the newest rows of one feed page (the feeds' largest page), not the whole table.
+CHART_SAMPLE = 500
 ACTIONS = ("pause", "unpause")
 FORM = "application/x-www-form-urlencoded"
 
@@ -109,10 +111,17 @@ async def wallet(request: Request, state: State) -> Response:
 
 @router.get("/")
 async def overview(request: Request, state: State) -> Response:
+    """Counts, deltas by status, how long the newest candidates have waited, promotions per minute."""
     principal = await require_operator(request, state, READ)
-    info = await state.coordinator.dashboard_info()
+    sample = PageQuery(CHART_SAMPLE, None)
+    info, waiting, promoted = await asyncio.gather(
+        state.coordinator.dashboard_info(),
+        global_deltas_page(state, sample, "candidate"),
+        global_deltas_page(state, sample, "canonical"),
+    )
     counts = {kind: int(info.delta_status_counts.get(kind, 0)) for kind in STATUSES}
     latest = rfc3339(info.latest_activity) if info.HasField("latest_activity") else None
+    now = _now()
     return page(
         request,
         "overview.html",
@@ -122,8 +131,13 @@ async def overview(request: Request, state: State) -> Response:
         by_method=dict(info.accounts_by_auth_method),
         counts=counts,
         bars=status_bars(counts),
+        waiting=waiting_bars([d["status_timestamp"] for d in waiting.items], now),
+        waiting_sampled=waiting.next_cursor is not None,
+        promotions=per_minute_columns([d["status_timestamp"] for d in promoted.items], now),
+        promotions_sampled=promoted.next_cursor is not None,
+        sample=CHART_SAMPLE,
         latest=latest,
-        latest_age=age(latest, _now()),
+        latest_age=age(latest, now),
     )
 
 
