@@ -1,20 +1,37 @@
 """Fleet.GetFleetStatus against a real coordinator on both backends (docs/console.md, "Fleet"): members and
-lease rows as the store sees them, shard leases parsed, the coordinator's own facts, nothing written."""
+lease rows as the store sees them, shard leases parsed, the coordinator's own facts, nothing written.
+
+Its own database: the one-count rule of shard leases is global to a database, so a live shard lease of
+another module could otherwise refuse this module's grant."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+
+import pytest
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import fleet_pb2, fleet_pb2_grpc
 from guardian_common.shards import shard_lease_name
 from guardian_testing.coordinator_client import CoordinatorClient
+from guardian_testing.database import DatabaseServer
+from guardian_testing.fixtures import StartService
+
+
+@pytest.fixture(scope="module", params=["memory", "postgres"])
+async def client(
+    request: pytest.FixtureRequest, start_module_service: StartService, db_server: DatabaseServer
+) -> AsyncIterator[CoordinatorClient]:
+    env = {"DATABASE_URL": db_server.create_database()} if request.param == "postgres" else {}
+    process = start_module_service("guardian-coordinator", name=f"fleet-{request.param}", **env)
+    async with CoordinatorClient(process.grpc_target) as c:
+        yield c
 
 
 async def test_fleet_status_lists_members_and_leases(client: CoordinatorClient) -> None:
     fleet = fleet_pb2_grpc.FleetStub(client.channel)
     replica = f"fleet-{secrets.token_hex(4)}"
-    # A shard count no other module uses here, so the one-count rule cannot refuse the grant.
     count = 7
     await client.canonicalization.Heartbeat(
         pb.HeartbeatRequest(replica_id=replica, shard_count=count, member_ttl_ms=60_000, lease_ttl_ms=60_000)
