@@ -357,6 +357,13 @@ def report(
         f"- sizes: {DURATION_S:g} s per timed row, {REQUESTS_PER_CLIENT} pre-signed requests per client, mixed "
         f"load {MIXED_WRITERS} writers x {MIXED_PUSHES_PER_WRITER} pushes with {MIXED_READS_PER_READER} reads "
         "per reader at most",
+        "- settings of this run: "
+        + ", ".join(
+            f"`{name}={os.environ[name]}`"
+            for name in sorted(os.environ)
+            if name.startswith("GUARDIAN_BENCH_")
+        )
+        + " (others at their defaults, docs/CONFIGURATION.md)",
         "",
         "## Figures and their same-run anchors",
         "",
