@@ -13,6 +13,7 @@ import pytest
 from guardian.coordinator.v1 import evm_pb2 as pb
 from guardian.coordinator.v1 import evm_pb2_grpc
 from guardian_coordinator.store.postgres.engine import libpq_url
+from guardian_testing.canonicalization import wait_until
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.fixtures import StartReplicas, StartService
 
@@ -40,7 +41,7 @@ async def replicas(
 
 
 async def account_with_proposal(
-    evm: evm_pb2_grpc.EvmProposalsStub, signers: list[str], threshold: int
+    evm: evm_pb2_grpc.EvmProposalsStub, signers: list[str], threshold: int, ttl: int = 3600
 ) -> tuple[pb.EvmAccount, pb.EvmProposal]:
     registered = await evm.RegisterAccount(
         pb.RegisterEvmAccountRequest(
@@ -64,7 +65,7 @@ async def account_with_proposal(
             signature=signature(),
             signer_snapshot=signers,
             threshold=threshold,
-            ttl_seconds=3600,
+            ttl_seconds=ttl,
         )
     )
     assert created.outcome == Outcome.EVM_PROPOSAL_OUTCOME_CREATED
@@ -156,3 +157,27 @@ async def test_the_schema_refuses_a_second_approval_by_one_signer(
     )
     with psycopg.connect(libpq_url(run_database_url)) as conn, pytest.raises(psycopg.errors.UniqueViolation):
         conn.execute(insert, (proposal.proposal_id, signers[0], signature()))
+
+
+async def test_the_sweeper_deletes_expired_proposals_nobody_reads(
+    start_service: StartService, run_database_url: str
+) -> None:
+    process = start_service(
+        "guardian-coordinator", DATABASE_URL=run_database_url, GUARDIAN_SWEEP_INTERVAL_SECONDS="0.2"
+    )
+    async with CoordinatorClient(process.grpc_target) as client:
+        evm = evm_pb2_grpc.EvmProposalsStub(client.channel)
+        _, proposal = await account_with_proposal(evm, [address(), address()], threshold=1, ttl=1)
+
+    def rows() -> int:
+        with psycopg.connect(libpq_url(run_database_url)) as conn:
+            query = "SELECT count(*) FROM evm_proposal_signatures WHERE proposal_id = %s"
+            row = conn.execute(query, (proposal.proposal_id,)).fetchone()
+        return int(row[0]) if row else -1
+
+    assert len(proposal.signatures) == 1  # the approval row the sweep must take with the proposal
+
+    async def swept() -> bool:
+        return await asyncio.to_thread(rows) == 0
+
+    await wait_until(swept, "the sweeper to delete the expired proposal and its approval", within=15)

@@ -1,4 +1,5 @@
-"""Housekeeping on every replica: delete expired sessions and challenges. Reads already ignore them."""
+"""Housekeeping on every replica: delete expired sessions, challenges and EVM proposals. Reads already
+ignore them (an expired proposal is also deleted when read)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ async def run_sweeper(coordination: Coordination, interval_seconds: float) -> No
             SWEEP_DELETED.labels("auth_challenges").inc(challenges)
             if sessions or challenges:
                 log.info("sweep deleted %d expired sessions and %d expired challenges", sessions, challenges)
+            proposals = await coordination.store.evm.sweep_expired()
+            SWEEP_DELETED.labels("evm_proposals").inc(proposals)
+            if proposals:
+                log.info("sweep deleted %d expired EVM proposals", proposals)
         except StoreUnavailable as exc:
             SWEEP_RUNS.labels("store_unavailable").inc()
             STORE_ERRORS.labels("sweep").inc()

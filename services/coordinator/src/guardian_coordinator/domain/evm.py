@@ -184,6 +184,10 @@ class EvmStore(Protocol):
         """One transaction: account, proposal active, requester is the proposer, not paused, delete."""
         ...
 
+    async def sweep_expired(self) -> int:
+        """Deletes up to a batch of expired proposals (with their approvals); returns how many."""
+        ...
+
 
 def _address(field: str, value: str) -> str:
     if not ADDRESS.fullmatch(value):

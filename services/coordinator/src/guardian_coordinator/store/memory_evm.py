@@ -154,3 +154,10 @@ class MemoryEvmStore:
             return ProposalResult(ProposalOutcome.ACCOUNT_PAUSED, proposal, account)
         del self._proposals[proposal_id]
         return ProposalResult(ProposalOutcome.CANCELLED, proposal, account)
+
+    async def sweep_expired(self) -> int:
+        now = self._clock.now()
+        expired = [pid for pid, p in self._proposals.items() if p.expires_at <= now]
+        for pid in expired:
+            del self._proposals[pid]
+        return len(expired)

@@ -96,6 +96,13 @@ PRUNE_EXPIRED_ONE = text(
     WHERE proposal_id = :proposal_id AND account_id = :account_id AND expires_at <= clock_timestamp()
     """
 )
+SWEEP_BATCH = 1000
+SWEEP_EXPIRED = text(
+    """
+    DELETE FROM evm_proposals WHERE proposal_id IN (
+        SELECT proposal_id FROM evm_proposals WHERE expires_at <= clock_timestamp() LIMIT :batch)
+    """
+)
 INSERT_PROPOSAL = text(
     """
     INSERT INTO evm_proposals (proposal_id, account_id, validator_address, user_op_hash, payload, nonce,
@@ -309,3 +316,7 @@ class PostgresEvmStore:
                 return ProposalResult(ProposalOutcome.ACCOUNT_PAUSED, account=account)
             await conn.execute(DELETE_PROPOSAL, scope)
         return ProposalResult(ProposalOutcome.CANCELLED, account=account)
+
+    async def sweep_expired(self) -> int:
+        async with self._transaction() as conn:
+            return int((await conn.execute(SWEEP_EXPIRED, {"batch": SWEEP_BATCH})).rowcount)

@@ -50,6 +50,7 @@ def upgrade() -> None:
             expires_at TIMESTAMPTZ NOT NULL
         );
         CREATE INDEX evm_proposals_account ON evm_proposals (account_id, created_at, proposal_id);
+        CREATE INDEX evm_proposals_expiry ON evm_proposals (expires_at);
 
         CREATE TABLE evm_proposal_signatures (
             seq BIGSERIAL PRIMARY KEY,
