@@ -445,3 +445,55 @@ async def test_fleet_page_follows_the_lease_holder(
     holders = [c.text for c in wait_for(browser, "#leases").find_elements(By.CSS_SELECTOR, ".holder")]
     assert holders == [found[0]]
     shot(browser, artifacts, "fleet-after-failover")
+
+
+async def test_bad_console_input_is_a_page_with_the_error(
+    http: httpx.AsyncClient, base: str, seeded: list[str]
+) -> None:
+    admin = await session_cookie(http, base, operators()[0])
+    cookie = {"cookie": f"guardian_operator_session={admin}"}
+    own = {**cookie, "origin": base}
+    cases: list[tuple[str, str, dict[str, Any], int, str]] = [
+        ("GET", "/console/accounts?q=nonsense", {}, 400, "invalid_input"),
+        ("GET", "/console/accounts?limit=abc", {}, 400, "invalid_limit"),
+        ("GET", "/console/accounts?cursor=forged", {}, 400, "invalid_cursor"),
+        ("GET", "/console/deltas?status=landed", {}, 400, "invalid_status_filter"),
+        ("GET", "/console/accounts/0xABC", {}, 400, "invalid_input"),
+        ("GET", "/console/accounts/0x" + "0" * 30, {}, 404, "account_not_found"),
+        ("GET", f"/console/accounts/{seeded[0]}/explode", {}, 404, "not_found"),
+        ("POST", f"/console/accounts/{seeded[0]}/pause", {"content": "reason=%20"}, 400, "invalid_input"),
+        (
+            "POST",
+            f"/console/accounts/{seeded[0]}/pause",
+            {"content": "reason=" + "x" * 513},
+            400,
+            "invalid_input",
+        ),
+        (
+            "POST",
+            f"/console/accounts/{seeded[0]}/pause",
+            {"json": {"reason": "x"}},
+            415,
+            "unsupported_media_type",
+        ),
+    ]
+    for method, path, body, code, name in cases:
+        headers = dict(own)
+        if "content" in body:
+            headers["content-type"] = "application/x-www-form-urlencoded"
+        answer = await http.request(method, f"{base}{path}", headers=headers, **body)
+        assert answer.status_code == code, (path, answer.text)
+        assert answer.headers["content-type"].startswith("text/html") and f">{name}<" in answer.text, path
+
+
+async def test_a_coordinator_outage_is_a_retryable_error_page(
+    http: httpx.AsyncClient, base: str, stack: Stack
+) -> None:
+    """Last in the module: it stops the coordinator."""
+    reader = await session_cookie(http, base, operators()[1])
+    for coordinator in stack[0].coordinators:
+        coordinator.stop()
+    answer = await http.get(
+        f"{base}/console/accounts", headers={"cookie": f"guardian_operator_session={reader}"}
+    )
+    assert answer.status_code in {500, 503} and "This is temporary" in answer.text
