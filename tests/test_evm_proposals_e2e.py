@@ -483,3 +483,57 @@ async def test_a_large_payload_is_kept_and_an_expired_proposal_is_gone(
     await wait_until(expired, "the 1 s proposal to expire", within=15)
     envelope(await approve(s, b, proposal, 0), 404, "proposal_not_found")
     assert (await a.call(1, "GET", "/evm/proposals", params=query)).json() == {"proposals": []}
+
+
+EVM_NODE_DIR = Path(__file__).resolve().parents[1] / "tools" / "evm-node"
+CLIENT_FLOW = Path(__file__).resolve().parent / "node" / "evm_client_flow.mjs"
+
+
+async def test_the_published_client_drives_the_flow_across_gateways(
+    fleet: Fleet, evm_fixture: EvmFixture
+) -> None:
+    """@openzeppelin/guardian-evm-client 0.17.0, unchanged, from Node: login, configure, create on gateway 0,
+    approve by the second signer on gateway 1, list, get, executable, cancel; the bundle it got runs on chain."""
+    wallet_a, wallet_b = evm_fixture.wallets[7], evm_fixture.wallets[8]
+    account = evm_fixture.deploy_account([wallet_a.address, wallet_b.address], 2)
+    op = evm_fixture.user_operation(account, evm_fixture.counter_increment_calldata())
+    request = {
+        "evm_node_dir": str(EVM_NODE_DIR),
+        "gateways": [fleet.gateway_url(0), fleet.gateway_url(1)],
+        "key_a": wallet_a.private_key,
+        "key_b": wallet_b.private_key,
+        "chain_id": evm_fixture.chain_id,
+        "account": account,
+        "validator": evm_fixture.validator,
+        "user_op_hash": "0x" + op.hash.hex(),
+        "payload": json.dumps(op.to_json()),
+        "nonce": str(op.nonce),
+    }
+    node = await asyncio.create_subprocess_exec(
+        "node",
+        str(CLIENT_FLOW),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(node.communicate(json.dumps(request).encode()), timeout=120)
+    assert node.returncode == 0, err.decode()
+    result = json.loads(out)
+
+    a, b = wallet_a.address.lower(), wallet_b.address.lower()
+    assert result["sessions"] == [a, b]
+    assert result["registered"]["signers"] == [a, b] and result["registered"]["threshold"] == 2
+    assert result["accountId"] == f"evm:{evm_fixture.chain_id}:{account.lower()}"
+    assert result["created"]["proposer"] == a
+    assert [s["signer"] for s in result["approved"]["signatures"]] == [a, b]
+    assert result["listed"] == [result["created"]["proposalId"]]
+    assert result["fetched"]["signatures"] == result["approved"]["signatures"]
+    executable = result["executable"]
+    assert executable["hash"] == "0x" + op.hash.hex() and executable["signers"] == [a, b]
+    assert result["afterCancel"] == 404
+
+    before = evm_fixture.counter_value()
+    signatures = [bytes.fromhex(s[2:]) for s in executable["signatures"]]
+    receipt = evm_fixture.handle_ops(op, evm_fixture.encode_signatures(executable["signers"], signatures))
+    assert user_op_events(receipt) == [(op.hash, True)]
+    assert evm_fixture.counter_value() == before + 1
