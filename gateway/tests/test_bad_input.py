@@ -101,7 +101,7 @@ async def test_json_subtypes_and_unknown_fields_are_accepted(
 
 
 @pytest.mark.parametrize(
-    "path", ["/nope", "/auth", "/auth/challenge/", "/dashboard/nope", "/evm/proposals", "/openapi"]
+    "path", ["/nope", "/auth", "/auth/challenge/", "/dashboard/nope", "/evm/nope", "/openapi"]
 )
 async def test_unknown_route_is_404_not_found(make_gateway: GatewayFactory, path: str) -> None:
     async with make_gateway() as client:
