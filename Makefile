@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: sync lint test test-fast run fleet allow-operator bench protos clean images local-base fleet-up fleet-down evm-node
+.PHONY: sync lint test test-fast run fleet allow-operator bench protos clean images local-base fleet-up fleet-down chaos evm-node
 
 $(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -79,6 +79,12 @@ fleet-up: sync
 
 fleet-down: sync
 	$(BIN)/python scripts/fleet_compose.py down $(if $(VOLUMES),--volumes)
+
+# A fault campaign on the running container fleet (scripts/chaos.py): CHAOS_SECONDS of faults (default 600);
+# ROLLING=1 for a rolling restart instead. Start the fleet with high rate limits (docs/deploy.md).
+CHAOS_SECONDS ?= 600
+chaos: sync
+	$(BIN)/python scripts/chaos.py --duration $(CHAOS_SECONDS) $(if $(ROLLING),--rolling)
 
 # Every bench, then bench/REPORT.md with its charts (matplotlib: the bench dependency group, added here only).
 # Sizes and concurrencies: GUARDIAN_BENCH_* (docs/CONFIGURATION.md "Tests and benchmarks").
