@@ -18,13 +18,13 @@ import pytest
 
 from guardian.coordinator.v1 import evm_pb2 as pb
 from guardian.coordinator.v1 import evm_pb2_grpc
-from guardian_client import EVM_COOKIE, NO_RETRY, LoginClient
+from guardian_client import EVM_COOKIE, NO_RETRY, OPERATOR_COOKIE, LoginClient
 from guardian_testing.canonicalization import wait_until
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.evm_node import EvmFixture, EvmNode, Wallet, deploy_fixture, user_op_events
 from guardian_testing.fixtures import ServiceStarter
 from guardian_testing.fleet import Fleet, start_fleet, write_allowlist
-from guardian_testing.identities import WalletIdentity
+from guardian_testing.identities import WalletIdentity, operators
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +48,7 @@ def fleet(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Fleet:
     allowlist = tmp_path_factory.mktemp("evm") / "operators.json"
-    write_allowlist(allowlist, [])
+    write_allowlist(allowlist, [(operators()[0], ["dashboard:read", "accounts:pause"])])
     return start_fleet(
         module_services,
         database_url=run_database_url,
@@ -370,18 +370,30 @@ async def test_non_signers_and_bad_input_get_envelopes_and_change_nothing(
     assert [x.signer for x in stored.proposals[0].signatures] == [a.address]
 
 
-async def test_paused_account_refuses_mutations(
-    http: httpx.AsyncClient,
-    fleet: Fleet,
-    evm_fixture: EvmFixture,
-    coordinator: evm_pb2_grpc.EvmProposalsStub,
+async def operator_pause(
+    http: httpx.AsyncClient, fleet: Fleet, account_id: str, action: str, gateway: int, **body: str
+) -> httpx.Response:
+    async with httpx.AsyncClient(timeout=30) as own:
+        logins = LoginClient(
+            [fleet.gateway_url(gateway), fleet.gateway_url(gateway + 1)], http=own, retry=NO_RETRY
+        )
+        session = await logins.operator_login(operators()[0])
+    return await http.post(
+        f"{fleet.gateway_url(gateway)}/dashboard/accounts/{account_id}/{action}",
+        headers={"cookie": f"{OPERATOR_COOKIE}={session.token}"},
+        json=body,
+    )
+
+
+async def test_account_paused_from_the_dashboard_refuses_mutations(
+    http: httpx.AsyncClient, fleet: Fleet, evm_fixture: EvmFixture
 ) -> None:
     s = await setup(http, fleet, evm_fixture, count=2, threshold=2, first_wallet=3)
     a, b = s.signers
     proposal, _ = await propose(s, a)
-    await coordinator.SetAccountPaused(
-        pb.SetEvmAccountPausedRequest(account_id=s.account_id, paused=True, reason="incident")
-    )
+    paused = await operator_pause(http, fleet, s.account_id, "pause", 0, reason="incident")
+    assert paused.status_code == 200, paused.text
+    assert paused.json()["before_state"] == "active" and paused.json()["after_state"] == "paused"
     body = envelope(await approve(s, b, proposal, 1), 409, "GUARDIAN_ACCOUNT_PAUSED")
     assert body["meta"]["paused_reason"] == "incident" and body["meta"]["paused_at"]
     op = s.chain.user_operation(s.account, s.chain.transfer_calldata(b.address, 1))
@@ -401,7 +413,10 @@ async def test_paused_account_refuses_mutations(
     )
     listed = await b.call(0, "GET", "/evm/proposals", params=cancel)
     assert [len(p["signatures"]) for p in listed.json()["proposals"]] == [1]
-    await coordinator.SetAccountPaused(pb.SetEvmAccountPausedRequest(account_id=s.account_id, paused=False))
+    missing = await operator_pause(http, fleet, f"evm:1:0x{'00' * 20}", "pause", 1, reason="x")
+    envelope(missing, 404, "account_not_found")
+    resumed = await operator_pause(http, fleet, s.account_id, "unpause", 1)
+    assert resumed.status_code == 200 and resumed.json()["after_state"] == "active", resumed.text
     assert (await approve(s, b, proposal, 0)).status_code == 200
 
 

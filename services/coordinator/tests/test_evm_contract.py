@@ -17,6 +17,7 @@ from guardian_testing.canonicalization import wait_until
 from guardian_testing.coordinator_client import CoordinatorClient
 
 CHAIN = 31337
+OPERATOR = "0x" + "0f" * 32
 Outcome = pb.EvmProposalOutcome
 
 
@@ -252,9 +253,25 @@ async def test_paused_account_refuses_mutations_but_serves_reads(evm: evm_pb2_gr
     pid = (await evm.CreateProposal(new_proposal(account, a))).proposal.proposal_id
     scope = {"account_id": account.account_id, "proposal_id": pid}
     paused = await evm.SetAccountPaused(
-        pb.SetEvmAccountPausedRequest(account_id=account.account_id, paused=True, reason="audit")
+        pb.SetEvmAccountPausedRequest(
+            account_id=account.account_id, paused=True, reason="audit", operator_commitment=OPERATOR
+        )
     )
     assert paused.found and paused.account.HasField("paused_at") and paused.account.paused_reason == "audit"
+    assert (paused.before_state, paused.after_state) == ("active", "paused")
+    again = await evm.SetAccountPaused(
+        pb.SetEvmAccountPausedRequest(
+            account_id=account.account_id, paused=True, reason="other", operator_commitment=OPERATOR
+        )
+    )
+    assert (again.before_state, again.after_state) == ("paused", "paused")
+    assert again.account.paused_reason == "audit" and again.account.paused_at == paused.account.paused_at
+    missing = await evm.SetAccountPaused(
+        pb.SetEvmAccountPausedRequest(
+            account_id=f"evm:{CHAIN}:{address()}", paused=True, operator_commitment=OPERATOR
+        )
+    )
+    assert not missing.found
 
     create = await evm.CreateProposal(new_proposal(account, a))
     assert create.outcome == Outcome.EVM_PROPOSAL_OUTCOME_ACCOUNT_PAUSED
@@ -268,7 +285,13 @@ async def test_paused_account_refuses_mutations_but_serves_reads(evm: evm_pb2_gr
     got = await evm.GetProposal(pb.GetEvmProposalRequest(**scope))
     assert got.found and len(got.proposal.signatures) == 1
 
-    await evm.SetAccountPaused(pb.SetEvmAccountPausedRequest(account_id=account.account_id, paused=False))
+    resumed = await evm.SetAccountPaused(
+        pb.SetEvmAccountPausedRequest(
+            account_id=account.account_id, paused=False, operator_commitment=OPERATOR
+        )
+    )
+    assert (resumed.before_state, resumed.after_state) == ("paused", "active")
+    assert not resumed.account.HasField("paused_at") and resumed.account.paused_reason == ""
     approve = await evm.ApproveProposal(
         pb.ApproveEvmProposalRequest(**scope, signer=b, signature=signature())
     )

@@ -181,3 +181,27 @@ async def test_the_sweeper_deletes_expired_proposals_nobody_reads(
         return await asyncio.to_thread(rows) == 0
 
     await wait_until(swept, "the sweeper to delete the expired proposal and its approval", within=15)
+
+
+async def test_pauses_are_audited_with_the_custody_accounts(
+    replicas: list[evm_pb2_grpc.EvmProposalsStub], run_database_url: str
+) -> None:
+    account, _ = await account_with_proposal(replicas[0], [address(), address()], threshold=2)
+    operator = "0x" + "0f" * 32
+    for evm, paused in ((replicas[0], True), (replicas[1], True), (replicas[0], False)):
+        await evm.SetAccountPaused(
+            pb.SetEvmAccountPausedRequest(
+                account_id=account.account_id, paused=paused, reason="audit", operator_commitment=operator
+            )
+        )
+    query = (
+        "SELECT action, operator_commitment, before_state, after_state FROM admin_actions "
+        "WHERE account_id = %s ORDER BY id"
+    )
+    with psycopg.connect(libpq_url(run_database_url)) as conn:
+        rows = conn.execute(query, (account.account_id,)).fetchall()
+    assert rows == [
+        ("accounts.pause", operator, "active", "paused"),
+        ("accounts.pause", operator, "paused", "paused"),
+        ("accounts.unpause", operator, "paused", "active"),
+    ]

@@ -22,6 +22,7 @@ from guardian_gateway.api.dashboard_feeds import (
     global_deltas_page,
     page_query,
 )
+from guardian_gateway.api.evm_proposals import is_evm_account_id, set_evm_paused
 from guardian_gateway.api.operator_access import PAUSE, READ, require_operator
 from guardian_gateway.api.responses import error_responses
 from guardian_gateway.api.state import GatewayState, State
@@ -209,8 +210,11 @@ def _audited(
 async def pause_account(request: Request, state: State, account_id: str) -> JSONResponse:
     """Body `{"reason": …}`. Idempotent (a paused account keeps its first pause); audited."""
     principal = await require_operator(request, state, PAUSE)
-    checked = check_account_id(account_id, "account id")
+    evm = is_evm_account_id(account_id)
+    checked = account_id if evm else check_account_id(account_id, "account id")
     reason = checked_reason((await json_object_body(request)).get("reason"), required=True)
+    if evm:
+        return await set_evm_paused(request, state, checked, True, principal.commitment, reason)
     reply = await state.coordinator.pause(checked, principal.commitment, reason or "")
     return _audited(
         reply,
@@ -224,9 +228,12 @@ async def pause_account(request: Request, state: State, account_id: str) -> JSON
 async def unpause_account(request: Request, state: State, account_id: str) -> JSONResponse:
     """Optional body `{"reason": …}` (an empty body is fine). Idempotent; audited."""
     principal = await require_operator(request, state, PAUSE)
-    checked = check_account_id(account_id, "account id")
+    evm = is_evm_account_id(account_id)
+    checked = account_id if evm else check_account_id(account_id, "account id")
     reason = None
     if await request.body():
         reason = checked_reason((await json_object_body(request)).get("reason"), required=False)
+    if evm:
+        return await set_evm_paused(request, state, checked, False, principal.commitment, reason)
     reply = await state.coordinator.unpause(checked, principal.commitment, reason or "")
     return _audited(reply, checked, reason=reason)

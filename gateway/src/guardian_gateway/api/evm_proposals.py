@@ -16,6 +16,7 @@ from guardian_gateway.api.custody_checks import query_value
 from guardian_gateway.api.responses import error_responses
 from guardian_gateway.api.sessions import required_token
 from guardian_gateway.api.state import GatewayState, State
+from guardian_gateway.api.views import optional_time
 from guardian_gateway.clients.evm_rpc import EvmRpc
 from guardian_gateway.clients.evm_store import EvmStoreClient
 from guardian_gateway.domain.cookies import EVM
@@ -86,6 +87,34 @@ def proposal_json(proposal: pb.EvmProposal) -> dict[str, Any]:
         "created_at": proposal.created_at_ms,
         "expires_at": proposal.expires_at_ms,
     }
+
+
+def is_evm_account_id(account_id: str) -> bool:
+    return account_id.startswith("evm:")
+
+
+async def set_evm_paused(
+    request: Request, state: GatewayState, account_id: str, paused: bool, operator: str, reason: str | None
+) -> JSONResponse:
+    """The dashboard's pause and unpause for an EVM account id: the same answer shapes and audit as for a
+    json-network account (docs/dashboard.md); the account's EVM create, approve and cancel then get 409."""
+    ref = parse_account_id(account_id)
+    reply = await services(request, state).store.set_paused(ref.account_id, paused, operator, reason)
+    if not reply.found:
+        raise ErrorEnvelope.of("account_not_found")
+    answer: dict[str, Any] = {
+        "account_id": ref.account_id,
+        "before_state": reply.before_state,
+        "after_state": reply.after_state,
+    }
+    if paused:
+        answer |= {
+            "paused_at": optional_time(reply.account, "paused_at"),
+            "paused_reason": reply.account.paused_reason,
+        }
+    else:
+        answer["reason"] = reason
+    return JSONResponse(answer)
 
 
 @router.post("/evm/accounts", responses=WRITES)

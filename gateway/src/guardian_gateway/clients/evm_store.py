@@ -56,6 +56,14 @@ class EvmStoreClient(InternalClient):
         )
         return reply.account if reply.found else None
 
+    async def set_paused(
+        self, account_id: str, paused: bool, operator: str, reason: str | None
+    ) -> pb.SetEvmAccountPausedResponse:
+        request = pb.SetEvmAccountPausedRequest(
+            account_id=account_id, paused=paused, reason=reason or "", operator_commitment=operator
+        )
+        return await self._call(self._stub.SetAccountPaused, request, pb.SetEvmAccountPausedResponse)
+
     async def create_proposal(self, request: pb.CreateEvmProposalRequest) -> pb.CreateEvmProposalResponse:
         return await self._call(self._stub.CreateProposal, request, pb.CreateEvmProposalResponse)
 

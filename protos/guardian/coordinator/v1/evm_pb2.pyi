@@ -148,22 +148,28 @@ class GetEvmAccountResponse(_message.Message):
     def __init__(self, found: _Optional[bool] = ..., account: _Optional[_Union[EvmAccount, _Mapping]] = ...) -> None: ...
 
 class SetEvmAccountPausedRequest(_message.Message):
-    __slots__ = ("account_id", "paused", "reason")
+    __slots__ = ("account_id", "paused", "reason", "operator_commitment")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     PAUSED_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    OPERATOR_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     paused: bool
     reason: str
-    def __init__(self, account_id: _Optional[str] = ..., paused: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+    operator_commitment: str
+    def __init__(self, account_id: _Optional[str] = ..., paused: _Optional[bool] = ..., reason: _Optional[str] = ..., operator_commitment: _Optional[str] = ...) -> None: ...
 
 class SetEvmAccountPausedResponse(_message.Message):
-    __slots__ = ("found", "account")
+    __slots__ = ("found", "account", "before_state", "after_state")
     FOUND_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_STATE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_STATE_FIELD_NUMBER: _ClassVar[int]
     found: bool
     account: EvmAccount
-    def __init__(self, found: _Optional[bool] = ..., account: _Optional[_Union[EvmAccount, _Mapping]] = ...) -> None: ...
+    before_state: str
+    after_state: str
+    def __init__(self, found: _Optional[bool] = ..., account: _Optional[_Union[EvmAccount, _Mapping]] = ..., before_state: _Optional[str] = ..., after_state: _Optional[str] = ...) -> None: ...
 
 class CreateEvmProposalRequest(_message.Message):
     __slots__ = ("proposal_id", "account_id", "user_op_hash", "payload", "nonce", "nonce_key", "proposer", "signature", "signer_snapshot", "threshold", "ttl_seconds", "current_nonces")

@@ -94,7 +94,7 @@ class EvmProposalsServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SetAccountPaused(self, request, context):
-        """Pauses or resumes the EVM mutating calls of one account.
+        """Pauses or resumes the EVM mutating calls of one account (idempotent), audited like a custody pause.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

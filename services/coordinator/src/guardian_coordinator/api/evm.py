@@ -118,8 +118,15 @@ class EvmProposalsServicer(pb_grpc.EvmProposalsServicer):
     async def SetAccountPaused(
         self, request: pb.SetEvmAccountPausedRequest, context: Context
     ) -> pb.SetEvmAccountPausedResponse:
-        account = await self._evm.set_paused(request.account_id, request.paused, request.reason)
-        return pb.SetEvmAccountPausedResponse(found=account is not None, account=account_to_proto(account))
+        result = await self._evm.set_paused(
+            request.account_id, request.paused, request.reason, request.operator_commitment
+        )
+        return pb.SetEvmAccountPausedResponse(
+            found=result.account is not None,
+            account=account_to_proto(result.account),
+            before_state=result.before_state,
+            after_state=result.after_state,
+        )
 
     @mapped_errors
     async def CreateProposal(

@@ -127,6 +127,25 @@ class ProposalResult:
 
 
 @dataclass(frozen=True)
+class PauseChange:
+    account_id: str
+    paused: bool
+    reason: str | None
+    operator: str
+
+    @property
+    def action(self) -> str:
+        return "accounts.pause" if self.paused else "accounts.unpause"
+
+
+@dataclass(frozen=True)
+class PauseResult:
+    account: EvmAccount | None  # None: no such account (nothing recorded)
+    before_state: str = ""
+    after_state: str = ""
+
+
+@dataclass(frozen=True)
 class ProposalList:
     account_found: bool
     proposals: list[EvmProposal]
@@ -152,8 +171,9 @@ class EvmStore(Protocol):
 
     async def get_account(self, account_id: str) -> EvmAccount | None: ...
 
-    async def set_paused(self, account_id: str, paused: bool, reason: str | None) -> EvmAccount | None:
-        """A paused account keeps its first pause (instant and reason); resuming clears both."""
+    async def set_paused(self, change: PauseChange) -> PauseResult:
+        """One transaction: a paused account keeps its first pause (instant and reason), resuming clears
+        both, and every call is recorded in the pause audit (admin actions) with the states before and after."""
         ...
 
     async def create_proposal(self, proposal: NewEvmProposal, nonces: Nonces) -> ProposalResult:
@@ -263,12 +283,15 @@ class EvmProposals:
     async def get_account(self, account_id: str) -> EvmAccount | None:
         return await self.store.get_account(require_evm_account_id("account_id", account_id))
 
-    async def set_paused(self, account_id: str, paused: bool, reason: str) -> EvmAccount | None:
+    async def set_paused(self, account_id: str, paused: bool, reason: str, operator: str) -> PauseResult:
         if len(reason) > MAX_REASON_CHARS:
             raise InvalidArgument("reason", f"at most {MAX_REASON_CHARS} characters")
-        return await self.store.set_paused(
-            require_evm_account_id("account_id", account_id), paused, reason or None
+        if not operator or len(operator) > MAX_REASON_CHARS:
+            raise InvalidArgument("operator_commitment", "required, at most 1024 characters")
+        change = PauseChange(
+            require_evm_account_id("account_id", account_id), paused, reason or None, operator
         )
+        return await self.store.set_paused(change)
 
     async def create_proposal(self, proposal: NewEvmProposal, nonces: Nonces) -> ProposalResult:
         require_evm_account_id("account_id", proposal.account_id)

@@ -235,7 +235,7 @@ class MemoryStore:
         self.custody = MemoryCustodyStore(clock, self.leases)
         self.shards = MemoryShardStore(clock, self.leases)
         self.fleet = self.shards  # members and leases live there
-        self.evm = MemoryEvmStore(clock)
+        self.evm = MemoryEvmStore(clock, self.custody._admin_actions)  # one pause audit for both
 
     async def schema_revision(self) -> str:
         return "memory"

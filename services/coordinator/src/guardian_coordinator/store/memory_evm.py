@@ -16,11 +16,14 @@ from guardian_coordinator.domain.evm import (
     EvmSignature,
     NewEvmProposal,
     Nonces,
+    PauseChange,
+    PauseResult,
     ProposalList,
     ProposalOutcome,
     ProposalResult,
     is_inactive,
 )
+from guardian_coordinator.domain.models import AdminAction
 
 
 class Clock(Protocol):
@@ -28,8 +31,10 @@ class Clock(Protocol):
 
 
 class MemoryEvmStore:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, audit: list[AdminAction]) -> None:
+        """`audit` is the custody store's admin-action log: EVM pauses are recorded with the others."""
         self._clock = clock
+        self._audit = audit
         self._accounts: dict[str, EvmAccount] = {}
         self._proposals: dict[str, EvmProposal] = {}
 
@@ -54,17 +59,30 @@ class MemoryEvmStore:
     async def get_account(self, account_id: str) -> EvmAccount | None:
         return self._accounts.get(account_id)
 
-    async def set_paused(self, account_id: str, paused: bool, reason: str | None) -> EvmAccount | None:
-        account = self._accounts.get(account_id)
+    async def set_paused(self, change: PauseChange) -> PauseResult:
+        account = self._accounts.get(change.account_id)
         if account is None:
-            return None
+            return PauseResult(None)
         now = self._clock.now()
-        if paused and account.paused_at is None:
-            account = replace(account, paused_at=now, paused_reason=reason, updated_at=now)
-        elif not paused and account.paused_at is not None:
-            account = replace(account, paused_at=None, paused_reason=None, updated_at=now)
-        self._accounts[account_id] = account
-        return account
+        before = "paused" if account.paused_at else "active"
+        after = "paused" if change.paused else "active"
+        if before != after:
+            paused_at, reason = (now, change.reason) if change.paused else (None, None)
+            account = replace(account, paused_at=paused_at, paused_reason=reason, updated_at=now)
+            self._accounts[change.account_id] = account
+        self._audit.append(
+            AdminAction(
+                id=len(self._audit) + 1,
+                account_id=change.account_id,
+                action=change.action,
+                operator_commitment=change.operator,
+                reason=change.reason,
+                created_at=now,
+                before_state=before,
+                after_state=after,
+            )
+        )
+        return PauseResult(account, before, after)
 
     def _active(self, account_id: str, proposal_id: str, nonces: Nonces) -> EvmProposal | None:
         proposal = self._proposals.get(proposal_id)

@@ -23,10 +23,13 @@ from guardian_coordinator.domain.evm import (
     EvmSignature,
     NewEvmProposal,
     Nonces,
+    PauseChange,
+    PauseResult,
     ProposalList,
     ProposalOutcome,
     ProposalResult,
 )
+from guardian_coordinator.store.postgres.custody import AUDIT
 from guardian_coordinator.store.postgres.engine import store_errors
 
 ACCOUNT_COLUMNS = (
@@ -45,6 +48,7 @@ UPSERT_ACCOUNT = text(
     """
 )
 SELECT_ACCOUNT = text(f"SELECT {ACCOUNT_COLUMNS} FROM evm_accounts WHERE account_id = :account_id")
+LOCK_ACCOUNT = text(f"SELECT {ACCOUNT_COLUMNS} FROM evm_accounts WHERE account_id = :account_id FOR UPDATE")
 SHARE_ACCOUNT = text(f"SELECT {ACCOUNT_COLUMNS} FROM evm_accounts WHERE account_id = :account_id FOR SHARE")
 PAUSE = text(
     f"""
@@ -198,13 +202,25 @@ class PostgresEvmStore:
             row = (await conn.execute(SELECT_ACCOUNT, {"account_id": account_id})).first()
         return None if row is None else _account(row)
 
-    async def set_paused(self, account_id: str, paused: bool, reason: str | None) -> EvmAccount | None:
-        params = {"account_id": account_id, "reason": reason}
+    async def set_paused(self, change: PauseChange) -> PauseResult:
+        params = {"account_id": change.account_id, "reason": change.reason}
         async with self._transaction() as conn:
-            row = (await conn.execute(PAUSE if paused else RESUME, params)).first()
-            if row is None:  # already in that state, or no such account
-                row = (await conn.execute(SELECT_ACCOUNT, params)).first()
-        return None if row is None else _account(row)
+            row = (await conn.execute(LOCK_ACCOUNT, params)).first()
+            if row is None:
+                return PauseResult(None)
+            before = "paused" if row.paused_at is not None else "active"
+            after = "paused" if change.paused else "active"
+            if before != after:
+                row = (await conn.execute(PAUSE if change.paused else RESUME, params)).one()
+            audit = {
+                **params,
+                "action": change.action,
+                "operator": change.operator,
+                "before": before,
+                "after": after,
+            }
+            await conn.execute(AUDIT, audit)
+        return PauseResult(_account(row), before, after)
 
     async def _read(self, conn: AsyncConnection, account_id: str, proposal_id: str) -> EvmProposal:
         scope = {"account_id": account_id, "proposal_id": proposal_id}
