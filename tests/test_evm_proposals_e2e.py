@@ -365,6 +365,25 @@ async def test_non_signers_and_bad_input_get_envelopes_and_change_nothing(
     anonymous = await http.get(fleet.gateway_url(0) + "/evm/proposals", params=query)
     envelope(anonymous, 401, "authentication_failed")
 
+    # Every new route: a body that is not JSON, not an object, or lacks account_id; a GET without it.
+    for path in (
+        "/evm/accounts",
+        "/evm/proposals",
+        f"/evm/proposals/{pid}/approve",
+        f"/evm/proposals/{pid}/cancel",
+    ):
+        plain = await b.call(0, "POST", path, content=b"{}", headers={"content-type": "text/plain"})
+        envelope(plain, 415, "unsupported_media_type")
+        envelope(await b.call(1, "POST", path, json=[1, 2]), 400, "invalid_input")
+        envelope(
+            await b.call(0, "POST", path, content=b"{nope", headers={"content-type": "application/json"}),
+            400,
+            "invalid_input",
+        )
+        envelope(await b.call(1, "POST", path, json={}), 400, "invalid_input")
+    for path in (f"/evm/proposals/{pid}", f"/evm/proposals/{pid}/executable"):
+        envelope(await b.call(0, "GET", path), 400, "invalid_input")
+        envelope(await b.call(1, "GET", path, params={"account_id": ["x", "y"]}), 400, "invalid_input")
     stored = await coordinator.ListProposals(pb.ListEvmProposalsRequest(account_id=s.account_id))
     assert [p.proposal_id for p in stored.proposals] == [pid]
     assert [x.signer for x in stored.proposals[0].signatures] == [a.address]
