@@ -11,6 +11,7 @@ with deploy/local-base/build.sh) uses the Debian-built ones, else the public ima
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -56,8 +57,9 @@ def docker_engine_problem() -> str | None:
     return None
 
 
-@pytest.fixture
-def fleet(tmp_path: Path) -> Iterator[dict[str, str]]:
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    tmp_path = tmp_path_factory.mktemp("container-fleet")
     problem = docker_engine_problem()
     if problem:
         pytest.skip(f"container fleet test needs a Docker engine: {problem} (.ci/run starts one)")
@@ -69,6 +71,9 @@ def fleet(tmp_path: Path) -> Iterator[dict[str, str]]:
         "FLEET_PORT_BASE": str(PORT_BASE),
         "FLEET_PROJECT": f"guardian-test-{os.getpid()}",
         "FLEET_FAST_PROMOTION_INTERVAL_SECONDS": "0.3",
+        # One client address (the load balancer's) carries the whole chaos workload.
+        "FLEET_RATE_BURST_PER_SEC": "2000",
+        "FLEET_RATE_PER_MIN": "200000",
     }
     local = ["--local-base"] if os.environ.get("GUARDIAN_TEST_FLEET_LOCAL_BASE") == "1" else []
     script = [sys.executable, str(SCRIPT)]
@@ -84,6 +89,9 @@ def fleet(tmp_path: Path) -> Iterator[dict[str, str]]:
         )
         urls["key"] = str(tmp_path / "run" / "compose-fleet" / "dev-operator.key")
         urls["project"] = env["FLEET_PROJECT"]
+        urls["env"] = json.dumps(
+            {k: env[k] for k in ("GUARDIAN_RUN_DIR", "FLEET_PORT_BASE", "FLEET_PROJECT")}
+        )
         yield urls
     finally:
         logs = subprocess.run(
@@ -173,3 +181,33 @@ async def test_the_container_fleet_logs_in_pushes_canonicalizes_and_logs_out(fle
             with pytest.raises(ApiError) as refused:
                 await direct.wallet_session(wallet)
             assert refused.value.status == 401
+
+
+def run_chaos(fleet: dict[str, str], *args: str) -> str:
+    env = {**os.environ, **json.loads(fleet["env"])}
+    run = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "chaos.py"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-3000:]
+    assert "violations: 0" in run.stdout, run.stdout[-6000:]
+    return run.stdout
+
+
+def test_a_short_fault_campaign_keeps_every_invariant(fleet: dict[str, str]) -> None:
+    """`make chaos`'s short profile: kills, pauses and a PostgreSQL restart under the mixed workload."""
+    report = run_chaos(fleet, "--duration", "30", "--fault-interval", "3", "--seed", "7")
+    assert re.search(r"^  (kill|pause|restart) ", report, re.M), report
+
+
+def test_a_rolling_restart_fails_no_request_and_hands_canonicalization_over(fleet: dict[str, str]) -> None:
+    report = run_chaos(fleet, "--rolling", "--seed", "7")
+    handovers = [
+        float(x) for x in re.findall(r"shards held again after canonicalizer-\d stopped\s+([\d.]+) s", report)
+    ]
+    assert len(handovers) == 3, report
+    # Within one check interval (GUARDIAN_CANONICALIZATION_CHECK_INTERVAL_SECONDS, 10 s by default).
+    assert all(took <= 10 for took in handovers), report

@@ -46,7 +46,9 @@ USER 10001:10001
 # Every service drains on SIGTERM within GUARDIAN_SHUTDOWN_GRACE_SECONDS (10 s by default): give it
 # more than that before SIGKILL (docker stop -t 30, stop_grace_period, terminationGracePeriodSeconds).
 STOPSIGNAL SIGTERM
-# gRPC health (grpc.health.v1, unauthenticated) of the whole server on the port of GUARDIAN_GRPC_ADDR.
+# gRPC readiness (grpc.health.v1 service "readiness", unauthenticated) on the port of GUARDIAN_GRPC_ADDR:
+# healthy while the service's dependencies answer (docs/runbooks/container-fleet.md), which gates compose's
+# start order.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["python", "-c", "import os, sys, grpc; from grpc_health.v1 import health_pb2 as h, health_pb2_grpc as g; port = os.environ.get('GUARDIAN_GRPC_ADDR', '0.0.0.0:50061').rsplit(':', 1)[1]; r = g.HealthStub(grpc.insecure_channel('127.0.0.1:' + port)).Check(h.HealthCheckRequest(), timeout=4); sys.exit(r.status != h.HealthCheckResponse.SERVING)"]
+  CMD ["python", "-c", "import os, sys, grpc; from grpc_health.v1 import health_pb2 as h, health_pb2_grpc as g; port = os.environ.get('GUARDIAN_GRPC_ADDR', '0.0.0.0:50061').rsplit(':', 1)[1]; r = g.HealthStub(grpc.insecure_channel('127.0.0.1:' + port)).Check(h.HealthCheckRequest(service='readiness'), timeout=4); sys.exit(r.status != h.HealthCheckResponse.SERVING)"]
 ENTRYPOINT ["guardian-auth"]

@@ -8,9 +8,11 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from guardian_common.internal_token import AUTHORIZATION, bearer
 from guardian_common.telemetry import client_interceptors
+from guardian_common.transport_security import channel_security
 
 Reply = TypeVar("Reply")
 
@@ -31,13 +33,19 @@ class _TokenInjector(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[type
 
 
 def internal_channel(target: str, internal_token: str | None) -> grpc.aio.Channel:
-    """`target` is `host:port`, `ipv4:h1:p1,h2:p2` or `dns:///name:port`; calls are spread round-robin."""
+    """`target` is `host:port`, `ipv4:h1:p1,h2:p2` or `dns:///name:port`; calls are spread round-robin.
+    TLS (and a client certificate) when the GUARDIAN_GRPC_TLS_* client settings say so
+    (guardian_common.transport_security)."""
     token = [_TokenInjector(internal_token)] if internal_token else []
     interceptors = [*client_interceptors(), *token]
-    return grpc.aio.insecure_channel(
-        target,
-        options=[("grpc.lb_policy_name", "round_robin"), ("grpc.enable_retries", 0)],
-        interceptors=interceptors or None,
+    options: list[tuple[str, Any]] = [("grpc.lb_policy_name", "round_robin"), ("grpc.enable_retries", 0)]
+    security = channel_security()
+    if security is None:
+        return grpc.aio.insecure_channel(target, options=options, interceptors=interceptors or None)
+    if security.server_name:
+        options.append(("grpc.ssl_target_name_override", security.server_name))
+    return grpc.aio.secure_channel(
+        target, security.credentials, options=options, interceptors=interceptors or None
     )
 
 
@@ -79,6 +87,13 @@ class InternalClient:
         if not isinstance(reply, reply_type):
             raise TypeError(f"{what} answered {type(reply).__name__}, expected {reply_type.__name__}")
         return reply
+
+    async def reachable(self) -> bool:
+        """Raises unless a replica behind the channel answers gRPC health (any status: it is reachable).
+        The readiness probe of the services that depend on this one."""
+        stub = health_pb2_grpc.HealthStub(self.channel)
+        await stub.Check(health_pb2.HealthCheckRequest(), timeout=self.deadline_seconds or 2.0)
+        return True
 
     async def close(self) -> None:
         await self.channel.close(None)

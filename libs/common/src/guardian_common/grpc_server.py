@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
@@ -17,6 +18,15 @@ from grpc_reflection.v1alpha import reflection
 from guardian_common.errors import ConfigurationError
 from guardian_common.internal_token import InternalTokenInterceptor
 from guardian_common.telemetry import server_interceptors
+from guardian_common.transport_security import server_credentials
+
+log = logging.getLogger("guardian.health")
+# gRPC health service names (docs/runbooks/container-fleet.md "Liveness and readiness"): "" is liveness (the process serves
+# gRPC; only a drain turns it NOT_SERVING); READINESS (and each service's own name) is SERVING only while the
+# dependencies answer: PostgreSQL for the coordinator, the coordinator for auth and the canonicalizer.
+READINESS = "readiness"
+READINESS_INTERVAL_SECONDS = 2.0
+READINESS_TIMEOUT_SECONDS = 2.0
 
 MAX_CONNECTION_AGE_MS = 5 * 60 * 1000
 MAX_CONNECTION_AGE_GRACE_MS = 30 * 1000
@@ -32,7 +42,10 @@ class GrpcServer:
         service_names: Iterable[str],
         internal_token: str | None,
         setting: str = "GUARDIAN_GRPC_ADDR",
+        readiness: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
+        """`readiness`: a probe of the dependencies, raising (or timing out) when one does not answer;
+        None: ready whenever live."""
         token_check = [InternalTokenInterceptor(internal_token)] if internal_token else []
         # Innermost: it wraps the registered handler itself (a token refusal never decodes the request).
         interceptors = [*server_interceptors(), *token_check, RequestDecodingInterceptor()]
@@ -56,22 +69,59 @@ class GrpcServer:
             [*self._service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server
         )
         self.port = 0
+        self._readiness = readiness
+        self._ready: bool | None = None
+        self._watcher: asyncio.Task[None] | None = None
 
     async def start(self) -> int:
-        """Binds and serves; a busy or invalid address refuses start-up with one line naming the setting."""
-        self.port = bind_insecure_port(self.server, self._address, self._setting)
+        """Binds and serves; a busy or invalid address refuses start-up with one line naming the setting.
+        With GUARDIAN_GRPC_TLS_CERT_FILE/_KEY_FILE set the port speaks TLS (mutual with
+        GUARDIAN_GRPC_TLS_CLIENT_CA_FILE)."""
+        credentials = server_credentials()
+        if credentials is None:
+            self.port = bind_insecure_port(self.server, self._address, self._setting)
+        else:
+            self.port = bind_port(self.server, self._address, self._setting, credentials)
         await self.server.start()
-        await self._set_all(health_pb2.HealthCheckResponse.SERVING)
+        await self._health.set("", health_pb2.HealthCheckResponse.SERVING)
+        await self._set_readiness(await self._probe())
+        if self._readiness is not None:
+            self._watcher = asyncio.create_task(self._watch_readiness())
         return self.port
 
     async def drain(self, grace_seconds: float) -> None:
         """Health turns NOT_SERVING, new calls are refused, in-flight calls get `grace_seconds` to finish."""
-        await self._set_all(health_pb2.HealthCheckResponse.NOT_SERVING)
+        if self._watcher is not None:
+            self._watcher.cancel()
+        for name in ["", READINESS, *self._service_names]:
+            await self._health.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
         await self.server.stop(grace_seconds)
 
-    async def _set_all(self, status: health_pb2.HealthCheckResponse.ServingStatus.ValueType) -> None:
-        for name in ["", *self._service_names]:
+    async def _probe(self) -> bool:
+        if self._readiness is None:
+            return True
+        try:
+            await asyncio.wait_for(self._readiness(), READINESS_TIMEOUT_SECONDS)
+        except Exception as exc:  # any failure of the probe means "not ready"; the reason is logged
+            if self._ready is not False:
+                log.warning("not ready: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            return False
+        return True
+
+    async def _set_readiness(self, ready: bool) -> None:
+        if ready and self._ready is False:
+            log.info("ready again")
+        self._ready = ready
+        status = (
+            health_pb2.HealthCheckResponse.SERVING if ready else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        for name in [READINESS, *self._service_names]:
             await self._health.set(name, status)
+
+    async def _watch_readiness(self) -> None:
+        while True:
+            await asyncio.sleep(READINESS_INTERVAL_SECONDS)
+            await self._set_readiness(await self._probe())
 
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -177,11 +227,21 @@ class RequestDecodingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[ty
 
 
 def bind_insecure_port(server: grpc.aio.Server, address: str, setting: str) -> int:
-    """`server.add_insecure_port` whose failure (a port in use, an unresolvable host) is a ConfigurationError.
+    """`server.add_insecure_port` whose failure (a port in use, an unresolvable host) is a ConfigurationError."""
+    return bind_port(server, address, setting, None)
+
+
+def bind_port(
+    server: grpc.aio.Server, address: str, setting: str, credentials: grpc.ServerCredentials | None
+) -> int:
+    """Adds the listening port (TLS when `credentials`); a failure is a ConfigurationError.
 
     grpc raises a RuntimeError (older versions return 0) without saying why; the common causes are named."""
     try:
-        port = server.add_insecure_port(address)
+        if credentials is None:
+            port = server.add_insecure_port(address)
+        else:
+            port = server.add_secure_port(address, credentials)
     except RuntimeError:
         port = 0
     if port == 0:

@@ -88,8 +88,12 @@ async def serve(settings: AuthSettings) -> int:
         challenge_ttl_seconds=settings.evm_challenge_ttl_seconds,
         session_ttl_seconds=settings.evm_session_ttl_seconds,
     )
+    # Ready while the coordinator answers (docs/runbooks/container-fleet.md "Liveness and readiness").
     server = GrpcServer(
-        address=settings.grpc_addr, service_names=SERVICE_NAMES, internal_token=settings.internal_token
+        address=settings.grpc_addr,
+        service_names=SERVICE_NAMES,
+        internal_token=settings.internal_token,
+        readiness=coordinator.reachable,
     )
     register(server.server, operator, evm)
     authenticator = RequestAuthenticator(coordinator, offload=offload)

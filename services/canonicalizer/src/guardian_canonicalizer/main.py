@@ -110,8 +110,12 @@ async def serve(settings: CanonicalizerSettings) -> int:
         max_concurrent_shards=settings.canonicalization_max_concurrent_shards,
     )
 
+    # Ready while the coordinator answers (docs/runbooks/container-fleet.md "Liveness and readiness").
     server = GrpcServer(
-        address=settings.grpc_addr, service_names=SERVICE_NAMES, internal_token=settings.internal_token
+        address=settings.grpc_addr,
+        service_names=SERVICE_NAMES,
+        internal_token=settings.internal_token,
+        readiness=coordinator.reachable,
     )
     register(server.server, board)
     # The rest of the join wait: a replica serves (and takes shards) once its peers can count it.

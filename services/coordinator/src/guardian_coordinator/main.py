@@ -69,8 +69,12 @@ async def serve(settings: CoordinatorSettings) -> int:
     store = await build_store(settings)
     coordination = Coordination(store)
     mode = "shared" if store.backend == "postgres" else "single-process"
+    # Ready while the database answers (docs/runbooks/container-fleet.md "Liveness and readiness").
     server = GrpcServer(
-        address=settings.grpc_addr, service_names=SERVICE_NAMES, internal_token=settings.internal_token
+        address=settings.grpc_addr,
+        service_names=SERVICE_NAMES,
+        internal_token=settings.internal_token,
+        readiness=store.schema_revision,
     )
     register(
         server.server,
