@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from guardian_client import Cosigner, CustodyClient, OperatorKey, WalletKey, auth_config, new_account_id
-from guardian_client.errors import ApiError, GuardianClientError, TransportError
+from guardian_client.errors import ApiError, GuardianClientError, ProtocolError, TransportError
 from guardian_client.transport import RetryPolicy
 from guardian_devnet.control import DevnetControl
 
@@ -62,6 +62,7 @@ def classify(error: BaseException) -> str:
     if isinstance(error, TransportError):
         return "refused_retryable"
     return "failed"
+
 
 
 async def attempt(ledger: Ledger, kind: str, operation: Callable[..., Awaitable[Any]], *args: Any) -> Any:
@@ -309,7 +310,7 @@ class Workload:
                     return None
                 await asyncio.sleep(0.5)
                 continue
-            except TransportError:
+            except (TransportError, ProtocolError):  # unreachable, or a proxy's own answer: ask again
                 await asyncio.sleep(0.5)
                 continue
             if delta.status_kind == "candidate":
@@ -326,7 +327,7 @@ class Workload:
         while time.monotonic() < deadline:
             try:
                 delta = await client.get_delta(signer, account_id, nonce)
-            except (ApiError, TransportError):
+            except (ApiError, TransportError, ProtocolError):
                 await asyncio.sleep(0.5)
                 continue
             if delta.status_kind != "candidate":

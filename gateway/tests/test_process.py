@@ -166,6 +166,28 @@ async def test_sigterm_lets_the_request_in_flight_finish_and_exits_zero(
     assert "received SIGTERM" in process.log()
 
 
+async def test_sigterm_with_a_drain_delay_turns_readiness_off_first_and_keeps_serving(
+    start_gateway: StartGateway,
+) -> None:
+    """GUARDIAN_DRAIN_DELAY_SECONDS: after SIGTERM /readyz answers 503 `draining` while other requests are
+    still answered, so a load balancer stops routing here before connections close."""
+    process = start_gateway(GUARDIAN_DRAIN_DELAY_SECONDS="30")
+    async with httpx.AsyncClient(base_url=gateway_url(process)) as client:
+        assert (await client.get("/readyz")).status_code == 200
+        process.signal(signal.SIGTERM)
+        deadline = asyncio.get_running_loop().time() + 30
+        while (ready := await client.get("/readyz")).status_code == 200:
+            assert asyncio.get_running_loop().time() < deadline, "still ready after SIGTERM"
+            await asyncio.sleep(0.05)
+        assert ready.status_code == 503, ready.text
+        assert ready.json()["meta"]["checks"] == {"gateway": "draining"}
+        assert (await client.get("/healthz")).status_code == 200
+        assert (await client.get("/auth/challenge", params={"commitment": "c"})).status_code == 200
+    process.signal(signal.SIGKILL)
+    await asyncio.to_thread(process.wait_exit, 30)
+    assert "not ready, serving for 30" in process.log()
+
+
 @pytest.mark.parametrize(
     ("env", "expected"),
     [

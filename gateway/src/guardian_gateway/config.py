@@ -34,6 +34,9 @@ class GatewaySettings(BaseSettings):
     readiness_deadline_seconds: float = Field(default=2.0, gt=0, le=60)
     startup_wait_seconds: float = Field(default=30.0, ge=0, le=600)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+    # On SIGTERM, /readyz answers 503 for this long while every request is still served, so a load balancer
+    # stops sending new requests before connections close (docs/runbooks/container-fleet.md).
+    drain_delay_seconds: float = Field(default=0.0, ge=0, le=120)
     # Body caps by route (domain/body_caps.py): /configure and /delta, then every other route.
     max_request_bytes: int = Field(default=DEFAULT_PAYLOAD_BYTES, ge=1, le=1_073_741_824)
     max_small_request_bytes: int = Field(default=DEFAULT_SMALL_BYTES, ge=1, le=1_073_741_824)

@@ -85,9 +85,10 @@ async def serve(settings: GatewaySettings) -> int:
             limits.per_min,
         )
         await offload.start()
+        app = create_app(runtime, auth, coordinator, offload=offload)
         server = _Server(
             uvicorn.Config(
-                create_app(runtime, auth, coordinator, offload=offload),
+                app,
                 # httptools is the C parser; the subclass adds the head bounds it lacks (http_protocol.py).
                 http=guarded_protocol(settings.max_header_bytes, settings.http_header_timeout_seconds),
                 lifespan="off",
@@ -102,6 +103,16 @@ async def serve(settings: GatewaySettings) -> int:
         stopping = asyncio.create_task(wait_for_stop_signal())
         await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if stopping.done():
+            if settings.drain_delay_seconds > 0:
+                # Readiness first: the load balancer's health check sees 503 and stops routing here while
+                # in-flight and late requests are still answered; then the server stops.
+                app.state.gateway.lifecycle.draining = True
+                log.info(
+                    "received %s: not ready, serving for %ss more",
+                    stopping.result().name,
+                    settings.drain_delay_seconds,
+                )
+                await asyncio.wait({serving}, timeout=settings.drain_delay_seconds)
             log.info(
                 "received %s: draining for up to %ss", stopping.result().name, settings.shutdown_grace_seconds
             )

@@ -309,12 +309,29 @@ async def test_a_retry_hint_longer_than_the_policy_allows_is_not_waited_for(serv
 async def test_an_error_without_the_envelope_is_a_protocol_error_and_not_retried(
     server: ScriptedServer,
 ) -> None:
-    server.script("GET", "/state", Answer(502, b"<html>bad gateway</html>"))
+    server.script("GET", "/state", Answer(500, b"<html>oops</html>"))
     async with CustodyClient(server.url, retry=FAST) as client:
         with pytest.raises(ProtocolError) as raised:
             await client.get_state(Cosigner.ecdsa(), ACCOUNT)
-    assert raised.value.status == 502 and "bad gateway" in str(raised.value)
+    assert raised.value.status == 500 and "oops" in str(raised.value)
     assert len(server.requests("GET", "/state")) == 1
+
+
+@pytest.mark.parametrize("status", [502, 503, 504])
+async def test_a_proxy_error_is_retried_on_a_read_but_not_on_a_push(
+    server: ScriptedServer, status: int
+) -> None:
+    """A load balancer's own answer (no envelope) while a gateway restarts: a read is safe to send again; a
+    push may have been forwarded before the proxy failed, so it is raised."""
+    server.script("GET", "/state", Answer(status, b""), STATE)
+    server.script("POST", "/delta", Answer(status, b"<html>bad gateway</html>"), acked())
+    signer = Cosigner.ecdsa()
+    async with CustodyClient(server.url, retry=FAST) as client:
+        assert (await client.get_state(signer, ACCOUNT)).commitment == BASE
+        with pytest.raises(ProtocolError) as raised:
+            await client.push_delta(signer, ACCOUNT, 1, BASE, {"balance": 2})
+    assert raised.value.status == status
+    assert len(server.requests("GET", "/state")) == 2 and len(server.requests("POST", "/delta")) == 1
 
 
 def closed_port_url() -> str:

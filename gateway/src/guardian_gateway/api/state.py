@@ -15,6 +15,13 @@ from guardian_gateway.clients.coordinator import CoordinatorClient
 from guardian_gateway.runtime import GatewayRuntime
 
 
+@dataclass
+class Lifecycle:
+    """Set when the gateway received SIGTERM: /readyz turns 503 while requests are still served."""
+
+    draining: bool = False
+
+
 @dataclass(frozen=True)
 class GatewayState:
     runtime: GatewayRuntime
@@ -22,6 +29,7 @@ class GatewayState:
     coordinator: CoordinatorClient
     offload: Offload
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
 
 
 async def gateway_state(request: Request) -> GatewayState:

@@ -38,7 +38,12 @@ async def healthz() -> Liveness:
 
 @router.get("/readyz", responses=error_responses(503))
 async def readyz(state: State) -> Readiness:
-    """200 only when the coordinator and auth both answer gRPC health SERVING; never rate limited."""
+    """200 only when the coordinator and auth both answer gRPC health SERVING and the gateway is not
+    draining (SIGTERM received); never rate limited."""
+    if state.lifecycle.draining:
+        raise ErrorEnvelope.of(
+            "service_unavailable", "not ready: draining before shutdown", checks={"gateway": "draining"}
+        )
     coordinator, auth = await asyncio.gather(state.coordinator.health.status(), state.auth.health.status())
     checks = {"coordinator": coordinator, "auth": auth}
     if coordinator != SERVING or auth != SERVING:

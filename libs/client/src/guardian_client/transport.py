@@ -5,7 +5,9 @@ What is retried (docs/python-client.md, "Retries"):
 - an answer whose envelope says `retryable`, when the request is idempotent, or when its code is one the
   route documents as "refused before anything was written" (`unchanged_codes`);
 - a connection that could not be established (the request never left), on any route;
-- any other transport failure (a timeout or a cut connection after sending), on idempotent routes only.
+- any other transport failure (a timeout or a cut connection after sending), on idempotent routes only;
+- a 502, 503 or 504 without the error envelope (a load balancer's or proxy's own answer, for example while a
+  gateway restarts), on idempotent routes only: the proxy may have forwarded a write before failing.
 Everything else is raised at once. Each attempt builds its headers again, so a signed request carries a
 fresh timestamp and signature every time (the server refuses a reused timestamp as a replay).
 """
@@ -31,6 +33,8 @@ from guardian_client.errors import (
 )
 
 T = TypeVar("T")
+# What a load balancer or proxy answers by itself when no gateway took the request (or one went away).
+PROXY_STATUSES = frozenset({502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,8 @@ class Transport:
         def may_retry(error: GuardianClientError) -> bool:
             if isinstance(error, TransportError):
                 return idempotent or not error.sent
+            if isinstance(error, ProtocolError) and error.status in PROXY_STATUSES:
+                return idempotent
             return (
                 isinstance(error, ApiError)
                 and error.retryable
