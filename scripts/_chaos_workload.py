@@ -64,7 +64,6 @@ def classify(error: BaseException) -> str:
     return "failed"
 
 
-
 async def attempt(ledger: Ledger, kind: str, operation: Callable[..., Awaitable[Any]], *args: Any) -> Any:
     """Runs `operation(*args)` with patient retries of retryable answers; records the outcome; None on
     failure (so operations return something other than None when they succeed)."""
