@@ -66,7 +66,8 @@ allow-operator: sync
 
 # Containers (docs/deploy.md): the five service images; LOCAL_BASE=1 builds them on the Debian-made base of
 # `make local-base` instead of the public python image. `make fleet-up` starts the fleet of
-# deploy/compose/fleet.yml on 127.0.0.1 (build the images first); `make fleet-down` removes it (VOLUMES=1:
+# deploy/compose/fleet.yml on 127.0.0.1 (build the images first; TLS=1: mutual TLS for internal gRPC);
+# `make fleet-down` removes it (VOLUMES=1:
 # its database too).
 images: sync
 	$(BIN)/python scripts/fleet_compose.py build $(if $(LOCAL_BASE),--local-base)
@@ -75,7 +76,7 @@ local-base:
 	deploy/local-base/build.sh
 
 fleet-up: sync
-	$(BIN)/python scripts/fleet_compose.py up $(if $(LOCAL_BASE),--local-base)
+	$(BIN)/python scripts/fleet_compose.py up $(if $(LOCAL_BASE),--local-base) $(if $(TLS),--tls)
 
 fleet-down: sync
 	$(BIN)/python scripts/fleet_compose.py down $(if $(VOLUMES),--volumes)

@@ -13,6 +13,7 @@ with sudo, so the files can be given to that uid), a development operator key (d
 allowlist holding it. Ports: FLEET_PORT_BASE (default 17000) + 51/52 coordinators, 61/62 auth, 71-73
 canonicalizers, 80 load balancer, 81/82 gateways, 91/92 devnet gRPC/HTTP, 432 PostgreSQL; all on 127.0.0.1.
 FLEET_PROJECT names the compose project (default guardian-fleet); the Docker engine is DOCKER_HOST's.
+`up --tls` (or FLEET_TLS=1) turns on mutual TLS for internal gRPC with a fleet CA made by openssl.
 """
 
 from __future__ import annotations
@@ -164,11 +165,54 @@ def write_secrets(fleet_dir: Path, postgres_port: int) -> Path:
     return box
 
 
-def fleet_environment(fleet_dir: Path, local: bool) -> dict[str, str]:
+def openssl(*args: str, cwd: Path) -> None:
+    result = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise StartFailed(f"openssl {args[0]} failed: {result.stderr.strip()[-300:]}")
+
+
+def write_tls(box: Path) -> None:
+    """A fleet CA and one certificate for 127.0.0.1 that every service serves and presents as a client
+    (mutual TLS); made once, like the other secrets. Needs the openssl command."""
+    cert = box / "tls_cert"
+    if cert.exists() and b"BEGIN" in cert.read_bytes():
+        return
+    if shutil.which("openssl") is None:
+        raise StartFailed("--tls needs the openssl command to make the fleet's certificates")
+    work = box / ".tls"
+    work.mkdir(exist_ok=True)
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365", "-subj", "/CN=guardian-fleet-ca",
+            "-keyout", "ca.key", "-out", "ca.pem", cwd=work)  # fmt: skip
+    (work / "leaf.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=guardian-fleet", "-keyout", "leaf.key",
+            "-out", "leaf.csr", cwd=work)  # fmt: skip
+    openssl("x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days",
+            "365", "-extfile", "leaf.ext", "-out", "leaf.pem", cwd=work)  # fmt: skip
+    for source, name in (("ca.pem", "tls_ca"), ("leaf.pem", "tls_cert"), ("leaf.key", "tls_key")):
+        (work / source).replace(box / name)
+    shutil.rmtree(work)  # the CA key goes: nothing else is ever signed with it
+
+
+def fleet_environment(fleet_dir: Path, local: bool, tls: bool = False) -> dict[str, str]:
     base = int(os.environ.get("FLEET_PORT_BASE", "17000"))
     ports = {name: str(base + offset) for name, offset in PORT_OFFSETS.items()}
     env = {**os.environ, **ports}
+    box = fleet_dir / "secrets"
+    box.mkdir(parents=True, exist_ok=True)
+    if tls:
+        write_tls(box)
     env["FLEET_SECRETS"] = str(write_secrets(fleet_dir, int(ports["FLEET_POSTGRES_PORT"])))
+    if tls:
+        env.update(
+            FLEET_TLS_CA="/run/secrets/tls_ca",
+            FLEET_TLS_CERT="/run/secrets/tls_cert",
+            FLEET_TLS_KEY="/run/secrets/tls_key",
+        )
+    for name in ("tls_ca", "tls_cert", "tls_key"):
+        # fleet.yml mounts these whether TLS is on or not; without --tls they stay empty and unused.
+        if not (box / name).exists():
+            files.create_private(box / name, str)
+            give_to_service_user(box / name)
     if local:
         env.setdefault("FLEET_POSTGRES_IMAGE", f"{LOCAL_PREFIX}/postgres:15")
         env.setdefault("FLEET_LB_IMAGE", f"{LOCAL_PREFIX}/caddy:2")
@@ -179,11 +223,13 @@ def compose(env: dict[str, str], *args: str) -> None:
     run([*compose_command(), "-f", str(COMPOSE_FILE), *args], env)
 
 
-def up(local: bool, rebuild: bool) -> None:
+def up(local: bool, rebuild: bool, tls: bool = False) -> None:
     if rebuild:
         build(local)
     fleet_dir = fleet_directory()
-    env = fleet_environment(fleet_dir, local)
+    env = fleet_environment(fleet_dir, local, tls)
+    if tls:
+        say("internal gRPC with mutual TLS (certificates in the secrets directory)")
     say("starting the fleet (healthchecks gate the start order)")
     compose(env, "up", "--detach", "--wait", "--wait-timeout", os.environ.get("FLEET_WAIT_SECONDS", "300"))
     say(f"load balancer: http://127.0.0.1:{env['FLEET_LB_PORT']}")
@@ -211,13 +257,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument("--local-base", action="store_true", help="base images from deploy/local-base")
         if name == "up":
             command.add_argument("--build", action="store_true", help="build the service images first")
+            command.add_argument("--tls", action="store_true", help="mutual TLS for internal gRPC")
     commands.add_parser("down").add_argument("--volumes", action="store_true", help="also drop the database")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
             build(local_base_wanted(args.local_base))
         elif args.command == "up":
-            up(local_base_wanted(args.local_base), args.build)
+            tls = args.tls or os.environ.get("FLEET_TLS", "").strip().lower() in ("1", "true", "yes")
+            up(local_base_wanted(args.local_base), args.build, tls)
         else:
             down(args.volumes)
     except StartFailed as exc:

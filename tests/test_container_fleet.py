@@ -1,7 +1,7 @@
 """The fleet on containers (deploy/compose/fleet.yml, scripts/fleet_compose.py), as `make fleet-up` runs it:
 the five service images are built, PostgreSQL, 2 coordinators, 2 auth, 2 gateways behind a round-robin load
 balancer, the devnet and 3 canonicalizers come up in health-gated order, and through the load balancer an
-operator and a wallet log in, a delta is pushed, landed on the devnet and seen canonical, and a logout is
+operator and a wallet log in (internal gRPC on mutual TLS), a delta is pushed, landed on the devnet and seen canonical, and a logout is
 refused on every gateway afterwards.
 
 Needs a Docker engine (DOCKER_HOST or the default socket): skipped with the reason when none answers.
@@ -79,7 +79,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     script = [sys.executable, str(SCRIPT)]
     try:
         up = subprocess.run(
-            [*script, "up", "--build", *local], env=env, capture_output=True, text=True, timeout=900
+            [*script, "up", "--build", "--tls", *local], env=env, capture_output=True, text=True, timeout=900
         )
         assert up.returncode == 0, up.stdout[-4000:] + up.stderr[-4000:]
         urls = dict(

@@ -103,13 +103,17 @@ def image_env(stage: list[Instruction]) -> dict[str, str]:
     return env
 
 
-def healthcheck_code(stage: list[Instruction]) -> str:
+def healthcheck_argv(stage: list[Instruction]) -> list[str]:
+    """The HEALTHCHECK command: `python -c CODE` or `python -m MODULE [ARG...]`."""
     (healthcheck,) = [i for i in stage if i.keyword == "HEALTHCHECK"]
     options, _, command = healthcheck.arguments.partition("CMD ")
     assert "--interval=" in options and "--timeout=" in options, "the health check needs explicit timings"
     argv = json.loads(command)
-    assert argv[:2] == ["python", "-c"] and len(argv) == 3, f"expected python -c CODE, got {argv}"
-    return str(argv[2])
+    assert argv[0] == "python" and argv[1] in ("-c", "-m"), (
+        f"expected python -c CODE or -m MODULE, got {argv}"
+    )
+    assert argv[1] == "-m" or len(argv) == 3, argv
+    return [str(a) for a in argv]
 
 
 def dockerfile(service: str) -> Path:
@@ -185,10 +189,17 @@ def test_entrypoint_is_a_console_script_of_the_service(service: str) -> None:
 
 @services
 def test_healthcheck_command_compiles_and_its_modules_import(service: str) -> None:
-    code = healthcheck_code(parse_dockerfile(dockerfile(service))[-1])
-    tree = ast.parse(code)
-    modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    modules |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    argv = healthcheck_argv(parse_dockerfile(dockerfile(service))[-1])
+    if argv[1] == "-m":
+        modules = {argv[2]}
+    else:
+        tree = ast.parse(argv[2])
+        modules = {
+            alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+        }
+        modules |= {
+            node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+        }
     assert modules
     for module in sorted(modules):
         assert importlib.util.find_spec(module) is not None, (
@@ -197,10 +208,10 @@ def test_healthcheck_command_compiles_and_its_modules_import(service: str) -> No
 
 
 def run_healthcheck(service: str, address: str) -> subprocess.CompletedProcess[str]:
-    code = healthcheck_code(parse_dockerfile(dockerfile(service))[-1])
+    argv = healthcheck_argv(parse_dockerfile(dockerfile(service))[-1])
     listen_var = IMAGES[service][1]
     env = {**os.environ, listen_var: address}
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
+    return subprocess.run([sys.executable, *argv[1:]], env=env, capture_output=True, text=True, timeout=30)
 
 
 def runtime_env(service: str, **overrides: str) -> dict[str, str]:

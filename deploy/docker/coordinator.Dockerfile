@@ -41,7 +41,7 @@ USER 10001:10001
 STOPSIGNAL SIGTERM
 # gRPC readiness (grpc.health.v1 service "readiness", unauthenticated) on the port of GUARDIAN_GRPC_ADDR:
 # healthy while the service's dependencies answer (docs/runbooks/container-fleet.md), which gates compose's
-# start order.
+# start order. guardian_common.healthcheck dials like the internal clients, so it works with TLS on too.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 \
-  CMD ["python", "-c", "import os, sys, grpc; from grpc_health.v1 import health_pb2 as h, health_pb2_grpc as g; port = os.environ.get('GUARDIAN_GRPC_ADDR', '0.0.0.0:50051').rsplit(':', 1)[1]; r = g.HealthStub(grpc.insecure_channel('127.0.0.1:' + port)).Check(h.HealthCheckRequest(service='readiness'), timeout=4); sys.exit(r.status != h.HealthCheckResponse.SERVING)"]
+  CMD ["python", "-m", "guardian_common.healthcheck", "readiness"]
 ENTRYPOINT ["guardian-coordinator"]
