@@ -17,6 +17,7 @@ from guardian_gateway.console import routes as console
 from guardian_gateway.domain.http_limiter import HttpRateLimiter
 from guardian_gateway.middleware.body_limit import BodyLimit
 from guardian_gateway.middleware.cors import Cors
+from guardian_gateway.middleware.head import HeadAsGet
 from guardian_gateway.middleware.http_metrics import HttpMetrics
 from guardian_gateway.middleware.rate_limit import RateLimit
 from guardian_gateway.middleware.routes import RouteTemplates
@@ -65,6 +66,8 @@ def create_app(
     )
     app.add_middleware(RateLimit, limiter=HttpRateLimiter(runtime.limits, rate_windows), routes=routes)
     app.add_middleware(Cors, policy=runtime.cors)
+    # Outside every other layer of the app (inside telemetry, which still sees the HEAD): middleware/head.py.
+    app.add_middleware(HeadAsGet)
     install_telemetry(app)
     return app
 
