@@ -70,6 +70,14 @@ MIXED_READERS = _ints("GUARDIAN_BENCH_MIXED_READERS", "16,64")
 MIXED_WRITERS = int(os.environ.get("GUARDIAN_BENCH_MIXED_WRITERS", "100"))
 MIXED_PUSHES_PER_WRITER = int(os.environ.get("GUARDIAN_BENCH_MIXED_PUSHES_PER_WRITER", "3"))
 MIXED_READS_PER_READER = int(os.environ.get("GUARDIAN_BENCH_MIXED_READS_PER_READER", "40"))
+# Issue 14's EVM benchmark writes its own table (bench/bench_evm.py, run before this report by run_all.py).
+EVM_SECTION = [
+    "## EVM proposals (issue 14)",
+    "",
+    "EVM proposal create + approve through the gateway (8 and 32 clients by default) against a same-run baseline of "
+    "wallet logins, with throughput, p50/p99 and CPU per operation per process (gateway, auth, coordinator, "
+    "anvil, PostgreSQL): [results/evm.md](results/evm.md), written by bench/bench_evm.py.",
+]
 HEADLINE_SESSION, HEADLINE_CUSTODY = 32, 16  # the issue's targets are stated at these concurrencies
 NETWORK = JsonNetwork()
 STATE = {"owner": "bench", "balance": 1}
@@ -486,6 +494,7 @@ def report(
         "",
     ]
     lines += [f"![{name}](report/{name})" for name in chart_names]
+    lines += ["", *EVM_SECTION]
     return "\n".join(lines) + "\n"
 
 

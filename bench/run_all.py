@@ -12,6 +12,7 @@ BENCHES = [
     "bench_login.py",
     "bench_canonicalization.py",
     "bench_custody.py",
+    "bench_evm.py",  # bench/results/evm.md, linked from REPORT.md
     "bench_report.py",  # last: bench/REPORT.md and its charts
 ]
 
