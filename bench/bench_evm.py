@@ -266,7 +266,8 @@ def report(
         "",
         "One coordinator (PostgreSQL), one auth, one gateway, one anvil. An operation is a whole login "
         "(challenge + EIP-712 verify, 2 requests) or a whole proposal flow (create by the first signer + "
-        "approve by the second, 2 requests); both rows of a client count ran back to back in this run.",
+        "approve by the second, 2 requests); both rows of a client count ran back to back in this run. "
+        "p99 is the nearest rank below, so in a row of fewer than 100 operations it is the slowest one.",
         "",
     ]
     table = []
