@@ -22,6 +22,7 @@ from guardian_gateway.domain.commitments import check_payload_shape
 from guardian_gateway.domain.json_values import canonical_bytes, stored_object
 from guardian_gateway.usecases import abandon, push, reads
 from guardian_gateway.usecases import configure as configure_usecase
+from guardian_gateway.usecases import pubkey as pubkey_usecase
 from guardian_network import InvalidDelta
 
 router = APIRouter(tags=["client"])
@@ -30,12 +31,16 @@ AccountIdQuery = Annotated[str | None, Query(description="0x + 30 lowercase hex"
 NonceQuery = Annotated[str | None, Query(description="base-10 u64")]
 
 
-@router.get("/pubkey", responses=error_responses(429, 500, 503))
+@router.get("/pubkey", responses=error_responses(400, 429, 500, 503))
 async def pubkey(
-    state: State, scheme: Annotated[str | None, Query(description="ignored: the ack key is ECDSA")] = None
+    request: Request,
+    state: State,
+    scheme: Annotated[
+        str | None, Query(description="`ecdsa` (any case, the default); `falcon` is refused: acks are ECDSA")
+    ] = None,
 ) -> JSONResponse:
-    """The server's acknowledgement key: `{commitment, pubkey}` (always the ECDSA key)."""
-    key = await state.auth.ack_key(scheme or "")
+    """The server's acknowledgement key: `{commitment, pubkey}` of the ECDSA key."""
+    key = await pubkey_usecase.ack_key(state, query_value(request, "scheme"))
     return JSONResponse({"commitment": key.commitment, "pubkey": key.public_key})
 
 
