@@ -6,7 +6,9 @@
 While a mixed workload runs through the load balancer (scripts/_chaos_workload.py: operator and wallet logins,
 session reads, logouts, signed pushes, landings on the devnet, abandons), a scheduler kills service containers
 (`docker kill`, started again after a few seconds), freezes and thaws them (`docker pause`/`unpause`, like
-SIGSTOP) and restarts PostgreSQL. When the faults stop it measures how long the fleet takes to be healthy again
+SIGSTOP), restarts PostgreSQL, and cuts or stalls the coordinators' link to PostgreSQL through the tests' own
+fault proxy (guardian_testing.fault_proxy: the coordinators are restarted one at a time onto the proxy first,
+and back onto the direct link at the end; --no-links skips this). When the faults stop it measures how long the fleet takes to be healthy again
 without any manual action, lets the workload finish, lands what is left and checks the invariants:
 
 - no session admitted after its logout succeeded (checked by the workload on every gateway);
@@ -49,6 +51,7 @@ if str(REPO) not in sys.path:
 
 from guardian_client import OperatorKey, WalletKey  # noqa: E402
 from guardian_devnet.control import DevnetControl  # noqa: E402
+from guardian_testing.fault_proxy import FaultProxy  # noqa: E402
 from scripts import fleet_compose  # noqa: E402
 from scripts._chaos_workload import Ledger, Workload  # noqa: E402
 
@@ -142,11 +145,16 @@ async def wait_healthy(fleet: Fleet, services: Sequence[str], bound: float) -> f
 # ------------------------------------------------------------------------------------------------ faults
 
 
-async def fault_campaign(fleet: Fleet, report: Report, duration: float, interval: float, seed: int) -> None:
+async def fault_campaign(
+    fleet: Fleet, report: Report, duration: float, interval: float, seed: int, link: FaultProxy | None
+) -> None:
     rng = random.Random(seed)
+    kinds = ["kill", "kill", "pause", "pause", "postgres-restart"]
+    if link is not None:
+        kinds += ["db-link-cut", "db-link-stall"]
     deadline = time.monotonic() + duration
     while time.monotonic() < deadline:
-        kind = rng.choice(["kill", "kill", "pause", "pause", "postgres-restart"])
+        kind = rng.choice(kinds)
         service = rng.choice(REPLICAS)
         hold = rng.uniform(2.0, 6.0)
         if kind == "kill":
@@ -159,10 +167,35 @@ async def fault_campaign(fleet: Fleet, report: Report, duration: float, interval
             await asyncio.sleep(hold)
             await docker("unpause", fleet.container(service), check=False)
             report.faults[f"pause {service.rsplit('-', 1)[0]}"] += 1
-        else:
+        elif kind == "postgres-restart":
             await docker("restart", "-t", "5", fleet.container("postgres"), check=False)
             report.faults["restart postgres"] += 1
+        elif link is not None:
+            (link.cut if kind == "db-link-cut" else link.stall)()
+            await asyncio.sleep(hold)
+            link.restore()
+            report.faults[
+                "cut coordinator-database link"
+                if kind == "db-link-cut"
+                else "stall coordinator-database link"
+            ] += 1
         await asyncio.sleep(rng.uniform(interval / 2, interval))
+
+
+def write_in_place(path: Path, text: str) -> None:
+    """Rewrites a bind-mounted secret without replacing its inode (a container sees the new content)."""
+    with path.open("r+", encoding="utf-8") as handle:
+        handle.seek(0)
+        handle.write(text + "\n")
+        handle.truncate()
+
+
+async def move_database_link(fleet: Fleet, url: str) -> None:
+    """Points the coordinators at `url` (their DATABASE_URL_FILE secret) and restarts them one at a time."""
+    write_in_place(fleet.fleet_dir / "secrets" / "database_url", url)
+    for service in ("coordinator-1", "coordinator-2"):
+        await docker("restart", "-t", "30", fleet.container(service))
+        await wait_healthy(fleet, [service], 120)
 
 
 async def heal(fleet: Fleet) -> None:
@@ -321,14 +354,36 @@ async def campaign(args: argparse.Namespace) -> int:
     if ready == float("inf"):
         print("chaos: the fleet is not healthy; start it with make fleet-up", file=sys.stderr)
         return 2
+    link: FaultProxy | None = None
+    if not args.rolling and args.links:
+        link = FaultProxy(fleet.database_url).start()
+        await move_database_link(fleet, link.url())
+    try:
+        return await run_campaign(args, fleet, devnet, workload, report, link)
+    finally:
+        if link is not None:
+            await move_database_link(fleet, fleet.database_url)  # back onto the direct link; the proxy goes
+            link.stop()
+
+
+async def run_campaign(
+    args: argparse.Namespace,
+    fleet: Fleet,
+    devnet: DevnetControl,
+    workload: Workload,
+    report: Report,
+    link: FaultProxy | None,
+) -> int:
     running = asyncio.create_task(workload.run(args.custody_workers, args.login_workers))
     started = time.monotonic()
     try:
         if args.rolling:
             await rolling_restart(fleet, report)
         else:
-            await fault_campaign(fleet, report, args.duration, args.fault_interval, args.seed)
+            await fault_campaign(fleet, report, args.duration, args.fault_interval, args.seed, link)
     finally:
+        if link is not None:
+            link.restore()
         await heal(fleet)
     faulted = time.monotonic() - started
     recovery = await wait_healthy(fleet, [*REPLICAS, "postgres"], args.recovery_bound)
@@ -373,6 +428,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=int(time.time()), help="the fault schedule's seed")
     parser.add_argument("--rolling", action="store_true", help="a rolling restart instead of random faults")
+    parser.add_argument(
+        "--no-links", dest="links", action="store_false", help="no faults on the coordinators' database link"
+    )
     parser.add_argument("--custody-workers", type=int, default=4)
     parser.add_argument("--login-workers", type=int, default=1)
     parser.add_argument("--recovery-bound", type=float, default=90.0, help="seconds (default 90)")
