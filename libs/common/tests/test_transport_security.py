@@ -72,10 +72,10 @@ async def serve(monkeypatch: pytest.MonkeyPatch, pki: Path, mutual: bool) -> Grp
     return server
 
 
-async def answers(monkeypatch: pytest.MonkeyPatch, port: int, **client: str) -> bool:
+async def answers(monkeypatch: pytest.MonkeyPatch, port: int | str, **client: str) -> bool:
     for name, value in client.items():
         monkeypatch.setenv(f"GUARDIAN_GRPC_TLS_{name}", value)
-    channel = internal_channel(f"127.0.0.1:{port}", None)
+    channel = internal_channel(port if isinstance(port, str) else f"127.0.0.1:{port}", None)
     try:
         await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=3)
         return True
@@ -96,6 +96,11 @@ async def test_tls_server_refuses_plaintext_and_unknown_authorities(
         assert not await answers(clean_env, server.port)
         assert not await answers(clean_env, server.port, CA_FILE=str(pki / "other-ca.pem"))
         assert await answers(clean_env, server.port, CA_FILE=str(pki / "ca.pem"))
+        # An `ipv4:` list (how fleets name replicas) has no host name to check: the certificate is checked
+        # against GUARDIAN_GRPC_TLS_SERVER_NAME instead.
+        replicas = f"ipv4:127.0.0.1:{server.port},127.0.0.1:{server.port}"
+        assert await answers(clean_env, replicas, CA_FILE=str(pki / "ca.pem"), SERVER_NAME="localhost")
+        assert not await answers(clean_env, replicas, CA_FILE=str(pki / "ca.pem"), SERVER_NAME="elsewhere")
     finally:
         await server.drain(0)
 
