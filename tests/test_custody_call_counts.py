@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from guardian.coordinator.v1 import coordinator_pb2 as cpb
-from guardian_client import Cosigner, auth_config, delta_body, new_account_id
+from guardian_client import Cosigner, SignedCall, auth_config, delta_body, new_account_id
 from guardian_network import JsonNetwork
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.custody_api import Api, write_ack_key
@@ -189,6 +189,11 @@ async def test_every_signed_route_makes_at_most_two_internal_calls(
     new_commitment = await promote(stack.gateway_coordinator_target, account_id, 1, {"balance": 7})
     since = await meter.count(api.get_delta(signer, account_id, 1, path="/delta/since"), 200)
     assert_calls(since, ["AccountAuth/AuthorizeRequest", "Custody/ListDeltasSince"], floor)
+    history_call = SignedCall(
+        "GET", "/delta/history", account_id, {"account_id": account_id}, params={"account_id": account_id}
+    )
+    history = await meter.count(api.client.send(history_call, signer, base_url=api.url(0)), 200)
+    assert_calls(history, ["AccountAuth/AuthorizeRequest", "Custody/ListAccountDeltas"], floor)
 
     second = delta_body(account_id, 2, new_commitment, {"balance": 8})
     assert (await api.push(signer, second)).status_code == 200
@@ -209,3 +214,15 @@ async def test_refusals_stop_at_the_first_call(api: Api, meter: Meter) -> None:
     assert_calls(takeover, ["AccountAuth/AuthorizeRequest"], ["Custody/GetAccount"])
     pubkey = await meter.count(api.http.get(f"{api.url(0)}/pubkey"), 200)
     assert_calls(pubkey, ["AccountAuth/AckKey"], [])
+    # A bad history cursor is refused before auth is asked; a bad scheme before the ack key is read.
+    bad_cursor = SignedCall(
+        "GET",
+        "/delta/history",
+        account_id,
+        {"account_id": account_id, "cursor": "AAAA"},
+        params={"account_id": account_id, "cursor": "AAAA"},
+    )
+    refused_cursor = await meter.count(api.client.send(bad_cursor, signer, base_url=api.url(0)), 400)
+    assert_calls(refused_cursor, [], [])
+    refused_scheme = await meter.count(api.http.get(f"{api.url(0)}/pubkey", params={"scheme": "rsa"}), 400)
+    assert_calls(refused_scheme, [], [])

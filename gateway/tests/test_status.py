@@ -93,6 +93,7 @@ async def test_openapi_is_served_and_matches_the_committed_copy(make_gateway: Ga
         "/configure",
         "/delta",
         "/delta/since",
+        "/delta/history",
         "/delta/candidate/abandon",
         "/state",
         "/dashboard/info",

@@ -20,7 +20,7 @@ from guardian_gateway.api.views import delta_object, state_object
 from guardian_gateway.domain.accounts import check_account_id, parse_network_config
 from guardian_gateway.domain.commitments import check_payload_shape
 from guardian_gateway.domain.json_values import canonical_bytes, stored_object
-from guardian_gateway.usecases import abandon, push, reads
+from guardian_gateway.usecases import abandon, history, push, reads
 from guardian_gateway.usecases import configure as configure_usecase
 from guardian_gateway.usecases import pubkey as pubkey_usecase
 from guardian_network import InvalidDelta
@@ -138,6 +138,26 @@ async def get_delta_since(
         "patches": [stored_object(row.delta_payload_json).get("patch") for row in rows]
     }
     return JSONResponse(merged)
+
+
+@router.get("/delta/history", responses=SIGNED)
+async def get_delta_history(
+    request: Request,
+    state: State,
+    account_id: AccountIdQuery = None,
+    limit: Annotated[str | None, Query(description="1..500, default 50; signed as the string sent")] = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+) -> JSONResponse:
+    """The account's canonical deltas, newest first: `{"items": [HistoryEntry], "next_cursor"}`. Signed
+    payload: `{"account_id", "limit"?, "cursor"?}` with `limit` and `cursor` as sent, absent ones left out."""
+    creds = credentials(request)
+    query = history.HistoryQuery(
+        check_account_id(query_value(request, "account_id")),
+        query_value(request, "limit"),
+        query_value(request, "cursor"),
+    )
+    page = await history.read_history(state, creds, query)
+    return JSONResponse({"items": page.items, "next_cursor": page.next_cursor})
 
 
 @router.post("/delta/candidate/abandon", status_code=202, responses=SIGNED)

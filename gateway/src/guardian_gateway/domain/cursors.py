@@ -31,6 +31,7 @@ class CursorKind(IntEnum):
     ACCOUNT_PROPOSALS = 2
     GLOBAL_DELTAS = 3
     GLOBAL_PROPOSALS = 4
+    ACCOUNT_DELTA_HISTORY = 5  # the client route GET /delta/history, same key as the dashboard's
 
 
 class InvalidCursor(ValueError):
