@@ -207,6 +207,7 @@ def fleet_environment(fleet_dir: Path, local: bool, tls: bool = False) -> dict[s
             FLEET_TLS_CA="/run/secrets/tls_ca",
             FLEET_TLS_CERT="/run/secrets/tls_cert",
             FLEET_TLS_KEY="/run/secrets/tls_key",
+            FLEET_TLS_SERVER_NAME="localhost",
         )
     for name in ("tls_ca", "tls_cert", "tls_key"):
         # fleet.yml mounts these whether TLS is on or not; without --tls they stay empty and unused.
