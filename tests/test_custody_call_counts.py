@@ -20,6 +20,8 @@ import pytest
 
 from guardian.coordinator.v1 import coordinator_pb2 as cpb
 from guardian_client import Cosigner, SignedCall, auth_config, delta_body, new_account_id
+from guardian_crypto.digests import lookup_digest
+from guardian_crypto.field import word_from_hex
 from guardian_network import JsonNetwork
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.custody_api import Api, write_ack_key
@@ -194,6 +196,19 @@ async def test_every_signed_route_makes_at_most_two_internal_calls(
     )
     history = await meter.count(api.client.send(history_call, signer, base_url=api.url(0)), 200)
     assert_calls(history, ["AccountAuth/AuthorizeRequest", "Custody/ListAccountDeltas"], floor)
+
+    # GET /state/lookup: the lookup signature (no account read, no replay floor), then the cosigner query.
+    ts = signer.now_ms()
+    lookup_headers = {
+        "x-signature": signer.sign_word(lookup_digest(ts, word_from_hex(signer.commitment))),
+        "x-timestamp": str(ts),
+    }
+    lookup = api.http.get(
+        f"{api.url(0)}/state/lookup", params={"key_commitment": signer.commitment}, headers=lookup_headers
+    )
+    assert_calls(
+        await meter.count(lookup, 200), ["AccountAuth/AuthorizeLookup", "Custody/ListAccountsByCosigner"], []
+    )
 
     second = delta_body(account_id, 2, new_commitment, {"balance": 8})
     assert (await api.push(signer, second)).status_code == 200

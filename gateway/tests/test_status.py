@@ -96,6 +96,7 @@ async def test_openapi_is_served_and_matches_the_committed_copy(make_gateway: Ga
         "/delta/history",
         "/delta/candidate/abandon",
         "/state",
+        "/state/lookup",
         "/dashboard/info",
         "/dashboard/accounts",
         "/dashboard/accounts/{account_id}",

@@ -14,13 +14,13 @@ from guardian_common.envelope import ErrorEnvelope
 from guardian_gateway.api.bodies import json_object_body
 from guardian_gateway.api.custody_checks import check_nonce, query_nonce, query_value
 from guardian_gateway.api.responses import error_responses
-from guardian_gateway.api.signed import credentials
+from guardian_gateway.api.signed import credentials, lookup_credentials
 from guardian_gateway.api.state import State
 from guardian_gateway.api.views import delta_object, state_object
 from guardian_gateway.domain.accounts import check_account_id, parse_network_config
 from guardian_gateway.domain.commitments import check_payload_shape
 from guardian_gateway.domain.json_values import canonical_bytes, stored_object
-from guardian_gateway.usecases import abandon, history, push, reads
+from guardian_gateway.usecases import abandon, history, lookup, push, reads
 from guardian_gateway.usecases import configure as configure_usecase
 from guardian_gateway.usecases import pubkey as pubkey_usecase
 from guardian_network import InvalidDelta
@@ -110,6 +110,22 @@ async def get_state(request: Request, state: State, account_id: AccountIdQuery =
     checked = check_account_id(query_value(request, "account_id"))
     current = await reads.read_state(state, creds, checked)
     return JSONResponse(state_object(checked, current.state, current.auth_scheme))
+
+
+@router.get("/state/lookup", responses=SIGNED)
+async def lookup_state(
+    request: Request,
+    state: State,
+    key_commitment: Annotated[
+        str | None, Query(description="Word hex of a cosigner key, 0x optional")
+    ] = None,
+) -> JSONResponse:
+    """The accounts whose cosigners include the key: `{"accounts": [{"account_id"}]}` (empty is a success).
+    Signed with the lookup digest over `key_commitment` by that key; `x-pubkey` is ignored."""
+    creds = lookup_credentials(request)
+    checked = lookup.check_key_commitment(query_value(request, "key_commitment"))
+    account_ids = await lookup.lookup_accounts(state, creds, checked)
+    return JSONResponse({"accounts": [{"account_id": account_id} for account_id in account_ids]})
 
 
 @router.get("/delta", responses=SIGNED)

@@ -25,3 +25,12 @@ def credentials(request: Request) -> Credentials:
         raise ErrorEnvelope.of("authentication_failed")
     pubkey, signature, timestamp = (str(value) for value in values)
     return Credentials(pubkey, signature, timestamp)
+
+
+def lookup_credentials(request: Request) -> Credentials:
+    """GET /state/lookup: `x-signature` and `x-timestamp` (missing → 401); `x-pubkey` is not used (the key
+    comes from the signature, docs/contracts/client-api.md §4.8), so it may be absent."""
+    signature, timestamp = request.headers.get("x-signature"), request.headers.get("x-timestamp")
+    if signature is None or timestamp is None:
+        raise ErrorEnvelope.of("authentication_failed")
+    return Credentials(request.headers.get("x-pubkey", ""), signature, timestamp)

@@ -75,5 +75,8 @@ class AuthClient(InternalClient):
     async def authorize_push(self, request: pb.PushAuthorization) -> pb.AuthorizedPush:
         return await self._call(self._account.AuthorizePush, request, pb.AuthorizedPush)
 
+    async def authorize_lookup(self, request: pb.LookupAuthorization) -> pb.AuthorizedLookup:
+        return await self._call(self._account.AuthorizeLookup, request, pb.AuthorizedLookup)
+
     async def ack_key(self, scheme: str) -> pb.AckKeyInfo:
         return await self._call(self._account.AckKey, pb.AckKeyRequest(scheme=scheme), pb.AckKeyInfo)

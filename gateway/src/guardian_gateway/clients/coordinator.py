@@ -98,6 +98,11 @@ class CoordinatorClient(InternalClient):
     async def list_account_deltas(self, request: pb.ListAccountDeltasRequest) -> pb.ListDeltasResponse:
         return await self._call(self._custody.ListAccountDeltas, request, pb.ListDeltasResponse)
 
+    async def list_accounts_by_cosigner(
+        self, request: pb.ListAccountsByCosignerRequest
+    ) -> pb.ListAccountIdsResponse:
+        return await self._call(self._custody.ListAccountsByCosigner, request, pb.ListAccountIdsResponse)
+
     async def list_deltas(self, request: pb.ListDeltasRequest) -> pb.ListDeltasResponse:
         return await self._call(self._custody.ListDeltas, request, pb.ListDeltasResponse)
 

@@ -141,6 +141,22 @@ class EvmPrincipal(_message.Message):
     address: str
     def __init__(self, address: _Optional[str] = ...) -> None: ...
 
+class LookupAuthorization(_message.Message):
+    __slots__ = ("key_commitment", "signature", "timestamp")
+    KEY_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    key_commitment: str
+    signature: str
+    timestamp: str
+    def __init__(self, key_commitment: _Optional[str] = ..., signature: _Optional[str] = ..., timestamp: _Optional[str] = ...) -> None: ...
+
+class AuthorizedLookup(_message.Message):
+    __slots__ = ("key_commitment",)
+    KEY_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    key_commitment: str
+    def __init__(self, key_commitment: _Optional[str] = ...) -> None: ...
+
 class RequestVerification(_message.Message):
     __slots__ = ("account_id", "pubkey", "signature", "timestamp", "payload", "scheme", "cosigner_commitments", "consume_timestamp")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]

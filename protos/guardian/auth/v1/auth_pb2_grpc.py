@@ -467,6 +467,11 @@ class AccountAuthStub:
                 request_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckKeyRequest.SerializeToString,
                 response_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckKeyInfo.FromString,
                 _registered_method=True)
+        self.AuthorizeLookup = channel.unary_unary(
+                '/guardian.auth.v1.AccountAuth/AuthorizeLookup',
+                request_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.LookupAuthorization.SerializeToString,
+                response_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AuthorizedLookup.FromString,
+                _registered_method=True)
 
 
 class AccountAuthServicer:
@@ -520,6 +525,15 @@ class AccountAuthServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AuthorizeLookup(self, request, context):
+        """GET /state/lookup (docs/contracts/client-api.md §4.8): normalises key_commitment (invalid_input), checks the
+        ±300 s window, then the lookup signature (exactly 1524 bytes: Falcon with the embedded key, else ECDSA
+        recovery) whose key's commitment must be key_commitment. No account is read and no replay floor moves.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AccountAuthServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -547,6 +561,11 @@ def add_AccountAuthServicer_to_server(servicer, server):
                     servicer.AckKey,
                     request_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckKeyRequest.FromString,
                     response_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AckKeyInfo.SerializeToString,
+            ),
+            'AuthorizeLookup': grpc.unary_unary_rpc_method_handler(
+                    servicer.AuthorizeLookup,
+                    request_deserializer=guardian_dot_auth_dot_v1_dot_auth__pb2.LookupAuthorization.FromString,
+                    response_serializer=guardian_dot_auth_dot_v1_dot_auth__pb2.AuthorizedLookup.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -686,6 +705,33 @@ class AccountAuth:
             '/guardian.auth.v1.AccountAuth/AckKey',
             guardian_dot_auth_dot_v1_dot_auth__pb2.AckKeyRequest.SerializeToString,
             guardian_dot_auth_dot_v1_dot_auth__pb2.AckKeyInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AuthorizeLookup(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.auth.v1.AccountAuth/AuthorizeLookup',
+            guardian_dot_auth_dot_v1_dot_auth__pb2.LookupAuthorization.SerializeToString,
+            guardian_dot_auth_dot_v1_dot_auth__pb2.AuthorizedLookup.FromString,
             options,
             channel_credentials,
             insecure,

@@ -775,6 +775,16 @@ class ListAccountIdsResponse(_message.Message):
     has_more: bool
     def __init__(self, account_ids: _Optional[_Iterable[str]] = ..., has_more: _Optional[bool] = ...) -> None: ...
 
+class ListAccountsByCosignerRequest(_message.Message):
+    __slots__ = ("cosigner_commitment", "limit", "after_account_id")
+    COSIGNER_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    AFTER_ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    cosigner_commitment: str
+    limit: int
+    after_account_id: str
+    def __init__(self, cosigner_commitment: _Optional[str] = ..., limit: _Optional[int] = ..., after_account_id: _Optional[str] = ...) -> None: ...
+
 class ListPendingAccountsRequest(_message.Message):
     __slots__ = ("limit", "after_account_id")
     LIMIT_FIELD_NUMBER: _ClassVar[int]

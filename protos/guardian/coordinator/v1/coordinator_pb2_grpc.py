@@ -808,6 +808,11 @@ class CustodyStub:
                 request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListPendingAccountsRequest.SerializeToString,
                 response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountIdsResponse.FromString,
                 _registered_method=True)
+        self.ListAccountsByCosigner = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/ListAccountsByCosigner',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountsByCosignerRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountIdsResponse.FromString,
+                _registered_method=True)
         self.ListCandidates = channel.unary_unary(
                 '/guardian.coordinator.v1.Custody/ListCandidates',
                 request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListCandidatesRequest.SerializeToString,
@@ -979,6 +984,13 @@ class CustodyServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAccountsByCosigner(self, request, context):
+        """GET /state/lookup: accounts whose cosigner commitments include one, account_id ASC (EVM accounts never match).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListCandidates(self, request, context):
         """Worker: one account's candidate rows, nonce ASC.
         """
@@ -1107,6 +1119,11 @@ def add_CustodyServicer_to_server(servicer, server):
             'ListPendingAccounts': grpc.unary_unary_rpc_method_handler(
                     servicer.ListPendingAccounts,
                     request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListPendingAccountsRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountIdsResponse.SerializeToString,
+            ),
+            'ListAccountsByCosigner': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAccountsByCosigner,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountsByCosignerRequest.FromString,
                     response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountIdsResponse.SerializeToString,
             ),
             'ListCandidates': grpc.unary_unary_rpc_method_handler(
@@ -1611,6 +1628,33 @@ class Custody:
             target,
             '/guardian.coordinator.v1.Custody/ListPendingAccounts',
             guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListPendingAccountsRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountIdsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAccountsByCosigner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/ListAccountsByCosigner',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountsByCosignerRequest.SerializeToString,
             guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ListAccountIdsResponse.FromString,
             options,
             channel_credentials,

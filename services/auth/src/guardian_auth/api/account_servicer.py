@@ -10,6 +10,7 @@ from guardian.auth.v1 import auth_pb2_grpc as pb_grpc
 from guardian_auth.api.servicers import Context, envelope_errors
 from guardian_auth.domain.ack import SCHEME, Ack, AckSigner
 from guardian_auth.domain.authorize import AuthorizationRequest, RequestAuthorizer
+from guardian_auth.domain.lookup_auth import LookupAuthenticator
 from guardian_auth.domain.push import PushAuthorizer, PushRequest
 from guardian_auth.domain.request_auth import RequestAuthenticator, Scheme, SignedRequest
 from guardian_auth.domain.stores import StoredState
@@ -44,11 +45,13 @@ class AccountAuthServicer(pb_grpc.AccountAuthServicer):
         signer: AckSigner,
         pushes: PushAuthorizer,
         requests: RequestAuthorizer,
+        lookups: LookupAuthenticator | None = None,
     ) -> None:
         self._authenticator = authenticator
         self._signer = signer
         self._pushes = pushes
         self._requests = requests
+        self._lookups = lookups or LookupAuthenticator()
 
     def _ack_key(self) -> pb.AckKeyInfo:
         return pb.AckKeyInfo(
@@ -136,6 +139,12 @@ class AccountAuthServicer(pb_grpc.AccountAuthServicer):
     @envelope_errors
     async def AckKey(self, request: pb.AckKeyRequest, context: Context) -> pb.AckKeyInfo:
         return self._ack_key()
+
+    @envelope_errors
+    async def AuthorizeLookup(self, request: pb.LookupAuthorization, context: Context) -> pb.AuthorizedLookup:
+        # One verification of a tiny fixed-size digest: inline, like the small-payload request checks.
+        commitment = self._lookups.verify(request.key_commitment, request.signature, request.timestamp)
+        return pb.AuthorizedLookup(key_commitment=commitment)
 
 
 def register_account_auth(

@@ -275,6 +275,15 @@ class CustodyServicer(pb_grpc.CustodyServicer):
         return pb.ListAccountIdsResponse(account_ids=page.items, has_more=page.has_more)
 
     @mapped_errors
+    async def ListAccountsByCosigner(
+        self, request: pb.ListAccountsByCosignerRequest, context: Context
+    ) -> pb.ListAccountIdsResponse:
+        page = await self._custody.list_accounts_by_cosigner(
+            request.cosigner_commitment, request.after_account_id, request.limit
+        )
+        return pb.ListAccountIdsResponse(account_ids=page.items, has_more=page.has_more)
+
+    @mapped_errors
     async def ListCandidates(
         self, request: pb.ListCandidatesRequest, context: Context
     ) -> pb.ListDeltasResponse:

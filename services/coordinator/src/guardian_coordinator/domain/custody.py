@@ -180,6 +180,13 @@ class Custody:
         after = _optional_account_id("after_account_id", after_account_id)
         return await self.store.list_pending_accounts(after, v.require_limit("limit", limit))
 
+    async def list_accounts_by_cosigner(
+        self, cosigner_commitment: str, after_account_id: str, limit: int
+    ) -> Page[str]:
+        commitment = v.require_commitment("cosigner_commitment", cosigner_commitment)
+        after = _optional_account_id("after_account_id", after_account_id)
+        return await self.store.list_accounts_by_cosigner(commitment, after, v.require_limit("limit", limit))
+
     async def list_candidates(self, account_id: str) -> list[Delta]:
         return await self.store.list_candidates(v.require_account_id("account_id", account_id))
 

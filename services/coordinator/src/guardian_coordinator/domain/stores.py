@@ -180,6 +180,12 @@ class CustodyStore(Protocol):
 
     async def list_pending_accounts(self, after_account_id: str | None, limit: int) -> Page[str]: ...
 
+    async def list_accounts_by_cosigner(
+        self, cosigner_commitment: str, after_account_id: str | None, limit: int
+    ) -> Page[str]:
+        """Ids of the accounts whose Miden auth lists the commitment, account_id ASC."""
+        ...
+
     async def list_candidates(self, account_id: str) -> list[Delta]: ...
 
     async def list_recent_candidates(self, window_ms: int, after: FeedKey | None, limit: int) -> Page[Delta]:

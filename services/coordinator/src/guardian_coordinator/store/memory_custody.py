@@ -479,6 +479,17 @@ class MemoryCustodyStore:
         )
         return Page.of(ids[: limit + 1], limit)
 
+    async def list_accounts_by_cosigner(
+        self, cosigner_commitment: str, after_account_id: str | None, limit: int
+    ) -> Page[str]:
+        ids = sorted(
+            account_id
+            for account_id, row in self._accounts.items()
+            if cosigner_commitment in _miden_cosigners(row.auth_json)
+            and (after_account_id is None or account_id > after_account_id)
+        )
+        return Page.of(ids[: limit + 1], limit)
+
     async def list_candidates(self, account_id: str) -> list[Delta]:
         rows = (r for r in self._rows(account_id).values() if r.kind is DeltaKind.CANDIDATE)
         return [r.delta(full=False) for r in sorted(rows, key=lambda r: r.nonce)]
@@ -573,3 +584,14 @@ class MemoryCustodyStore:
 def _is_source(row: _DeltaRow, kind: DeltaKind) -> bool:
     """The promotion gate: exactly the kind the worker read (a discard only if client-abandoned)."""
     return row.client_abandoned if kind is DeltaKind.DISCARDED else row.kind is kind
+
+
+def _miden_cosigners(auth_json: str) -> list[str]:
+    """The cosigner commitments of a Miden auth (`{"MidenFalconRpo"|"MidenEcdsa": {"cosigner_commitments"}}`);
+    none for any other auth (EVM accounts never match a lookup)."""
+    auth = json.loads(auth_json)
+    for method in ("MidenFalconRpo", "MidenEcdsa"):
+        body = auth.get(method) if isinstance(auth, dict) else None
+        if isinstance(body, dict) and isinstance(body.get("cosigner_commitments"), list):
+            return [c for c in body["cosigner_commitments"] if isinstance(c, str)]
+    return []

@@ -103,6 +103,15 @@ PENDING_ACCOUNTS = (
     "ORDER BY account_id LIMIT :fetch"
 )
 AFTER_ACCOUNT = "AND account_id > :after_account_id"
+# Containment on either Miden auth method; EVM auths have no cosigner_commitments and never match.
+ACCOUNTS_BY_COSIGNER = (
+    "SELECT account_id FROM account_metadata "
+    "WHERE (auth @> jsonb_build_object('MidenFalconRpo', jsonb_build_object('cosigner_commitments', "
+    "jsonb_build_array(CAST(:commitment AS text)))) "
+    "OR auth @> jsonb_build_object('MidenEcdsa', jsonb_build_object('cosigner_commitments', "
+    "jsonb_build_array(CAST(:commitment AS text))))) {after} "
+    "ORDER BY account_id LIMIT :fetch"
+)
 CANDIDATES = text(
     f"SELECT {DELTA_COLUMNS} FROM deltas WHERE account_id = :account_id AND status_kind = 'candidate' "
     "ORDER BY nonce"
@@ -301,6 +310,13 @@ class PostgresCustodyReads:
 
     async def list_pending_accounts(self, after_account_id: str | None, limit: int) -> Page[str]:
         return await self._account_ids(PENDING_ACCOUNTS, after_account_id, limit)
+
+    async def list_accounts_by_cosigner(
+        self, cosigner_commitment: str, after_account_id: str | None, limit: int
+    ) -> Page[str]:
+        return await self._account_ids(
+            ACCOUNTS_BY_COSIGNER, after_account_id, limit, commitment=cosigner_commitment
+        )
 
     async def list_candidates(self, account_id: str) -> list[Delta]:
         return [to_delta(r) for r in await self._all(CANDIDATES, {"account_id": account_id})]
