@@ -141,6 +141,11 @@ def test_domain_modules_import_no_outer_layer_wire_code_or_sql() -> None:
         pytest.fail(report("domain modules reaching outside the domain", violations), pytrace=False)
 
 
+# Fault campaigns against a running fleet (make chaos): test tooling that lives with the fleet scripts and
+# drives the tests' own fault proxy. They run from the development environment, never inside an image.
+TEST_TOOLING = {ROOT / "scripts" / "chaos.py", ROOT / "scripts" / "_chaos_workload.py"}
+
+
 def test_test_support_is_imported_only_by_tests_and_benchmarks() -> None:
     shipped = [*SERVICES.values(), *SHIPPED_ELSEWHERE]
     violations = [
@@ -148,6 +153,7 @@ def test_test_support_is_imported_only_by_tests_and_benchmarks() -> None:
         for folder in shipped
         if folder.is_dir()
         for path in python_files(folder)
+        if path not in TEST_TOOLING
         for found in imports(path, folder.parent if folder.name.startswith("guardian_") else None)
         if top(found.module) == TEST_SUPPORT
     ]

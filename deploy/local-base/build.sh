@@ -46,6 +46,7 @@ for image in postgres:15 caddy:2; do
     echo "local-base: $prefix/$image exists"
     continue
   fi
-  docker build -q -f "$here/$name.Dockerfile" --build-arg "DEBIAN_BASE=$python_image" -t "$prefix/$image" "$here" >/dev/null
+  # Host networking for the build steps: the engine may run without a bridge network (.ci/docker.sh).
+  docker build -q --network host -f "$here/$name.Dockerfile" --build-arg "DEBIAN_BASE=$python_image" -t "$prefix/$image" "$here" >/dev/null
   echo "local-base: built $prefix/$image"
 done
