@@ -224,3 +224,16 @@ async def test_refusals(api: Api, fleet: Fleet) -> None:
         headers=history_call(account_id, "2").headers(signer),
     )
     assert_envelope(mismatched, 401, "authentication_failed")
+
+
+async def test_history_is_served_while_the_account_is_paused(api: Api, fleet: Fleet) -> None:
+    signer = Cosigner.ecdsa()
+    account_id, _ = await account_with_history(api, fleet, signer)
+    async with CoordinatorClient(fleet.coordinator_target) as coordinator:
+        paused = await coordinator.custody.Pause(
+            cpb.PauseRequest(account_id=account_id, operator_commitment="0x" + "0f" * 32, reason="test")
+        )
+    assert paused.found
+    response = await history(api, signer, account_id, gateway=1, limit="500")
+    assert response.status_code == 200, response.text
+    assert [item["nonce"] for item in response.json()["items"]] == list(range(CANONICAL, 0, -1))
