@@ -123,9 +123,11 @@ async def test_renewals_keep_their_interval_while_a_pass_works_through_a_large_b
     stack = start_stack(start_replicas, fresh_database_url, coordinators=1, canonicalizers=0)
     chain = DevnetControl(stack.devnet_url)
     async with CoordinatorClient(stack.coordinator_target) as client:
-        backlog = await seed_candidates(client.custody, 5000)
+        # Large enough that the passes stay busy for twice the bound below on a quiet machine too (5,000 took
+        # only 1.8 s once auth and the coordinator ran on uvloop).
+        backlog = await seed_candidates(client.custody, 10000)
         await asyncio.gather(*(chain.land(s.account_id, s.new_commitment) for s in backlog))
-        # One shard and pages of the default 200 accounts: the whole backlog is one pass of 25 pages of
+        # One shard and pages of the default 200 accounts: the whole backlog is one pass of 50 pages of
         # CPU-heavy work (JSON, merge, hashing for 200 deltas at once) that must not delay a renewal. Pages of
         # the maximum 500 were measured to stretch gaps to 0.4-1.1 s on 2 loaded cores (docs/canonicalizer.md).
         [replica] = stack.add_canonicalizers(
