@@ -10,7 +10,13 @@ from guardian_common.envelope import ErrorEnvelope
 
 log = logging.getLogger("guardian.gateway.rpc")
 
-UNREACHABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
+# What a replica that is not there, too slow or going away answers. CANCELLED is what a call gets when it
+# reaches a replica at the moment that replica starts draining (most calls in flight at a coordinator's
+# SIGTERM, under load); the gateway never cancels its own calls (a request it abandons raises
+# CancelledError instead), so the outcome is unknown as after a deadline, and the client may retry.
+UNREACHABLE = frozenset(
+    {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.CANCELLED}
+)
 
 
 def envelope_for(error: grpc.aio.AioRpcError, service: str) -> ErrorEnvelope:
