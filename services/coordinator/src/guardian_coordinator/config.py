@@ -35,6 +35,8 @@ class CoordinatorSettings(BaseSettings):
     migration_lock_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     sweep_interval_seconds: float = Field(default=60.0, gt=0, le=86_400)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)
+    # Viable pending delta proposals an account may hold (docs/proposals.md).
+    max_pending_proposals_per_account: int = Field(default=20, ge=1, le=10_000)
 
     @field_validator("coordinator_backend", mode="before")
     @classmethod

@@ -83,6 +83,7 @@ async def serve(settings: CoordinatorSettings) -> int:
         stage=stage.value,
         max_replicas=max_replicas.value,
         version=version("guardian-coordinator"),
+        max_pending_proposals=settings.max_pending_proposals_per_account,
     )
     port = await server.start()
     announce(

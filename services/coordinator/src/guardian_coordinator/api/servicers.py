@@ -8,17 +8,26 @@ import grpc
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
-from guardian.coordinator.v1 import evm_pb2, evm_pb2_grpc, fleet_pb2, fleet_pb2_grpc
+from guardian.coordinator.v1 import (
+    evm_pb2,
+    evm_pb2_grpc,
+    fleet_pb2,
+    fleet_pb2_grpc,
+    proposals_pb2,
+    proposals_pb2_grpc,
+)
 from guardian_coordinator.api.canonicalization import CanonicalizationServicer
 from guardian_coordinator.api.convert import lease_from_proto, lease_to_proto, realm_from_proto, timestamp
 from guardian_coordinator.api.custody import CustodyServicer
 from guardian_coordinator.api.errors import mapped_errors
 from guardian_coordinator.api.evm import EvmProposalsServicer
 from guardian_coordinator.api.fleet import FleetServicer
+from guardian_coordinator.api.proposals import DeltaProposalsServicer
 from guardian_coordinator.domain.canonicalization import Canonicalization
 from guardian_coordinator.domain.coordination import Coordination
 from guardian_coordinator.domain.custody import Custody
 from guardian_coordinator.domain.evm import EvmProposals
+from guardian_coordinator.domain.proposals import DEFAULT_MAX_PENDING, DeltaProposals
 from guardian_coordinator.metrics import LEASE_ACQUISITIONS, LEASE_RENEWALS
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -169,6 +178,7 @@ SERVICE_NAMES = [
 ] + [
     fleet_pb2.DESCRIPTOR.services_by_name["Fleet"].full_name,
     evm_pb2.DESCRIPTOR.services_by_name["EvmProposals"].full_name,
+    proposals_pb2.DESCRIPTOR.services_by_name["DeltaProposals"].full_name,
 ]
 
 
@@ -180,6 +190,7 @@ def register(
     stage: str,
     max_replicas: int,
     version: str,
+    max_pending_proposals: int = DEFAULT_MAX_PENDING,
 ) -> None:
     pb_grpc.add_CoordinationServicer_to_server(
         CoordinationServicer(
@@ -200,3 +211,6 @@ def register(
         server,
     )
     evm_pb2_grpc.add_EvmProposalsServicer_to_server(EvmProposalsServicer(EvmProposals(store.evm)), server)
+    proposals_pb2_grpc.add_DeltaProposalsServicer_to_server(
+        DeltaProposalsServicer(DeltaProposals(store.proposals, max_pending_proposals)), server
+    )

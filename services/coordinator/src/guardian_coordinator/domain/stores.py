@@ -42,6 +42,7 @@ from guardian_coordinator.domain.models import (
     WorkQuery,
     WriteOutcome,
 )
+from guardian_coordinator.domain.proposals import ProposalStore
 
 
 class SessionStore(Protocol):
@@ -271,6 +272,9 @@ class CoordinatorStore(Protocol):
 
     @property
     def fleet(self) -> FleetStore: ...
+
+    @property
+    def proposals(self) -> ProposalStore: ...
 
     async def schema_revision(self) -> str: ...
 

@@ -11,6 +11,7 @@ from guardian_common.shards import parse_shard_lease_name
 from guardian_coordinator.domain.models import Challenge, Issued, Lease, Realm, Session, ShardHolder, ShardRef
 from guardian_coordinator.store.memory_custody import MemoryCustodyStore
 from guardian_coordinator.store.memory_evm import MemoryEvmStore
+from guardian_coordinator.store.memory_proposals import MemoryProposalStore
 from guardian_coordinator.store.memory_shards import MemoryShardStore
 
 
@@ -236,6 +237,7 @@ class MemoryStore:
         self.shards = MemoryShardStore(clock, self.leases)
         self.fleet = self.shards  # members and leases live there
         self.evm = MemoryEvmStore(clock, self.custody._admin_actions)  # one pause audit for both
+        self.proposals = MemoryProposalStore(self.custody)
 
     async def schema_revision(self) -> str:
         return "memory"

@@ -162,6 +162,9 @@ class MemoryCustodyStore:
     _deltas: dict[str, dict[int, _DeltaRow]] = field(default_factory=dict)
     _auth_floors: dict[tuple[str, str], int] = field(default_factory=dict)
     _admin_actions: list[AdminAction] = field(default_factory=list)
+    # Called in a submission's critical section once its candidate is inserted: the proposal store
+    # finalizes the proposal that carries exactly this delta (store/memory_proposals.py).
+    on_submitted: Callable[[NewCandidate], None] = lambda candidate: None
 
     # --- helpers ---
     def _account(self, account_id: str) -> Account | None:
@@ -273,6 +276,7 @@ class MemoryCustodyStore:
         rows[candidate.nonce] = row  # supersedes a retained or client-abandoned row at this nonce
         metadata = self._accounts[candidate.account_id]
         metadata.has_pending_candidate, metadata.updated_at = True, now
+        self.on_submitted(candidate)
         return SubmitResult(SubmitOutcome.SUBMITTED, delta=row.delta(full=True))
 
     async def record_abandon(self, account_id: str, nonce: int) -> AbandonResult:

@@ -49,6 +49,7 @@ from guardian_coordinator.store.postgres.custody_reads import (
 from guardian_coordinator.store.postgres.engine import store_errors
 from guardian_coordinator.store.postgres.leases import VERIFY as FENCE_CHECK
 from guardian_coordinator.store.postgres.leases import fence_params
+from guardian_coordinator.store.postgres.proposals import FINALIZE as FINALIZE_PROPOSAL
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -492,6 +493,13 @@ class PostgresCustodyStore(PostgresCustodyReads):
             if inserted is None:  # canonical history holds this nonce: never overwritten
                 raise _Rollback(SubmitResult(SubmitOutcome.CONFLICT))
             await conn.execute(MARK_PENDING, scope)
+            # The proposal that carries exactly this delta is finalized in the same commit (docs/proposals.md).
+            finalize = {
+                **scope,
+                "prev_commitment": candidate.prev_commitment,
+                "payload": candidate.delta_payload_json,
+            }
+            await conn.execute(FINALIZE_PROPOSAL, finalize)
         return SubmitResult(SubmitOutcome.SUBMITTED, delta=to_delta(inserted))
 
     async def record_abandon(self, account_id: str, nonce: int) -> AbandonResult:

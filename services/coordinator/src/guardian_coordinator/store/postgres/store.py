@@ -11,6 +11,7 @@ from guardian_coordinator.store.postgres.evm import PostgresEvmStore
 from guardian_coordinator.store.postgres.fleet import PostgresFleetStore
 from guardian_coordinator.store.postgres.leases import PostgresLeaseStore
 from guardian_coordinator.store.postgres.lookup_connections import LookupConnections
+from guardian_coordinator.store.postgres.proposals import PostgresProposalStore
 from guardian_coordinator.store.postgres.sessions import PostgresSessionStore
 from guardian_coordinator.store.postgres.shards import PostgresShardStore
 
@@ -35,6 +36,7 @@ class PostgresStore:
         self.shards = PostgresShardStore(self.engine)
         self.evm = PostgresEvmStore(self.engine)
         self.fleet = PostgresFleetStore(self.engine)
+        self.proposals = PostgresProposalStore(self.engine)
 
     async def schema_revision(self) -> str:
         async with store_errors(), self.engine.connect() as conn:
