@@ -20,6 +20,12 @@ import pytest
 
 from guardian.coordinator.v1 import coordinator_pb2 as cpb
 from guardian_client import Cosigner, SignedCall, auth_config, delta_body, new_account_id
+from guardian_client.proposals import (
+    create_proposal_call,
+    get_proposal_call,
+    list_proposals_call,
+    sign_proposal_call,
+)
 from guardian_crypto.digests import lookup_digest
 from guardian_crypto.field import word_from_hex
 from guardian_network import JsonNetwork
@@ -241,3 +247,28 @@ async def test_refusals_stop_at_the_first_call(api: Api, meter: Meter) -> None:
     assert_calls(refused_cursor, [], [])
     refused_scheme = await meter.count(api.http.get(f"{api.url(0)}/pubkey", params={"scheme": "rsa"}), 400)
     assert_calls(refused_scheme, [], [])
+
+
+async def test_proposal_routes_make_at_most_two_internal_calls(api: Api, meter: Meter) -> None:
+    """Each /delta/proposal route: auth's AuthorizeRequest, then one DeltaProposals call; bad input none."""
+    signer, cosigner = Cosigner.ecdsa(), Cosigner.ecdsa()
+    account_id = new_account_id()
+    await api.client.configure(signer, account_id, {"n": 1}, auth=auth_config(signer, cosigner))
+    floor = ["Custody/GetAccount", "Custody/CheckAndAdvanceAuthTimestamp"]
+
+    def send(call: SignedCall, who: Cosigner = signer) -> Awaitable[httpx.Response]:
+        return api.client.send(call, who, base_url=api.url(0))
+
+    created = await meter.count(send(create_proposal_call(account_id, 1, {"n": 2})), 200)
+    assert_calls(created, ["AccountAuth/AuthorizeRequest", "DeltaProposals/CreateProposal"], floor)
+    commitment = (await send(create_proposal_call(account_id, 1, {"n": 2}))).json()["commitment"]
+    listed = await meter.count(send(list_proposals_call(account_id)), 200)
+    assert_calls(listed, ["AccountAuth/AuthorizeRequest", "DeltaProposals/ListAccountProposals"], floor)
+    signed = await meter.count(send(sign_proposal_call(account_id, commitment), cosigner), 200)
+    assert_calls(signed, ["AccountAuth/AuthorizeRequest", "DeltaProposals/SignProposal"], floor)
+    single = await meter.count(send(get_proposal_call(account_id, commitment)), 200)
+    assert_calls(single, ["AccountAuth/AuthorizeRequest", "DeltaProposals/GetProposal"], floor)
+    refused = await meter.count(send(create_proposal_call(account_id, 1, {"n": 2}), Cosigner.ecdsa()), 401)
+    assert_calls(refused, ["AccountAuth/AuthorizeRequest"], ["Custody/GetAccount"])
+    bad = await meter.count(send(get_proposal_call(account_id, "0x12")), 400)
+    assert_calls(bad, [], [])

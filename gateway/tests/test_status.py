@@ -95,6 +95,8 @@ async def test_openapi_is_served_and_matches_the_committed_copy(make_gateway: Ga
         "/delta/since",
         "/delta/history",
         "/delta/candidate/abandon",
+        "/delta/proposal",
+        "/delta/proposal/single",
         "/state",
         "/state/lookup",
         "/dashboard/info",

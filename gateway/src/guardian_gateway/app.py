@@ -8,7 +8,17 @@ from guardian_common.offload import Offload
 from guardian_common.rate_windows import FixedWindows
 from guardian_common.telemetry.metrics import metrics_enabled
 from guardian_common.telemetry.tracing import tracer_provider
-from guardian_gateway.api import api_docs, custody, dashboard, evm, evm_proposals, fleet, operator, status
+from guardian_gateway.api import (
+    api_docs,
+    custody,
+    dashboard,
+    evm,
+    evm_proposals,
+    fleet,
+    operator,
+    proposals,
+    status,
+)
 from guardian_gateway.api.error_handlers import install_error_handlers
 from guardian_gateway.api.state import GatewayState
 from guardian_gateway.clients.auth import AuthClient
@@ -52,7 +62,7 @@ def create_app(
     )
     pool = offload or Offload(runtime.offload_workers, runtime.offload_queue)
     app.state.gateway = GatewayState(runtime, auth, coordinator, pool)
-    modules = (status, operator, evm, evm_proposals, custody, dashboard, fleet, api_docs, console)
+    modules = (status, operator, evm, evm_proposals, custody, proposals, dashboard, fleet, api_docs, console)
     for module in modules:
         app.include_router(module.router)
     install_error_handlers(app)

@@ -15,7 +15,13 @@ import grpc
 from google.protobuf.message import Message
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
-from guardian.coordinator.v1 import coordinator_pb2_grpc, fleet_pb2, fleet_pb2_grpc
+from guardian.coordinator.v1 import (
+    coordinator_pb2_grpc,
+    fleet_pb2,
+    fleet_pb2_grpc,
+    proposals_pb2,
+    proposals_pb2_grpc,
+)
 from guardian_common.envelope import ErrorEnvelope
 from guardian_common.grpc_client import InternalClient
 from guardian_gateway.clients.health import HealthProbe
@@ -33,6 +39,7 @@ class CoordinatorClient(InternalClient):
         self._coordination = coordinator_pb2_grpc.CoordinationStub(channel)
         self._custody = coordinator_pb2_grpc.CustodyStub(channel)
         self._fleet = fleet_pb2_grpc.FleetStub(channel)
+        self._proposals = proposals_pb2_grpc.DeltaProposalsStub(channel)
         self.health = HealthProbe(channel, probe_deadline_seconds)
 
     async def describe(self) -> pb.DescribeResponse:
@@ -122,6 +129,34 @@ class CoordinatorClient(InternalClient):
         return await self._call(
             self._custody.GetDashboardInfo, pb.GetDashboardInfoRequest(), pb.GetDashboardInfoResponse
         )
+
+    # Delta proposals (docs/proposals.md): outcomes are data in the reply, as for custody.
+    async def create_proposal(
+        self, request: proposals_pb2.CreateProposalRequest
+    ) -> proposals_pb2.CreateProposalResponse:
+        return await self._call(self._proposals.CreateProposal, request, proposals_pb2.CreateProposalResponse)
+
+    async def sign_proposal(
+        self, request: proposals_pb2.SignProposalRequest
+    ) -> proposals_pb2.SignProposalResponse:
+        return await self._call(self._proposals.SignProposal, request, proposals_pb2.SignProposalResponse)
+
+    async def get_proposal(self, account_id: str, commitment: str) -> proposals_pb2.Proposal | None:
+        request = proposals_pb2.GetProposalRequest(account_id=account_id, commitment=commitment)
+        reply = await self._call(self._proposals.GetProposal, request, proposals_pb2.GetProposalResponse)
+        return reply.proposal if reply.found else None
+
+    async def list_account_proposals(
+        self, request: proposals_pb2.ListAccountProposalsRequest
+    ) -> proposals_pb2.ListAccountProposalsResponse:
+        return await self._call(
+            self._proposals.ListAccountProposals, request, proposals_pb2.ListAccountProposalsResponse
+        )
+
+    async def list_proposals(
+        self, request: proposals_pb2.ListProposalsRequest
+    ) -> proposals_pb2.ListProposalsResponse:
+        return await self._call(self._proposals.ListProposals, request, proposals_pb2.ListProposalsResponse)
 
 
 def _envelope(name: str, error: grpc.aio.AioRpcError) -> ErrorEnvelope:

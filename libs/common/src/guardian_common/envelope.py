@@ -119,6 +119,13 @@ KNOWN: dict[str, tuple[int, grpc.StatusCode, bool, str]] = {
         False,
         "the signature does not recover to the signing wallet",
     ),
+    # Delta proposals of the json network (docs/proposals.md): the per-account cap on viable pending ones.
+    "too_many_pending_proposals": (
+        409,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        False,
+        "the account already holds the maximum number of pending proposals",
+    ),
     "insufficient_signatures": (
         400,
         grpc.StatusCode.FAILED_PRECONDITION,
