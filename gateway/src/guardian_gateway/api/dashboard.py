@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
 from guardian_common.envelope import ErrorEnvelope
+from guardian_gateway.api import proposal_feeds
 from guardian_gateway.api.bodies import json_object_body
 from guardian_gateway.api.custody_checks import MAX_NONCE, existing_account, query_value
 from guardian_gateway.api.dashboard_feeds import (
@@ -18,7 +19,6 @@ from guardian_gateway.api.dashboard_feeds import (
     PageQuery,
     account_deltas_page,
     accounts_page,
-    empty_proposals_page,
     global_deltas_page,
     page_query,
 )
@@ -28,7 +28,6 @@ from guardian_gateway.api.responses import error_responses
 from guardian_gateway.api.state import GatewayState, State
 from guardian_gateway.api.views import account_detail, delta_detail, optional_time, rfc3339
 from guardian_gateway.domain.accounts import check_account_id
-from guardian_gateway.domain.cursors import CursorKind
 
 router = APIRouter(tags=["dashboard"])
 READS = error_responses(400, 401, 403, 404, 429, 500, 503)
@@ -149,11 +148,13 @@ async def get_account_delta(
 async def list_account_proposals(
     request: Request, state: State, account_id: str, limit: Limit = None, cursor: Cursor = None
 ) -> JSONResponse:
-    """Always an empty page: the json network has no multisig proposals."""
+    """The account's pending proposals (superseded ones flagged), `nonce DESC, commitment DESC`."""
     await require_operator(request, state, READ)
-    page = empty_proposals_page(state, CursorKind.ACCOUNT_PROPOSALS, _query(request))
-    await _account(state, account_id)
-    return _page(page)
+    query = _query(request)
+    checked = check_account_id(account_id, "account id")
+    before = proposal_feeds.open_account_cursor(state, checked, query)
+    await _account(state, checked)
+    return _page(await proposal_feeds.account_proposals_page(state, checked, query, before))
 
 
 @router.get("/dashboard/deltas", responses=READS)
@@ -175,9 +176,9 @@ async def list_deltas(
 async def list_proposals(
     request: Request, state: State, limit: Limit = None, cursor: Cursor = None
 ) -> JSONResponse:
-    """Always an empty page: the json network has no multisig proposals."""
+    """Pending proposals of every account, `originating_timestamp DESC, account_id, nonce, commitment ASC`."""
     await require_operator(request, state, READ)
-    return _page(empty_proposals_page(state, CursorKind.GLOBAL_PROPOSALS, _query(request)))
+    return _page(await proposal_feeds.global_proposals_page(state, _query(request)))
 
 
 def checked_reason(value: object, *, required: bool) -> str | None:

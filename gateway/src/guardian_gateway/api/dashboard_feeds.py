@@ -136,9 +136,3 @@ async def global_deltas_page(state: GatewayState, query: PageQuery, raw_status: 
     position = _feed_position(last.status_timestamp, last.account_id, n=last.nonce) if last else None
     next_cursor = _next_cursor(state, reply.has_more, CursorKind.GLOBAL_DELTAS, scope, position)
     return Page([delta_entry(d, with_account=True) for d in reply.deltas], next_cursor)
-
-
-def empty_proposals_page(state: GatewayState, kind: CursorKind, query: PageQuery) -> Page:
-    """No proposals exist; the limit and cursor are still checked like any feed's."""
-    _open(state, query.cursor, kind, "", lambda position: position)
-    return Page([], None)
