@@ -80,7 +80,7 @@ async def dashboard_info(request: Request, state: State) -> JSONResponse:
             "backend": {
                 # The operator client knows `postgres` and `filesystem` (upstream's single-process store).
                 "storage": "postgres" if described.backend == "postgres" else "filesystem",
-                "supported_ack_schemes": ["ecdsa"],
+                "supported_ack_schemes": ["falcon", "ecdsa"],
                 "canonicalization": None,
             },
         }
