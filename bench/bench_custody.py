@@ -43,7 +43,7 @@ from guardian_crypto.compiled import goldilocks
 from guardian_gateway.domain.cursors import CursorCodec, CursorKind
 from guardian_network import JsonNetwork
 from guardian_testing.coordinator_client import CoordinatorClient
-from guardian_testing.custody_api import write_ack_key
+from guardian_testing.custody_api import write_ack_key, write_falcon_ack_key
 from guardian_testing.fixtures import ServiceStarter
 from guardian_testing.fleet import start_fleet, write_allowlist
 from guardian_testing.identities import operators
@@ -207,7 +207,12 @@ async def main() -> str:
                 coordinators=1,
                 auth=1,
                 gateways=1,
-                env={**BENCH_ENV, "GUARDIAN_ACK_ECDSA_KEY_FILE": str(key_file)},
+                env={
+                    **BENCH_ENV,
+                    "GUARDIAN_ACK_ECDSA_KEY_FILE": str(key_file),
+                    # Falcon accounts are acknowledged with the Falcon key (signed in auth's worker processes).
+                    "GUARDIAN_ACK_FALCON_KEY_FILE": str(write_falcon_ack_key(Path(logs))),
+                },
             )
             base = fleet.gateway_url(0)
             progress("fleet started")

@@ -1,7 +1,7 @@
 """The files a local stack keeps under its run directory (.run/ for `make run`, .run/fleet/ for `make fleet`).
 
-Each is created once and reused, never overwritten: secrets (internal token, cursor secret, ack key) so
-restarts keep sessions, cursors and ack keys valid; a development operator key; and the operator
+Each is created once and reused, never overwritten: secrets (internal token, cursor secret, the ECDSA and
+Falcon ack keys) so restarts keep sessions, cursors and ack keys valid; a development operator key; and the operator
 allowlist, which belongs to the user once it exists (`make allow-operator` / scripts/allow_operator.py
 add keys to it, and auth reloads it on change).
 """
@@ -54,6 +54,7 @@ def development_secrets(run_dir: Path, environ: Mapping[str, str]) -> dict[str, 
         "GUARDIAN_INTERNAL_TOKEN": lambda: secret_hex(run_dir / "internal-token"),
         "GUARDIAN_DASHBOARD_CURSOR_SECRET": lambda: secret_hex(run_dir / "cursor-secret"),
         "GUARDIAN_ACK_ECDSA_KEY_FILE": lambda: str(ack_key_file(run_dir / "ack-ecdsa.key")),
+        "GUARDIAN_ACK_FALCON_KEY_FILE": lambda: str(falcon_ack_key_file(run_dir / "ack-falcon.key")),
     }
     return {name: make() for name, make in made.items() if not environ.get(name)}
 
@@ -61,6 +62,15 @@ def development_secrets(run_dir: Path, environ: Mapping[str, str]) -> dict[str, 
 def ack_key_file(path: Path) -> Path:
     """A secp256k1 key for auth's acks (GUARDIAN_ACK_ECDSA_KEY_FILE), kept so acks verify across restarts."""
     create_private(path, lambda: ecdsa.new_secret().hex())
+    return path
+
+
+def falcon_ack_key_file(path: Path) -> Path:
+    """A Falcon-512 key for the acks of MidenFalconRpo accounts (GUARDIAN_ACK_FALCON_KEY_FILE), in the format
+    `guardian-operator keygen` writes; made once (a few seconds of key generation) and kept, so every auth
+    replica of the stack shares it and acks verify across restarts."""
+    if not path.exists():
+        create_private(path, lambda: SecretKey.generate().to_bytes().hex())
     return path
 
 

@@ -148,6 +148,7 @@ def write_secrets(fleet_dir: Path, postgres_port: int) -> Path:
         "internal_token": lambda: secrets.token_hex(32),
         "cursor_secret": lambda: secrets.token_hex(32),
         "ack_ecdsa_key": lambda: files.ack_key_file(fleet_dir / "ack-ecdsa.key").read_text().strip(),
+        "ack_falcon_key": lambda: files.falcon_ack_key_file(fleet_dir / "ack-falcon.key").read_text().strip(),
         "postgres_password": lambda: password,
         "database_url": lambda: (
             f"postgresql://guardian:{password}@127.0.0.1:{postgres_port}/guardian?sslmode=disable"

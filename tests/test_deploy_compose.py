@@ -11,7 +11,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_DIR = ROOT / "deploy" / "compose"
 SERVICES = {"coordinator": 50051, "auth": 50061, "gateway": 8080, "canonicalizer": 50071}
-SECRETS = {"GUARDIAN_INTERNAL_TOKEN", "GUARDIAN_DASHBOARD_CURSOR_SECRET", "ACK_ECDSA_KEY_HEX"}
+SECRETS = {
+    "GUARDIAN_INTERNAL_TOKEN",
+    "GUARDIAN_DASHBOARD_CURSOR_SECRET",
+    "ACK_ECDSA_KEY_HEX",
+    "ACK_FALCON_KEY_HEX",
+}
 REQUIRED = re.compile(r"\$\{([A-Z0-9_]+):\?[^}]*\}")
 DEFAULT_SHUTDOWN_GRACE_SECONDS = 10
 

@@ -41,7 +41,12 @@ DIRECT_READ = re.compile(
 # libs/common names its variables as constants too (TRACE_FILE = "GUARDIAN_TRACE_FILE").
 GUARDIAN_LITERAL = re.compile(r"""["'](GUARDIAN_[A-Z0-9_]*[A-Z0-9])["']""")
 # Variables consumed by the deployments' own entry point (secrets written to files), not by a service.
-ENTRY_POINT_FILES = {"ACK_ECDSA_KEY_HEX", "OPERATOR_PUBLIC_KEYS_JSON", "DB_CA_BUNDLE_PEM"}
+ENTRY_POINT_FILES = {
+    "ACK_ECDSA_KEY_HEX",
+    "ACK_FALCON_KEY_HEX",
+    "OPERATOR_PUBLIC_KEYS_JSON",
+    "DB_CA_BUNDLE_PEM",
+}
 # Set in the images for the Python runtime, not for a service.
 RUNTIME_ENV = {"PATH", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED"}
 

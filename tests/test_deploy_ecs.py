@@ -253,3 +253,12 @@ def test_compose_and_ecs_share_the_entry_point() -> None:
         locals_()["services"]["auth"]["environment"]["GUARDIAN_ACK_ECDSA_KEY_FILE"]
         == task_files["ACK_ECDSA_KEY_HEX"]
     )
+    # Both ack keys reach auth as 0600 files, on ECS as in compose.
+    assert task_files["ACK_FALCON_KEY_HEX"] == "/run/guardian/ack-falcon.key"
+    assert (
+        locals_()["services"]["auth"]["environment"]["GUARDIAN_ACK_FALCON_KEY_FILE"]
+        == task_files["ACK_FALCON_KEY_HEX"]
+    )
+    auth_1 = compose["services"]["auth-1"]
+    written = dict(pair.split("=", 1) for pair in auth_1["command"][:-1])
+    assert written["ACK_FALCON_KEY_HEX"] == auth_1["environment"]["GUARDIAN_ACK_FALCON_KEY_FILE"]

@@ -17,9 +17,17 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from guardian_client import Cosigner, LoginClient, OperatorKey, auth_config, delta_body, new_account_id
+from guardian_client import (
+    Cosigner,
+    CustodyClient,
+    LoginClient,
+    OperatorKey,
+    auth_config,
+    delta_body,
+    new_account_id,
+)
 from guardian_devnet.control import DevnetControl
-from guardian_testing.custody_api import Api, wait_canonical
+from guardian_testing.custody_api import Api, wait_canonical, write_falcon_ack_key
 from guardian_testing.database import DatabaseServer
 from guardian_testing.identities import operators
 from guardian_testing.processes import alive, port_is_free, spawn, started_children
@@ -51,6 +59,7 @@ async def test_make_fleet_runs_two_of_everything_and_stops_cleanly(
     operator = operators()[0]
     key_path.write_text(operator.secret_key.to_bytes().hex() + "\n")
     key_path.chmod(0o600)
+    write_falcon_ack_key(run_dir / "fleet")  # likewise the Falcon ack key the fleet's auth replicas share
 
     fleet = spawn(
         [sys.executable, str(FLEET), "--size", "2"],
@@ -76,7 +85,7 @@ async def test_make_fleet_runs_two_of_everything_and_stops_cleanly(
         assert len(gateways) == 2
         devnet_line = fleet.read_until(r"^\[fleet\] devnet control API: ")
         devnet = DevnetControl(devnet_line.rsplit(" ", 1)[-1])
-        for file in ("operators.json", "internal-token", "cursor-secret", "ack-ecdsa.key"):
+        for file in ("operators.json", "internal-token", "cursor-secret", "ack-ecdsa.key", "ack-falcon.key"):
             assert (run_dir / "fleet" / file).exists(), file
 
         # Logins through either gateway; a session made on one is valid on the other.
@@ -103,6 +112,14 @@ async def test_make_fleet_runs_two_of_everything_and_stops_cleanly(
             await devnet.land(account_id, pushed.json()["new_commitment"])
             await wait_canonical(api, signer, account_id, 1, gateway=1)
             assert (await api.get_state(signer, account_id, gateway=1)).json()["state_json"] == {"balance": 2}
+
+        # A Falcon account: its ack, made by either auth replica, verifies against the shared Falcon key
+        # (the client takes the gateways in turn and checks every push's ack against GET /pubkey).
+        falcon, falcon_account = Cosigner.falcon(operators()[1].secret_key), new_account_id()
+        async with CustodyClient(gateways) as client:
+            await client.configure(falcon, falcon_account, {"n": 1})
+            base = (await client.get_state(falcon, falcon_account)).commitment
+            assert (await client.push_delta(falcon, falcon_account, 1, base, {"n": 2})).ack_scheme == "falcon"
     finally:
         fleet.signal(signal.SIGINT)
         code = fleet.wait_exit(120)

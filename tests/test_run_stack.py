@@ -27,7 +27,7 @@ from guardian_client import (
     new_account_id,
 )
 from guardian_devnet.control import DevnetControl
-from guardian_testing.custody_api import Api, wait_canonical
+from guardian_testing.custody_api import Api, wait_canonical, write_falcon_ack_key
 from guardian_testing.fleet import write_allowlist
 from guardian_testing.identities import operators
 from guardian_testing.processes import (
@@ -54,8 +54,13 @@ ADDRESS_SETTINGS = [
 READY = r"^\[stack\] gateway: http://"
 
 
-def stack_env(run_dir: Path, **extra: str) -> dict[str, str]:
-    """Free loopback ports, a private run directory, and a canonicalizer that promotes quickly."""
+def stack_env(run_dir: Path, *, falcon_ack_key: bool = True, **extra: str) -> dict[str, str]:
+    """Free loopback ports, a private run directory, and a canonicalizer that promotes quickly. Unless
+    `falcon_ack_key` is False, the Falcon ack key make run would generate is placed in the run directory
+    beforehand (generating one takes seconds); make run then uses it as it would its own."""
+    if falcon_ack_key:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_falcon_ack_key(run_dir)
     return {
         **{setting: free_address() for setting in ADDRESS_SETTINGS},
         "GUARDIAN_RUN_DIR": str(run_dir),
@@ -113,7 +118,7 @@ def allow_operator(run_dir: Path, key: Path) -> subprocess.CompletedProcess[str]
 
 async def test_make_run_keeps_custody_and_sessions_across_a_restart(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
-    env = stack_env(run_dir)
+    env = stack_env(run_dir, falcon_ack_key=False)  # make run generates it, once
     gateway = f"http://{env['GUARDIAN_RUN_GATEWAY_ADDR']}"
     devnet = DevnetControl(f"http://{env['GUARDIAN_RUN_DEVNET_HTTP_ADDR']}")
     signer, account_id = Cosigner.ecdsa(), new_account_id()
@@ -136,9 +141,12 @@ async def test_make_run_keeps_custody_and_sessions_across_a_restart(tmp_path: Pa
             session = await log_in(gateway, OperatorKey.from_file(run_dir / "dev-operator.key"))
             seen = await http.get(f"{gateway}/dashboard/session", headers={"cookie": session.cookie})
             assert seen.status_code == 200
+            falcon_before = (await http.get(f"{gateway}/pubkey", params={"scheme": "falcon"})).json()
     finally:
         assert stop_and_check(stack, env) == 0
     allowlist = run_dir / "operators.json"
+    # make run made the Falcon ack key file once, private to the user, for auth's Falcon acks.
+    assert (run_dir / "ack-falcon.key").stat().st_mode & 0o077 == 0
 
     # Between runs the user allows a second operator; the next start must keep that (never overwrite).
     allowed = await asyncio.to_thread(allow_operator, run_dir, key_file(tmp_path / "k", 1))
@@ -162,6 +170,8 @@ async def test_make_run_keeps_custody_and_sessions_across_a_restart(tmp_path: Pa
             assert seen.json()["operator_id"] == session.operator_id
             second = await log_in(gateway, OperatorKey(operators()[1].secret_key))
             assert second.operator_id == operators()[1].commitment
+            falcon_after = (await http.get(f"{gateway}/pubkey", params={"scheme": "falcon"})).json()
+            assert falcon_after == falcon_before, "the Falcon ack key survived the restart"
     finally:
         assert stop_and_check(stack, env) == 0
 

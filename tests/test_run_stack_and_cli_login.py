@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from guardian_testing.custody_api import write_falcon_ack_key
 from guardian_testing.fleet import write_allowlist
 from guardian_testing.identities import operators
 from guardian_testing.processes import BIN_DIR, free_address, spawn
@@ -37,6 +38,9 @@ def test_run_stack_serves_logins_from_the_operator_cli_and_stops_cleanly(tmp_pat
     key_file = tmp_path / "operator.key"
     key_file.write_text(operator.secret_key.to_bytes().hex() + "\n")
     key_file.chmod(0o600)
+    # The Falcon ack key make run would generate (seconds of work), placed beforehand in its run directory.
+    (tmp_path / "run").mkdir()
+    write_falcon_ack_key(tmp_path / "run")
     gateway = free_address()
     stack = spawn(
         [sys.executable, str(REPO / "scripts" / "run_stack.py")],

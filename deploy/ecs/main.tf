@@ -51,15 +51,18 @@ locals {
         GUARDIAN_GRPC_ADDR                 = "0.0.0.0:50061"
         GUARDIAN_COORDINATOR_TARGET        = local.coordinator_target
         GUARDIAN_ACK_ECDSA_KEY_FILE        = "/run/guardian/ack-ecdsa.key"
+        GUARDIAN_ACK_FALCON_KEY_FILE       = "/run/guardian/ack-falcon.key"
         GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE = "/run/guardian/operators.json"
       }
       secrets = {
         GUARDIAN_INTERNAL_TOKEN   = var.secret_arns.internal_token
         ACK_ECDSA_KEY_HEX         = var.secret_arns.ack_ecdsa_key
+        ACK_FALCON_KEY_HEX        = var.secret_arns.ack_falcon_key
         OPERATOR_PUBLIC_KEYS_JSON = var.secret_arns.operators
       }
       files = {
         ACK_ECDSA_KEY_HEX         = "/run/guardian/ack-ecdsa.key"
+        ACK_FALCON_KEY_HEX        = "/run/guardian/ack-falcon.key"
         OPERATOR_PUBLIC_KEYS_JSON = "/run/guardian/operators.json"
       }
     }

@@ -62,7 +62,9 @@ variable "secret_arns" {
     db_ca_bundle   the RDS CA bundle (PEM) the coordinator writes to /run/guardian/db-ca.pem
     internal_token shared by every service
     cursor_secret  64 hex characters, shared by every gateway
-    ack_ecdsa_key  64 hex characters, shared by every auth task
+    ack_ecdsa_key  64 hex characters, shared by every auth task (acks of MidenEcdsa accounts)
+    ack_falcon_key 2562 hex characters (a Falcon-512 secret key, `guardian-operator keygen`), shared by every
+                   auth task (acks of MidenFalconRpo accounts)
     operators      the operator allowlist JSON (re-read at task start: redeploy auth after a change)
   EOT
   type = object({
@@ -71,6 +73,7 @@ variable "secret_arns" {
     internal_token = string
     cursor_secret  = string
     ack_ecdsa_key  = string
+    ack_falcon_key = string
     operators      = string
   })
 }

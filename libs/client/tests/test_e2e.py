@@ -20,7 +20,7 @@ from guardian_client import (
 from guardian_network import JsonNetwork
 from guardian_testing.fixtures import ServiceStarter
 from guardian_testing.fleet import Fleet, start_custody_fleet
-from guardian_testing.identities import WALLET_KEYS, operators
+from guardian_testing.identities import WALLET_KEYS, falcon_ack_identity, operators
 
 pytestmark = pytest.mark.slow
 NETWORK = JsonNetwork()
@@ -95,12 +95,17 @@ async def test_a_falcon_cosigner_and_a_pinned_ack_key(fleet: Fleet) -> None:
     signer = Cosigner.falcon(operators()[1].secret_key)
     account_id = new_account_id()
     async with CustodyClient(urls(fleet)) as discover:
-        key = (await discover.pubkey()).pubkey
-    async with CustodyClient(urls(fleet), ack_key=key) as client:
+        falcon = await discover.pubkey("falcon")
+    assert falcon.commitment == falcon_ack_identity().commitment, "the fleet's GUARDIAN_ACK_FALCON_KEY_FILE"
+    async with CustodyClient(urls(fleet), falcon_ack_commitment=falcon.commitment) as client:
         configured = await client.configure(signer, account_id, {"k": "v"})
         assert configured.account_id == account_id
+        # A MidenFalconRpo account is acknowledged with the Falcon key: configure names it.
+        assert configured.ack_commitment == falcon.commitment
+        assert configured.ack_pubkey == falcon_ack_identity().public_key_hex
         pushed = await client.push_delta(signer, account_id, 1, NETWORK.commitment({"k": "v"}), {"k": None})
         assert pushed.new_commitment == NETWORK.commitment({})
+        assert pushed.ack_scheme == "falcon" and pushed.ack_pubkey == falcon_ack_identity().public_key_hex
         assert (await client.get_state(signer, account_id)).auth_scheme == "falcon"
 
 

@@ -4,6 +4,7 @@ ack check, the operator challenge check."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -17,8 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from guardian_auth.domain.ack import AckDelta, AckSigner
+from guardian_auth.domain.ack import AckDelta, AckSigner, FalconAckSigner
 from guardian_client import (
+    AckKey,
     AckVerificationError,
     ChallengeMismatch,
     CommitmentMismatch,
@@ -35,7 +37,7 @@ from guardian_client import (
 from guardian_client.errors import ApiError
 from guardian_crypto.digests import operator_challenge_digest
 from guardian_crypto.field import word_to_hex
-from guardian_testing.identities import operators
+from guardian_testing.identities import falcon_ack_identity, operators
 
 
 @dataclass(frozen=True)
@@ -370,6 +372,72 @@ async def test_a_push_ack_is_checked_against_the_servers_key(server: ScriptedSer
     async with CustodyClient(server.url, retry=FAST, verify_acks=False) as unchecked:
         await unchecked.push_delta(signer, ACCOUNT, 1, BASE, {"balance": 2})
     assert len(server.requests("GET", "/pubkey")) == 1, "a pinned key is never fetched"
+
+
+FALCON_ACK = FalconAckSigner(falcon_ack_identity().secret_key.to_bytes(), configured=True)
+
+
+def falcon_acked(*, signed_commitment: str = NEW, scheme: str = "falcon") -> Responder:
+    """A push answer acknowledged with auth's own Falcon ack signer (as for a MidenFalconRpo account)."""
+
+    def answer(seen: Seen) -> Answer:
+        body = json.loads(seen.body)
+        fields = (body["account_id"], body["nonce"], body["prev_commitment"], signed_commitment)
+        # The scripted server answers on its own thread, outside any event loop.
+        signed = asyncio.run(FALCON_ACK.sign(AckDelta(*fields, body["delta_payload"])))
+        delta = {
+            **{k: body[k] for k in ("account_id", "nonce", "prev_commitment", "delta_payload")},
+            "new_commitment": NEW,
+            "ack_sig": signed.signature_hex,
+            "ack_pubkey": signed.public_key_hex,
+            "ack_scheme": scheme,
+            "status": {"status": "candidate", "timestamp": "2026-01-01T00:00:00Z", "retry_count": 0},
+        }
+        return Answer(200, delta)
+
+    return answer
+
+
+def pubkey_by_scheme(seen: Seen) -> Answer:
+    if seen.query.get("scheme") == ["falcon"]:
+        return Answer(200, {"commitment": FALCON_ACK.commitment})
+    return Answer(200, {"commitment": ACK.commitment, "pubkey": ACK.public_key_hex})
+
+
+async def test_a_falcon_push_ack_is_checked_against_the_servers_falcon_key(server: ScriptedServer) -> None:
+    server.script("GET", "/pubkey", pubkey_by_scheme)
+    signer = Cosigner.falcon(operators()[1].secret_key)
+    async with CustodyClient(server.url, retry=FAST) as client:
+        assert await client.pubkey("falcon") == AckKey(FALCON_ACK.commitment, "", "falcon")
+        assert await client.pubkey() == AckKey(ACK.commitment, ACK.public_key_hex, "ecdsa")
+        server.script("POST", "/delta", falcon_acked())
+        delta = await client.push_delta(signer, ACCOUNT, 1, BASE, {"balance": 2})
+        assert delta.ack_scheme == "falcon" and delta.ack_pubkey == FALCON_ACK.public_key_hex
+        asked = [seen.query.get("scheme") for seen in server.requests("GET", "/pubkey")]
+        assert asked == [["falcon"], None, ["falcon"]], "the push fetched the Falcon commitment"
+        await client.push_delta(signer, ACCOUNT, 1, BASE, {"balance": 2})
+        assert len(server.requests("GET", "/pubkey")) == 3, "the Falcon commitment is fetched once"
+        # A Falcon ack over another new commitment, and an ack in the other scheme than the account's.
+        server.script("POST", "/delta", falcon_acked(signed_commitment="0x" + "03" * 32))
+        with pytest.raises(AckVerificationError, match="falcon ack key"):
+            await client.push_delta(signer, ACCOUNT, 1, BASE, {"balance": 2})
+        server.script("POST", "/delta", acked())
+        with pytest.raises(AckVerificationError, match="acknowledged with 'ecdsa'"):
+            await client.push_delta(signer, ACCOUNT, 1, BASE, {"balance": 2})
+        server.script("POST", "/delta", falcon_acked())
+        with pytest.raises(AckVerificationError, match="acknowledged with 'falcon'"):
+            await client.push_delta(Cosigner.ecdsa(), ACCOUNT, 1, BASE, {"balance": 2})
+    # A pinned commitment is used as it is: another key's is refused, without asking /pubkey.
+    fetched = len(server.requests("GET", "/pubkey"))
+    server.script("POST", "/delta", falcon_acked())
+    async with CustodyClient(
+        server.url, retry=FAST, falcon_ack_commitment=operators()[0].commitment
+    ) as pinned:
+        with pytest.raises(AckVerificationError):
+            await pinned.push_delta(signer, ACCOUNT, 1, BASE, {"balance": 2})
+    async with CustodyClient(server.url, retry=FAST, falcon_ack_commitment=FALCON_ACK.commitment) as pinned:
+        await pinned.push_delta(signer, ACCOUNT, 1, BASE, {"balance": 2})
+    assert len(server.requests("GET", "/pubkey")) == fetched
 
 
 def challenge(*, tamper: bool) -> Responder:

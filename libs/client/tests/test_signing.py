@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from guardian_auth.domain.ack import AckDelta, AckSigner
+from guardian_auth.domain.ack import AckDelta, AckSigner, FalconAckSigner
 from guardian_auth.domain.request_auth import RequestAuthenticator, Scheme, SignedRequest
 from guardian_auth.domain.stores import FloorOutcome
 from guardian_client import (
@@ -23,6 +23,7 @@ from guardian_client import (
     configure_call,
     delta_body,
     delta_call,
+    falcon_ack_verifies,
     new_account_id,
     push_call,
     read_falcon_key_file,
@@ -32,7 +33,7 @@ from guardian_common.envelope import ErrorEnvelope
 from guardian_crypto import eip712, falcon_verify
 from guardian_crypto.canonical_json import canonical_json
 from guardian_crypto.field import word_from_hex
-from guardian_testing.identities import WALLET_KEYS, operators, wallets
+from guardian_testing.identities import WALLET_KEYS, falcon_ack_identity, operators, wallets
 
 
 class Floors:
@@ -154,6 +155,37 @@ def test_the_ack_verifies_only_for_the_acked_delta_and_the_servers_key() -> None
     flipped = ack.signature_hex[:10] + ("0" if ack.signature_hex[10] != "0" else "1") + ack.signature_hex[11:]
     for bad_signature in (flipped, "zz", "", ack.signature_hex[:-2]):
         assert not ack_verifies(message, bad_signature, server.public_key_hex)
+
+
+async def test_a_falcon_ack_verifies_only_for_the_acked_delta_and_the_servers_key() -> None:
+    server = FalconAckSigner(falcon_ack_identity().secret_key.to_bytes(), True)
+    impostor = FalconAckSigner(operators()[0].secret_key.to_bytes(), True)
+    delta = AckDelta(new_account_id(), 7, "0x" + "01" * 32, "0x" + "02" * 32, {"patch": {"a": 1}})
+    ack = await server.sign(delta)
+    fields = (delta.account_id, delta.nonce, delta.prev_commitment, delta.new_commitment, delta.delta_payload)
+    message = ack_message(*fields)
+    assert message == ack.message, "the client builds the same Word as auth"
+    assert falcon_ack_verifies(message, ack.signature_hex, server.commitment)
+    assert falcon_ack_verifies(
+        message, "0x" + ack.signature_hex, server.commitment.upper().replace("0X", "0x")
+    )
+    assert not falcon_ack_verifies(message, ack.signature_hex, impostor.commitment)
+    # The impostor's own valid signature: its embedded key is not the trusted one.
+    assert not falcon_ack_verifies(message, (await impostor.sign(delta)).signature_hex, server.commitment)
+    tampered = [
+        ack_message(delta.account_id, 8, *fields[2:]),
+        ack_message(*fields[:3], "0x" + "03" * 32, delta.delta_payload),
+        ack_message(*fields[:4], {"patch": {"a": 2}}),
+    ]
+    assert not any(falcon_ack_verifies(m, ack.signature_hex, server.commitment) for m in tampered)
+    flipped = ack.signature_hex[:10] + ("0" if ack.signature_hex[10] != "0" else "1") + ack.signature_hex[11:]
+    for bad_signature in (flipped, "zz", "", ack.signature_hex[:-2], ack.signature_hex + "00"):
+        assert not falcon_ack_verifies(message, bad_signature, server.commitment)
+    for bad_commitment in ("", "0x12", "zz" * 32):
+        assert not falcon_ack_verifies(message, ack.signature_hex, bad_commitment)
+    # An ECDSA ack never passes as a Falcon one.
+    ecdsa_ack = AckSigner(bytes.fromhex("33" * 32), True).sign(delta)
+    assert not falcon_ack_verifies(message, ecdsa_ack.signature_hex, server.commitment)
 
 
 def test_wallet_key_matches_ethereum_and_signs_what_auth_recovers() -> None:

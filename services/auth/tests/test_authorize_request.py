@@ -137,3 +137,16 @@ async def test_a_creation_is_authorised_by_the_proposed_cosigners_without_the_fl
 async def test_an_evm_account_is_unsupported(authorizer: RequestAuthorizer, accounts: Accounts) -> None:
     accounts.stored[ACCOUNT] = StoredAccount(json.dumps({"EvmEcdsa": {"signers": []}}), None)
     assert await refused(authorizer, Key().request()) == "unsupported_for_network"
+
+
+async def test_the_ack_key_follows_the_scheme_a_configure_submits(
+    authorizer: RequestAuthorizer, accounts: Accounts
+) -> None:
+    owner = Key()
+    falcon_auth = json.dumps({"MidenFalconRpo": {"cosigner_commitments": ["0x" + "12" * 32]}})
+    accounts.stored[ACCOUNT] = StoredAccount(owner.auth_json(), None)
+    plain = await authorizer.authorize(owner.request(NOW))
+    assert (plain.auth_scheme, plain.ack_scheme) == ("ecdsa", "ecdsa")
+    # A reconfigure to Falcon cosigners is authorised by the stored ECDSA cosigner and acknowledged in Falcon.
+    moved = await authorizer.authorize(owner.request(NOW + 1, proposed_auth_json=falcon_auth))
+    assert (moved.auth_scheme, moved.ack_scheme) == ("ecdsa", "falcon")

@@ -36,12 +36,14 @@ async def pubkey(
     request: Request,
     state: State,
     scheme: Annotated[
-        str | None, Query(description="`ecdsa` (any case, the default); `falcon` is refused: acks are ECDSA")
+        str | None,
+        Query(description="`ecdsa` (the default) or `falcon`, any case; any other value is a 400"),
     ] = None,
 ) -> JSONResponse:
-    """The server's acknowledgement key: `{commitment, pubkey}` of the ECDSA key."""
+    """The server's acknowledgement key of a scheme: `{commitment, pubkey}` of the ECDSA key (MidenEcdsa
+    accounts), `{commitment}` of the Falcon key (MidenFalconRpo accounts; the key itself comes with each ack)."""
     key = await pubkey_usecase.ack_key(state, query_value(request, "scheme"))
-    return JSONResponse({"commitment": key.commitment, "pubkey": key.public_key})
+    return JSONResponse(key.as_json())
 
 
 @router.post("/configure", responses=SIGNED)

@@ -33,7 +33,7 @@ class Configure:
 async def configure_account(
     state: GatewayState, creds: Credentials, request: Configure
 ) -> auth_pb.AckKeyInfo:
-    """The server's ack key once the account is configured."""
+    """The server's ack key of the configured auth's scheme once the account is configured."""
     auth_json = json.dumps(request.auth.as_json())
     authorized = await authorize(
         state,
@@ -43,6 +43,10 @@ async def configure_account(
         defer_replay_check=True,
         proposed_auth_json=auth_json,
     )
+    if authorized.ack_key.scheme != request.auth.scheme or not authorized.ack_key.commitment:
+        # The account is acknowledged in its cosigners' scheme: an auth answering another scheme's key (one
+        # from before Falcon acks, mid-upgrade) would have the client trust the wrong key. Fail before writing.
+        raise ErrorEnvelope.of("configuration_error")
     try:
         initial_commitment = await state.offload.run(
             state_commitment,

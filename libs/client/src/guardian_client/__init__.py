@@ -1,7 +1,7 @@
 """Guardian's Python client: the signed per-account API (`CustodyClient`), operator and wallet logins
 (`LoginClient`), and the keys that sign for them. Usage: docs/python-client.md."""
 
-from guardian_client.ack import ack_message, ack_verifies
+from guardian_client.ack import ack_message, ack_verifies, falcon_ack_verifies
 from guardian_client.custody import (
     Abandon,
     AccountState,
@@ -111,6 +111,7 @@ __all__ = [
     "configure_call",
     "delta_body",
     "delta_call",
+    "falcon_ack_verifies",
     "new_account_id",
     "push_call",
     "read_falcon_key_file",

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from guardian_client.ack import ack_message, ack_verifies
+from guardian_client.ack import ack_message, ack_verifies, falcon_ack_verifies
 from guardian_client.errors import AckVerificationError, ProtocolError
 from guardian_client.keys import Cosigner, auth_config
 from guardian_client.transport import GatewayClient, RetryPolicy, json_object
@@ -136,10 +136,12 @@ def _get(data: dict[str, Any], key: str, kind: type[T]) -> T:
 
 @dataclass(frozen=True)
 class AckKey:
-    """The server's ECDSA acknowledgement key (`GET /pubkey`)."""
+    """The server's acknowledgement key of a scheme (`GET /pubkey[?scheme=]`). `pubkey` is the ECDSA key
+    (`0x` + 33 bytes); for Falcon the server answers the commitment only and `pubkey` is empty."""
 
     commitment: str
     pubkey: str
+    scheme: str = "ecdsa"
 
 
 @dataclass(frozen=True)
@@ -217,9 +219,12 @@ class CustodyClient(GatewayClient):
 
     `base_urls`: one gateway URL or several (taken in turn, one per attempt). `http`: an
     httpx.AsyncClient to use (not closed by this client); by default the client makes its own with
-    `timeout` seconds. `retry`: the RetryPolicy. `ack_key`: the trusted ack public key (`0x` + 33 bytes
-    hex); when None it is fetched from `GET /pubkey` at the first push and kept. `verify_acks`: check
-    every push's ack (raise AckVerificationError when it does not verify).
+    `timeout` seconds. `retry`: the RetryPolicy. `ack_key`: the trusted ECDSA ack public key (`0x` + 33
+    bytes hex), which acknowledges MidenEcdsa accounts; when None it is fetched from `GET /pubkey` at the
+    first such push and kept. `falcon_ack_commitment`: the trusted Falcon ack key's commitment (Word hex),
+    which acknowledges MidenFalconRpo accounts; when None it is fetched from `GET /pubkey?scheme=falcon` at
+    the first such push and kept. `verify_acks`: check every push's ack (raise AckVerificationError when it
+    does not verify, or is not in the signer's scheme).
     """
 
     def __init__(
@@ -230,11 +235,13 @@ class CustodyClient(GatewayClient):
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         ack_key: str | None = None,
+        falcon_ack_commitment: str | None = None,
         verify_acks: bool = True,
     ) -> None:
         super().__init__(base_urls, http=http, timeout=timeout, retry=retry)
         self.verify_acks = verify_acks
         self._ack_key = ack_key
+        self._falcon_ack_commitment = falcon_ack_commitment
 
     def base_url(self, index: int | None = None) -> str:
         """The base URL number `index` (modulo their count), or the next one in turn."""
@@ -275,16 +282,27 @@ class CustodyClient(GatewayClient):
         )
         return json_object(response)
 
-    async def pubkey(self) -> AckKey:
-        """`GET /pubkey`: the server's ack key (no signature needed)."""
-        data = json_object(await self.transport.call("GET", "/pubkey", idempotent=True))
-        return AckKey(_get(data, "commitment", str), _get(data, "pubkey", str))
+    async def pubkey(self, scheme: str | None = None) -> AckKey:
+        """`GET /pubkey[?scheme=]`: the server's ack key of `scheme` (`ecdsa` or `falcon`; None asks the bare
+        route, which answers ECDSA). No signature needed."""
+        params = None if scheme is None else {"scheme": scheme}
+        data = json_object(await self.transport.call("GET", "/pubkey", params=params, idempotent=True))
+        if (scheme or "ecdsa").lower() == "falcon":
+            return AckKey(_get(data, "commitment", str), "", "falcon")
+        return AckKey(_get(data, "commitment", str), _get(data, "pubkey", str), "ecdsa")
 
     async def ack_key(self) -> str:
-        """The trusted ack key: the one given at construction, else `GET /pubkey` (fetched once)."""
+        """The trusted ECDSA ack key: the one given at construction, else `GET /pubkey` (fetched once)."""
         if self._ack_key is None:
-            self._ack_key = (await self.pubkey()).pubkey
+            self._ack_key = (await self.pubkey("ecdsa")).pubkey
         return self._ack_key
+
+    async def falcon_ack_commitment(self) -> str:
+        """The trusted Falcon ack key's commitment: the one given at construction, else
+        `GET /pubkey?scheme=falcon` (fetched once)."""
+        if self._falcon_ack_commitment is None:
+            self._falcon_ack_commitment = (await self.pubkey("falcon")).commitment
+        return self._falcon_ack_commitment
 
     async def configure(
         self,
@@ -316,10 +334,10 @@ class CustodyClient(GatewayClient):
         """Push a whole body (see `delta_body`); the new candidate, its ack checked."""
         delta = Delta.parse(await self.execute(push_call(body), signer))
         if self.verify_acks:
-            await self._check_ack(body, delta)
+            await self._check_ack(body, delta, signer.scheme)
         return delta
 
-    async def _check_ack(self, body: dict[str, Any], delta: Delta) -> None:
+    async def _check_ack(self, body: dict[str, Any], delta: Delta, scheme: str) -> None:
         echoed = (delta.account_id, delta.nonce, delta.prev_commitment)
         if echoed != (body["account_id"], body["nonce"], body["prev_commitment"]):
             raise AckVerificationError(f"the server answered for another delta: {echoed}", delta)
@@ -330,9 +348,19 @@ class CustodyClient(GatewayClient):
             delta.new_commitment,
             body["delta_payload"],
         )
-        if not ack_verifies(message, delta.ack_sig, await self.ack_key()):
+        # The account is acknowledged in its cosigners' scheme (the signer's), with that scheme's ack key.
+        if delta.ack_scheme != scheme:
             raise AckVerificationError(
-                "the push's ack_sig does not verify against the trusted ack key", delta
+                f"the push was acknowledged with {delta.ack_scheme!r}, not the account's scheme {scheme!r}",
+                delta,
+            )
+        if scheme == "falcon":
+            verified = falcon_ack_verifies(message, delta.ack_sig, await self.falcon_ack_commitment())
+        else:
+            verified = ack_verifies(message, delta.ack_sig, await self.ack_key())
+        if not verified:
+            raise AckVerificationError(
+                f"the push's ack_sig does not verify against the trusted {scheme} ack key", delta
             )
 
     async def get_state(self, signer: Cosigner, account_id: str) -> AccountState:

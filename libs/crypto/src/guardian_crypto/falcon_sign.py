@@ -1,7 +1,8 @@
-"""Falcon-512 Poseidon2 signer, byte-identical to miden-crypto v0.25.1 (tests and the operator CLI only).
+"""Falcon-512 Poseidon2 signer, byte-identical to miden-crypto v0.25.1: auth's Falcon ack key, the operator CLI,
+the client's Falcon cosigners and tests.
 
 Requires the ``signer`` extra (``falcon-digital-signature`` for the FFT and NTRU helpers, ``blake3``). The
-server never imports this module.
+verification path never imports this module. Pure Python, so not constant-time (docs/auth.md "Ack keys").
 
 * ``SecretKey.generate(seed)`` is ``SecretKey::with_rng(ChaCha20Rng::from_seed(seed))``, with a fresh random
   seed when none is given.

@@ -1,6 +1,6 @@
 """Per-account requests for tests, on top of guardian_client: the same signing and routes, but every call
 is sent once to a chosen gateway and answers the raw httpx.Response (tests check status codes and bodies
-themselves). Also the ack key file the auth replicas of a test fleet share."""
+themselves). Also the ack key files the auth replicas of a test fleet share."""
 
 from __future__ import annotations
 
@@ -27,9 +27,17 @@ from guardian_client import (
 )
 from guardian_client import Cosigner as _ClientCosigner
 from guardian_client import auth_config as auth_of
-from guardian_testing.identities import OperatorIdentity
+from guardian_testing.identities import OperatorIdentity, falcon_ack_identity
 
-__all__ = ["Api", "Cosigner", "auth_of", "delta_body", "new_account_id", "write_ack_key"]
+__all__ = [
+    "Api",
+    "Cosigner",
+    "auth_of",
+    "delta_body",
+    "new_account_id",
+    "write_ack_key",
+    "write_falcon_ack_key",
+]
 
 
 class Cosigner(_ClientCosigner):
@@ -44,6 +52,15 @@ def write_ack_key(directory: Path) -> Path:
     """A fresh ack secret for GUARDIAN_ACK_ECDSA_KEY_FILE (mode 0600, as auth requires)."""
     path = directory / "ack.key"
     path.write_text(secrets.token_hex(32) + "\n")
+    os.chmod(path, 0o600)
+    return path
+
+
+def write_falcon_ack_key(directory: Path) -> Path:
+    """The pre-generated test Falcon ack key (identities.falcon_ack_identity) for GUARDIAN_ACK_FALCON_KEY_FILE,
+    mode 0600: generating one takes seconds, so every test stack shares this one."""
+    path = directory / "ack-falcon.key"
+    path.write_text(falcon_ack_identity().secret_key.to_bytes().hex() + "\n")
     os.chmod(path, 0o600)
     return path
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from guardian_testing.custody_api import write_ack_key
+from guardian_testing.custody_api import write_ack_key, write_falcon_ack_key
 from guardian_testing.fixtures import ServiceStarter
 from guardian_testing.identities import OperatorIdentity
 from guardian_testing.processes import ServiceProcess
@@ -80,13 +80,14 @@ def start_custody_fleet(
     env: dict[str, str] | None = None,
     **sizes: int,
 ) -> Fleet:
-    """A fleet for the per-account API: an ack key and an allowlist (empty unless `operators`) written to
-    `directory`, the rate limiter off (the tests send bursts on purpose); `sizes` as for start_fleet."""
+    """A fleet for the per-account API: the ECDSA and Falcon ack keys and an allowlist (empty unless
+    `operators`) written to `directory`, the rate limiter off (the tests send bursts on purpose); `sizes` as for start_fleet."""
     allowlist = directory / "operators.json"
     write_allowlist(allowlist, operators or [])
     custody_env = {
         "GUARDIAN_RATE_LIMIT_ENABLED": "false",
         "GUARDIAN_ACK_ECDSA_KEY_FILE": str(write_ack_key(directory)),
+        "GUARDIAN_ACK_FALCON_KEY_FILE": str(write_falcon_ack_key(directory)),
         **(env or {}),
     }
     return start_fleet(starter, database_url=database_url, allowlist=allowlist, env=custody_env, **sizes)

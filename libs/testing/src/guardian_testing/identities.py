@@ -1,7 +1,8 @@
 """Signing identities for tests: pre-generated operator Falcon keys and well-known wallet keys.
 
-The operator keys in data/operator_keys.json were made with SecretKey.generate(bytes([n]) * 32), so
-tests skip the seconds that Falcon key generation takes. Test data only.
+The operator keys in data/operator_keys.json were made with SecretKey.generate(bytes([n]) * 32), and the
+Falcon ack key of test stacks in data/ack_falcon_key.json with seed byte 0xAC, so tests skip the seconds that
+Falcon key generation takes. Test data only.
 """
 
 from __future__ import annotations
@@ -54,6 +55,17 @@ def operators() -> list[OperatorIdentity]:
         )
         for e in entries
     ]
+
+
+@cache
+def falcon_ack_identity() -> OperatorIdentity:
+    """The Falcon ack key test stacks run with (custody_api.write_falcon_ack_key)."""
+    entry = json.loads((DATA / "ack_falcon_key.json").read_text())
+    return OperatorIdentity(
+        SecretKey.from_bytes(bytes.fromhex(entry["secret_key_hex"])),
+        entry["public_key_hex"],
+        entry["commitment"],
+    )
 
 
 @cache

@@ -16,6 +16,7 @@ class AuthSettings(BaseSettings):
     internal_token: str | None = None
     operator_public_keys_file: Path | None = None
     ack_ecdsa_key_file: Path | None = None
+    ack_falcon_key_file: Path | None = None
     dashboard_commitment_rate_burst_per_sec: int = Field(default=6, ge=1)
     dashboard_commitment_rate_per_min: int = Field(default=30, ge=1)
     operator_challenge_ttl_seconds: int = Field(default=300, ge=1, le=3600)

@@ -11,7 +11,7 @@ from guardian_auth.api.account_servicer import register_account_auth
 from guardian_auth.api.servicers import SERVICE_NAMES, register
 from guardian_auth.clients.coordinator import CoordinatorClient
 from guardian_auth.config import AuthSettings
-from guardian_auth.domain.ack import load_ack_signer
+from guardian_auth.domain.ack import AckKeys, load_ack_signer, load_falcon_ack_signer
 from guardian_auth.domain.allowlist import AllowlistError, AllowlistSource, FileAllowlist, StaticAllowlist
 from guardian_auth.domain.authorize import RequestAuthorizer
 from guardian_auth.domain.budget import CommitmentBudget
@@ -56,6 +56,7 @@ async def serve(settings: AuthSettings) -> int:
     stage = resolve_stage()
     max_replicas = resolve_max_replicas()
     ack_signer = load_ack_signer(settings.ack_ecdsa_key_file, stage)
+    falcon_signer = load_falcon_ack_signer(settings.ack_falcon_key_file, stage)
     allowlist = allowlist_source(settings)  # before waiting on the coordinator: a broken file fails fast
     coordinator = CoordinatorClient(
         settings.coordinator_target, settings.internal_token, settings.coordinator_deadline_seconds
@@ -97,9 +98,10 @@ async def serve(settings: AuthSettings) -> int:
     )
     register(server.server, operator, evm)
     authenticator = RequestAuthenticator(coordinator, offload=offload)
-    pushes = PushAuthorizer(coordinator, authenticator, ack_signer, offload=offload)
+    ack_keys = AckKeys(ack_signer, falcon_signer, offload)
+    pushes = PushAuthorizer(coordinator, authenticator, ack_keys, offload=offload)
     requests = RequestAuthorizer(coordinator, authenticator)
-    register_account_auth(server.server, authenticator, ack_signer, pushes, requests)
+    register_account_auth(server.server, authenticator, ack_keys, pushes, requests)
     port = await server.start()
     announce(
         "auth",
@@ -117,6 +119,8 @@ async def serve(settings: AuthSettings) -> int:
         ack_signer.public_key_hex,
         ack_signer.commitment,
     )
+    if falcon_signer is not None:
+        log.info("falcon ack key configured commitment=%s", falcon_signer.commitment)
     received = await wait_for_stop_signal()
     log.info("received %s: draining for up to %ss", received.name, settings.shutdown_grace_seconds)
     await server.drain(settings.shutdown_grace_seconds)

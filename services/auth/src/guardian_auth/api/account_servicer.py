@@ -8,7 +8,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from guardian.auth.v1 import auth_pb2 as pb
 from guardian.auth.v1 import auth_pb2_grpc as pb_grpc
 from guardian_auth.api.servicers import Context, envelope_errors
-from guardian_auth.domain.ack import SCHEME, Ack, AckSigner
+from guardian_auth.domain.ack import ECDSA, Ack, AckKeyInfo, AckKeys
 from guardian_auth.domain.authorize import AuthorizationRequest, RequestAuthorizer
 from guardian_auth.domain.lookup_auth import LookupAuthenticator
 from guardian_auth.domain.push import PushAuthorizer, PushRequest
@@ -24,9 +24,13 @@ def ack_signature(ack: Ack) -> pb.AckSignature:
     return pb.AckSignature(
         ack_sig=ack.signature_hex,
         ack_pubkey=ack.public_key_hex,
-        ack_scheme=SCHEME,
+        ack_scheme=ack.scheme,
         message=word_to_hex(ack.message),
     )
+
+
+def ack_key_info(key: AckKeyInfo) -> pb.AckKeyInfo:
+    return pb.AckKeyInfo(scheme=key.scheme, public_key=key.public_key_hex, commitment=key.commitment)
 
 
 def state_info(state: StoredState) -> pb.AccountStateInfo:
@@ -42,7 +46,7 @@ class AccountAuthServicer(pb_grpc.AccountAuthServicer):
     def __init__(
         self,
         authenticator: RequestAuthenticator,
-        signer: AckSigner,
+        signer: AckKeys,
         pushes: PushAuthorizer,
         requests: RequestAuthorizer,
         lookups: LookupAuthenticator | None = None,
@@ -52,11 +56,6 @@ class AccountAuthServicer(pb_grpc.AccountAuthServicer):
         self._pushes = pushes
         self._requests = requests
         self._lookups = lookups or LookupAuthenticator()
-
-    def _ack_key(self) -> pb.AckKeyInfo:
-        return pb.AckKeyInfo(
-            scheme=SCHEME, public_key=self._signer.public_key_hex, commitment=self._signer.commitment
-        )
 
     @envelope_errors
     async def AuthorizePush(self, request: pb.PushAuthorization, context: Context) -> pb.AuthorizedPush:
@@ -95,13 +94,18 @@ class AccountAuthServicer(pb_grpc.AccountAuthServicer):
                 proposed_auth_json=request.proposed_auth_json,
             )
         )
+        # Only POST /configure answers with the ack key (of the scheme it configures); the other routes skip
+        # it, so reading a Falcon account never waits for a development Falcon key to be generated.
+        ack_key = None
+        if request.proposed_auth_json:
+            ack_key = ack_key_info(await self._signer.info(authorized.ack_scheme))
         return pb.AuthorizedRequest(
             signer_commitment=authorized.signer_commitment,
             timestamp_ms=authorized.timestamp_ms,
             account_exists=authorized.account_exists,
             auth_scheme=authorized.auth_scheme,
             state=None if authorized.state is None else state_info(authorized.state),
-            ack_key=self._ack_key(),
+            ack_key=ack_key,
         )
 
     @envelope_errors
@@ -127,7 +131,8 @@ class AccountAuthServicer(pb_grpc.AccountAuthServicer):
 
     @envelope_errors
     async def SignAck(self, request: pb.AckRequest, context: Context) -> pb.AckSignature:
-        ack = self._signer.sign_json(
+        # AckRequest names no scheme: the ECDSA key, as before Falcon acks (AuthorizePush picks by account).
+        ack = self._signer.ecdsa.sign_json(
             request.account_id,
             request.nonce,
             request.prev_commitment,
@@ -138,7 +143,8 @@ class AccountAuthServicer(pb_grpc.AccountAuthServicer):
 
     @envelope_errors
     async def AckKey(self, request: pb.AckKeyRequest, context: Context) -> pb.AckKeyInfo:
-        return self._ack_key()
+        # "" (callers from before Falcon acks) → ECDSA; anything but ecdsa/falcon → invalid_input.
+        return ack_key_info(await self._signer.info(request.scheme or ECDSA))
 
     @envelope_errors
     async def AuthorizeLookup(self, request: pb.LookupAuthorization, context: Context) -> pb.AuthorizedLookup:
@@ -150,7 +156,7 @@ class AccountAuthServicer(pb_grpc.AccountAuthServicer):
 def register_account_auth(
     server: grpc.aio.Server,
     authenticator: RequestAuthenticator,
-    signer: AckSigner,
+    signer: AckKeys,
     pushes: PushAuthorizer,
     requests: RequestAuthorizer,
 ) -> None:

@@ -36,6 +36,9 @@ class Authorized:
     account_exists: bool
     auth_scheme: str
     state: StoredState | None
+    # The scheme whose ack key answers the request: the submitted auth's for POST /configure (the account
+    # is acknowledged in that scheme from now on), else the stored one's.
+    ack_scheme: str = ""
 
 
 def proposed_auth(auth_json: str) -> AccountAuth:
@@ -75,10 +78,12 @@ class RequestAuthorizer:
                 consume_timestamp=not request.defer_replay_check,
             )
         )
+        submitted = proposed_auth(request.proposed_auth_json) if request.proposed_auth_json else auth
         return Authorized(
             signer_commitment=verified.signer_commitment,
             timestamp_ms=verified.timestamp_ms,
             account_exists=stored is not None,
             auth_scheme=auth.scheme,
             state=None if stored is None else stored.state,
+            ack_scheme=submitted.scheme,
         )

@@ -1,5 +1,6 @@
 """The authorisation of a push (POST /delta, docs/gateway.md "Use cases"): one read of the account with its
-state, the request signature against the stored cosigners, the json network's new commitment and the ack.
+state, the request signature against the stored cosigners, the json network's new commitment and the ack (made
+with the ack key of the account's scheme: Falcon for MidenFalconRpo, ECDSA for MidenEcdsa).
 
 The replay floor is not touched here: the caller hands the returned stamp to the coordinator's submission,
 which checks it in the same transaction as the candidate insert, so a push costs two internal calls in
@@ -12,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from guardian_auth.domain.ack import Ack, AckSigner
+from guardian_auth.domain.ack import Ack, AckKeys
 from guardian_auth.domain.request_auth import RequestAuthenticator, Scheme, SignedRequest
 from guardian_auth.domain.stores import AccountReader
 from guardian_common.account_auth import stored_auth
@@ -63,7 +64,7 @@ class PushAuthorizer:
         self,
         accounts: AccountReader,
         authenticator: RequestAuthenticator,
-        signer: AckSigner,
+        signer: AckKeys,
         offload: Offload | None = None,
     ) -> None:
         """Without `offload`, the commitment is computed on the caller's thread (tests, tools)."""
@@ -103,7 +104,12 @@ class PushAuthorizer:
             raise ErrorEnvelope.of("invalid_delta", f"the delta cannot be applied: {exc}") from None
         except ValueError:
             raise ErrorEnvelope.of("invalid_input", "delta_payload_json must be JSON") from None
-        ack = self._signer.sign_json(
-            push.account_id, push.nonce, push.prev_commitment, new_commitment, push.delta_payload_json
+        ack = await self._signer.sign_json(
+            scheme.value,
+            push.account_id,
+            push.nonce,
+            push.prev_commitment,
+            new_commitment,
+            push.delta_payload_json,
         )
         return AuthorizedPush(verified.signer_commitment, verified.timestamp_ms, new_commitment, ack)
