@@ -5,8 +5,10 @@ sharing one shard lease.
 Operator login with a signature made by `guardian-operator sign`, keyboard only, on labelled controls; wallet
 login through an injected EIP-1193 provider whose key signs in this test; paging through more accounts than one
 page; pause and unpause with the audit entry visible; the delta feed filtered by status; the fleet page naming
-the lease holder and its successor once the holder is stopped; a read-only operator sees no pause button and a
-forged pause is refused. A screenshot of every view goes to $GUARDIAN_TEST_ARTIFACTS (or the test's temporary
+the lease holder and its successor once the holder is stopped, and each canonicalizer's last passes as its
+heartbeat reported them; the activity charts (submissions by status over time, submission -> canonical latency)
+against GET /dashboard/activity; account search by id prefix with keyset pages; a read-only operator sees no
+pause button and a forged pause is refused. A screenshot of every view goes to $GUARDIAN_TEST_ARTIFACTS (or the test's temporary
 folder).
 """
 
@@ -14,11 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -321,6 +325,156 @@ async def test_delta_feed_filtered_by_status_and_the_overview_charts(
     shot(browser, artifacts, "overview-charts")
 
 
+def _instant(moment: str) -> datetime:
+    return datetime.fromisoformat(moment)
+
+
+async def test_activity_charts_show_submissions_by_status_and_the_promotion_latency(
+    browser: WebDriver,
+    base: str,
+    candidates: list[Submitted],
+    http: httpx.AsyncClient,
+    stack: Stack,
+    artifacts: Path,
+) -> None:
+    token = await session_cookie(http, base, operators()[1])
+    cookie = {"cookie": f"guardian_operator_session={token}"}
+    landed = candidates[20]
+    deltas_url = f"{base}/dashboard/accounts/{landed.account_id}/deltas"
+    (pushed,) = (await http.get(deltas_url, headers=cookie)).json()["items"]
+    assert pushed["status"] == "candidate"  # its status time is its submission
+    await DevnetControl(f"http://{stack[2].addresses['http']}").land(landed.account_id, landed.new_commitment)
+
+    async def promoted() -> bool:
+        (row,) = (await http.get(deltas_url, headers=cookie)).json()["items"]
+        return bool(row["status"] == "canonical")
+
+    await wait_until(promoted, "the landed candidate promoted")
+    (canonical,) = (await http.get(deltas_url, headers=cookie)).json()["items"]
+    latency_ms = (_instant(canonical["status_timestamp"]) - _instant(pushed["status_timestamp"])) / timedelta(
+        milliseconds=1
+    )
+
+    # The JSON the charts are drawn from: every seeded candidate submitted in the last hour, by status now;
+    # one promotion per canonical delta, and this one's latency in the bucket of its promotion.
+    activity = (await http.get(f"{base}/dashboard/activity", headers=cookie)).json()
+    info = (await http.get(f"{base}/dashboard/info", headers=cookie)).json()
+    buckets = activity["buckets"]
+    assert len(buckets) == 60 and activity["bucket_seconds"] == 60
+    submitted = {kind: sum(b["submitted"][kind] for b in buckets) for kind in info["delta_status_counts"]}
+    assert submitted == info["delta_status_counts"] and sum(submitted.values()) == ACCOUNTS
+    assert sum(b["promoted"] for b in buckets) == info["delta_status_counts"]["canonical"] >= 1
+    at = _instant(canonical["status_timestamp"])
+    (mine,) = [
+        b
+        for b in buckets
+        if _instant(b["start"]) <= at < _instant(b["start"]) + timedelta(seconds=activity["bucket_seconds"])
+    ]
+    assert mine["latency_ms"]["max"] >= latency_ms - 0.01
+    if mine["promoted"] == 1:
+        assert mine["latency_ms"]["p50"] == pytest.approx(latency_ms, abs=0.01)
+    bad = await http.get(f"{base}/dashboard/activity", params={"buckets": "0"}, headers=cookie)
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_input"
+
+    signed_in(browser, base, token)
+    browser.get(f"{base}/console/")
+    desc = "return document.getElementById(arguments[0]).textContent"
+    wait_for(browser, "#submissions-chart")
+    assert (
+        browser.execute_script(desc, "submissions-desc") == f"{ACCOUNTS} candidates submitted in the window"
+    )
+    promotions = info["delta_status_counts"]["canonical"]
+    assert browser.execute_script(desc, "latency-desc").startswith(f"{promotions} promotions in the window")
+    # Stacked segments: the canonical ones of the submission chart add up to the promotions.
+    segments = browser.find_elements(By.CSS_SELECTOR, "#submissions-chart rect.canonical title")
+    titles = [t.get_attribute("textContent") or "" for t in segments]
+    counted = [re.search(r"(\d+) canonical", title) for title in titles]
+    assert sum(int(found[1]) for found in counted if found) == promotions
+    medians = browser.find_elements(By.CSS_SELECTOR, "#latency-chart rect.p50")
+    assert len(medians) == sum(1 for b in buckets if b["promoted"])
+    browser.execute_script("document.getElementById('activity').scrollIntoView()")
+    shot(browser, artifacts, "activity-charts")
+
+    # The day view: 96 buckets of 15 minutes.
+    browser.find_element(By.LINK_TEXT, "Last 24 hours").click()
+    WebDriverWait(browser, 30).until(lambda d: "window_seconds=86400" in d.current_url)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#latency-chart rect.p95")) >= 1
+
+
+async def test_fleet_page_shows_each_canonicalizers_last_passes(
+    browser: WebDriver, base: str, candidates: list[Submitted], http: httpx.AsyncClient, artifacts: Path
+) -> None:
+    token = await session_cookie(http, base, operators()[1])
+    cookie = {"cookie": f"guardian_operator_session={token}"}
+    reported: dict[str, Any] = {}
+
+    async def full_pass_reported() -> bool:
+        """The lease holder's latest full round judged every candidate in flight and left them waiting
+        (none of them has landed)."""
+        view = (await http.get(f"{base}/dashboard/fleet", headers=cookie)).json()
+        info = (await http.get(f"{base}/dashboard/info", headers=cookie)).json()
+        in_flight = info["delta_status_counts"]["candidate"]
+        for member in view["canonicalizers"]:
+            for summary in member["last_passes"]:
+                if summary["kind"] == "full" and summary["waiting"] == in_flight and summary["failed"] == 0:
+                    reported.update(summary, replica=member["replica_id"])
+                    return True
+        return False
+
+    await wait_until(full_pass_reported, "a full pass reported by a heartbeat")
+    assert reported["outcome"] == "completed" and reported["discarded"] == 0
+    signed_in(browser, base, token)
+    browser.get(f"{base}/console/fleet")
+    table = wait_for(browser, f"table.passes[aria-label='Last passes of {reported['replica']}']")
+    kinds = [
+        r.find_element(By.CSS_SELECTOR, "td").text for r in table.find_elements(By.CSS_SELECTOR, "tr.pass")
+    ]
+    assert "full" in kinds and kinds == sorted(kinds)
+    row = table.find_element(By.CSS_SELECTOR, "tr.pass.full")
+    assert row.find_element(By.CSS_SELECTOR, ".waiting").text.isdigit()
+    assert row.find_element(By.CSS_SELECTOR, ".failed").text == "0"
+    shot(browser, artifacts, "fleet-passes")
+
+
+async def test_account_search_by_id_prefix_keeps_keyset_paging(
+    browser: WebDriver, base: str, seeded: list[str], http: httpx.AsyncClient, artifacts: Path
+) -> None:
+    # The first hex digit most seeded ids share: at least 3 of 45 over 16 digits, so pages of 2 take two.
+    digit = max("0123456789abcdef", key=lambda d: sum(a.startswith("0x" + d) for a in seeded))
+    prefix = "0x" + digit
+    expected = {a for a in seeded if a.startswith(prefix)}
+    assert len(expected) >= 3
+    signed_in(browser, base, await session_cookie(http, base, operators()[1]))
+    browser.get(f"{base}/console/accounts?limit=2")
+    wait_for(browser, "#q").send_keys(digit.upper(), Keys.ENTER)  # no 0x, upper case: normalised
+    WebDriverWait(browser, 30).until(lambda d: "q=" in d.current_url)
+    assert wait_for(browser, "#prefix-filter code").text == prefix
+    shot(browser, artifacts, "accounts-prefix")
+    browser.get(f"{base}/console/accounts?q={prefix}&limit=2")
+    seen: list[str] = []
+    pages = 0
+    while True:
+        wait_for(browser, "#accounts")
+        pages += 1
+        seen.extend(a.text for a in browser.find_elements(By.CSS_SELECTOR, "#accounts .account-link"))
+        following = browser.find_elements(By.ID, "next-page")
+        if not following:
+            break
+        assert f"q={prefix}" in (following[0].get_attribute("href") or "")
+        following[0].click()
+    assert len(seen) == len(set(seen)) and set(seen) == expected
+    assert pages == (len(expected) + 1) // 2
+    # A longer prefix narrows to one account; the JSON route answers the same.
+    one = seeded[7][:12]
+    browser.get(f"{base}/console/accounts?q={one}")
+    assert [
+        a.text for a in wait_for(browser, "#accounts").find_elements(By.CSS_SELECTOR, ".account-link")
+    ] == [a for a in seeded if a.startswith(one)]
+    cookie = {"cookie": f"guardian_operator_session={await session_cookie(http, base, operators()[1])}"}
+    answer = (await http.get(f"{base}/dashboard/accounts", params={"prefix": one}, headers=cookie)).json()
+    assert [a["account_id"] for a in answer["items"]] == [a for a in seeded if a.startswith(one)]
+
+
 async def test_pause_and_unpause_with_the_audit_entry_visible(
     browser: WebDriver, base: str, seeded: list[str], http: httpx.AsyncClient, artifacts: Path
 ) -> None:
@@ -455,6 +609,9 @@ async def test_bad_console_input_is_a_page_with_the_error(
     own = {**cookie, "origin": base}
     cases: list[tuple[str, str, dict[str, Any], int, str]] = [
         ("GET", "/console/accounts?q=nonsense", {}, 400, "invalid_input"),
+        ("GET", "/console/accounts?q=0x" + "a" * 31, {}, 400, "invalid_input"),
+        ("GET", "/console/?window_seconds=59", {}, 400, "invalid_input"),
+        ("GET", "/console/?buckets=121", {}, 400, "invalid_input"),
         ("GET", "/console/accounts?limit=abc", {}, 400, "invalid_limit"),
         ("GET", "/console/accounts?cursor=forged", {}, 400, "invalid_cursor"),
         ("GET", "/console/deltas?status=landed", {}, 400, "invalid_status_filter"),

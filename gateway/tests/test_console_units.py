@@ -8,17 +8,23 @@ from datetime import UTC, datetime
 import pytest
 
 from guardian_common.envelope import ErrorEnvelope
+from guardian_gateway.api.dashboard_feeds import parse_account_prefix
 from guardian_gateway.console.pages import STATIC, TEMPLATES
 from guardian_gateway.console.present import (
+    ACTIVITY_HEIGHT,
     CHART_WIDTH,
     COUNT_WIDTH,
     LABEL_WIDTH,
     age,
+    duration,
+    latency_columns,
     per_minute_columns,
     status_bars,
+    submission_columns,
     waiting_bars,
 )
 from guardian_gateway.console.security import CSP, require_same_origin, same_origin
+from guardian_gateway.usecases.fleet import activity_window
 
 NOW = datetime(2026, 12, 3, 12, 0, 0, tzinfo=UTC)
 
@@ -103,3 +109,96 @@ def test_per_minute_columns_put_the_newest_minute_on_the_right() -> None:
     newest = max(columns, key=lambda c: c.x)
     assert newest.minutes_ago == 0 and newest.count == 2 and newest.height == 100
     assert next(c for c in columns if c.minutes_ago == 59).count == 1
+
+
+def _bucket(start: str, promoted: int = 0, **submitted: int) -> dict[str, object]:
+    counts = {"candidate": 0, "canonical": 0, "retained": 0, "discarded": 0, **submitted}
+    latency = {"p50": 1000.0 * promoted, "p95": 1500.0 * promoted, "max": 2000.0 * promoted}
+    return {
+        "start": start,
+        "submitted": counts,
+        "promoted": promoted,
+        "latency_ms": latency if promoted else None,
+    }
+
+
+def test_submission_columns_stack_each_bucket_by_status_scaled_to_the_busiest() -> None:
+    columns = submission_columns(
+        [_bucket("t0", candidate=1, canonical=3), _bucket("t1"), _bucket("t2", discarded=2)]
+    )
+    assert [c.total for c in columns] == [4, 0, 2]
+    assert [c.x for c in columns] == [0, 160, 320] and columns[0].width == 159
+    first = columns[0].segments
+    assert [(s.status, s.count) for s in first] == [("candidate", 1), ("canonical", 3)]
+    assert sum(s.height for s in first) == ACTIVITY_HEIGHT  # the busiest bucket fills the chart
+    assert first[0].y + first[0].height == ACTIVITY_HEIGHT and first[1].y + first[1].height == first[0].y
+    assert columns[1].segments == [] and "0 submitted" in columns[1].title
+    assert columns[0].title == "t0: 4 submitted (1 candidate, 3 canonical)"
+
+
+def test_latency_columns_leave_buckets_without_promotions_empty() -> None:
+    columns = latency_columns([_bucket("t0", promoted=1), _bucket("t1"), _bucket("t2", promoted=2)])
+    assert [c.start for c in columns] == ["t0", "t2"]
+    slowest = columns[1]
+    assert slowest.max_y == 0 and slowest.p95_height == round(ACTIVITY_HEIGHT * 3000 / 4000)
+    assert columns[0].p50_height == round(ACTIVITY_HEIGHT * 1000 / 4000)
+    assert "median 2.0 s" in slowest.title and "largest 4.0 s" in slowest.title
+    assert latency_columns([_bucket("t0")]) == []  # nothing promoted: no division by zero
+
+
+@pytest.mark.parametrize(
+    ("ms", "text"), [(850.4, "850 ms"), (12_400, "12.4 s"), (185_000, "3m 5s"), (7_260_000, "2h 1m")]
+)
+def test_duration(ms: float, text: str) -> None:
+    assert duration(ms) == text
+
+
+@pytest.mark.parametrize(
+    ("window", "buckets", "expected"),
+    [(None, None, (3600, 60)), ("", "", (3600, 60)), ("86400", "96", (86400, 96)), ("60", "60", (60, 60))],
+)
+def test_activity_window_defaults_and_bounds(
+    window: str | None, buckets: str | None, expected: tuple[int, int]
+) -> None:
+    assert activity_window(window, buckets) == expected
+
+
+@pytest.mark.parametrize(
+    ("window", "buckets"),
+    [
+        ("59", None),
+        ("86401", None),
+        ("-1", None),
+        ("1e3", None),
+        (None, "0"),
+        (None, "121"),
+        ("60", "61"),
+        ("+60", None),
+    ],
+)
+def test_activity_window_refuses_out_of_bounds(window: str | None, buckets: str | None) -> None:
+    with pytest.raises(ErrorEnvelope) as refused:
+        activity_window(window, buckets)
+    assert refused.value.code == "invalid_input"
+
+
+@pytest.mark.parametrize(
+    ("raw", "prefix"),
+    [
+        (None, ""),
+        ("", ""),
+        ("0x", ""),
+        (" 0xAB ", "0xab"),
+        ("ab", "0xab"),
+        ("0x" + "f" * 30, "0x" + "f" * 30),
+    ],
+)
+def test_account_prefix_is_normalised(raw: str | None, prefix: str) -> None:
+    assert parse_account_prefix(raw) == prefix
+
+
+@pytest.mark.parametrize("raw", ["0xg", "0x%", "x1", "0x" + "a" * 31, "0x_", "0x 1"])
+def test_account_prefix_refuses_non_hex(raw: str) -> None:
+    with pytest.raises(ErrorEnvelope) as refused:
+        parse_account_prefix(raw)
+    assert refused.value.code == "invalid_input"

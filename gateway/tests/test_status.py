@@ -111,4 +111,5 @@ async def test_openapi_is_served_and_matches_the_committed_copy(make_gateway: Ga
         "/dashboard/deltas",
         "/dashboard/proposals",
         "/dashboard/fleet",
+        "/dashboard/activity",
     }

@@ -21,6 +21,7 @@ from guardian_gateway.api.dashboard_feeds import (
     accounts_page,
     global_deltas_page,
     page_query,
+    parse_account_prefix,
 )
 from guardian_gateway.api.evm_proposals import is_evm_account_id, set_evm_paused
 from guardian_gateway.api.operator_access import PAUSE, READ, require_operator
@@ -94,10 +95,13 @@ async def list_accounts(
     limit: Limit = None,
     cursor: Cursor = None,
     paused: Annotated[str | None, Query(description="true or false")] = None,
+    prefix: Annotated[str | None, Query(description="account id prefix: hex digits, 0x optional")] = None,
 ) -> JSONResponse:
-    """Accounts, `updated_at DESC, account_id ASC`."""
+    """Accounts, `updated_at DESC, account_id ASC`; `prefix` keeps the ids that start with it."""
     await require_operator(request, state, READ)
-    return _page(await accounts_page(state, _query(request), query_value(request, "paused")))
+    query = _query(request)
+    id_prefix = parse_account_prefix(query_value(request, "prefix"))
+    return _page(await accounts_page(state, query, query_value(request, "paused"), id_prefix))
 
 
 @router.get("/dashboard/accounts/{account_id}", responses=READS)

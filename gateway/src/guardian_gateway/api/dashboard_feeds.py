@@ -5,6 +5,7 @@ was minted under (scope), so it cannot be replayed against another feed or filte
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from guardian_gateway.domain.pagination import parse_limit, parse_paused_filter,
 MAX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
 PAUSED = {None: pb.PAUSED_FILTER_ALL, True: pb.PAUSED_FILTER_PAUSED, False: pb.PAUSED_FILTER_ACTIVE}
 After = TypeVar("After")
+ACCOUNT_PREFIX_DIGITS = re.compile(r"[0-9a-f]{0,30}")
 
 
 @dataclass(frozen=True)
@@ -99,11 +101,25 @@ def _feed_position(moment: Timestamp, account_id: str, **more: int) -> dict[str,
     return {"s": moment.seconds, "ns": moment.nanos, "a": account_id, **more}
 
 
-async def accounts_page(state: GatewayState, query: PageQuery, raw_paused: str | None) -> Page:
+def parse_account_prefix(raw: str | None) -> str:
+    """An account id prefix: hex digits, `0x` optional, case ignored → `0x…` (at most 30 digits); absent,
+    empty or a bare `0x` → "" (every account)."""
+    wanted = (raw or "").strip().lower()
+    digits = wanted[2:] if wanted.startswith("0x") else wanted
+    if not ACCOUNT_PREFIX_DIGITS.fullmatch(digits):
+        raise ErrorEnvelope.of("invalid_input", "an account id prefix is 0x and at most 30 hex digits")
+    return "0x" + digits if digits else ""
+
+
+async def accounts_page(
+    state: GatewayState, query: PageQuery, raw_paused: str | None, prefix: str = ""
+) -> Page:
+    """`prefix` (from parse_account_prefix) keeps the accounts whose id starts with it; the cursor is bound
+    to it as to the paused filter."""
     paused = parse_paused_filter(raw_paused)
-    scope = {None: "all", True: "paused", False: "active"}[paused]
+    scope = {None: "all", True: "paused", False: "active"}[paused] + (f"/{prefix}" if prefix else "")
     after = _open(state, query.cursor, CursorKind.ACCOUNT_LIST, scope, _account_key)
-    request = pb.ListAccountsRequest(paused=PAUSED[paused], limit=query.limit)
+    request = pb.ListAccountsRequest(paused=PAUSED[paused], limit=query.limit, account_id_prefix=prefix)
     if after is not None:
         request.after.CopyFrom(after)
     reply = await state.coordinator.list_accounts(request)

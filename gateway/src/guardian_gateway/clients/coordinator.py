@@ -125,6 +125,11 @@ class CoordinatorClient(InternalClient):
         request = fleet_pb2.GetFleetStatusRequest()
         return await self._call(self._fleet.GetFleetStatus, request, fleet_pb2.GetFleetStatusResponse)
 
+    async def activity(self, window_seconds: int, bucket_count: int) -> fleet_pb2.GetActivityResponse:
+        """The charts' buckets (Fleet.GetActivity); the coordinator refuses an unbounded window."""
+        request = fleet_pb2.GetActivityRequest(window_seconds=window_seconds, bucket_count=bucket_count)
+        return await self._call(self._fleet.GetActivity, request, fleet_pb2.GetActivityResponse)
+
     async def dashboard_info(self) -> pb.GetDashboardInfoResponse:
         return await self._call(
             self._custody.GetDashboardInfo, pb.GetDashboardInfoRequest(), pb.GetDashboardInfoResponse

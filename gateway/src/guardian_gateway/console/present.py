@@ -1,9 +1,11 @@
-"""Pure helpers that turn API objects into what a page shows: ages and the bars of the status chart."""
+"""Pure helpers that turn API objects into what a page shows: ages, the bars of the status chart and the
+columns of the activity charts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 STATUSES = ("candidate", "canonical", "retained", "discarded")
 
@@ -97,3 +99,127 @@ def per_minute_columns(moments: list[str], now: datetime, minutes: int = 60) -> 
         x = (minutes - 1 - ago) * width
         columns.append(Column(ago, count, x, max(width - 1, 1), COLUMNS_HEIGHT - height, height))
     return columns
+
+
+# --- the activity charts (GET /dashboard/activity's data, drawn as SVG by overview.html) -----------------
+
+ACTIVITY_HEIGHT = 120
+
+
+@dataclass(frozen=True)
+class Segment:
+    status: str
+    count: int
+    y: int
+    height: int
+
+
+@dataclass(frozen=True)
+class StackedColumn:
+    start: str
+    x: int
+    width: int
+    total: int
+    segments: list[Segment]
+    title: str
+
+
+def _column_geometry(count: int) -> tuple[int, int]:
+    """(step, bar width) of `count` columns across the chart."""
+    step = max(CHART_WIDTH // max(count, 1), 1)
+    return step, max(step - 1, 1)
+
+
+def duration(ms: float) -> str:
+    """`850 ms`, `12.4 s`, `3m 5s`: a latency for people."""
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.1f} s"
+    return age_of_seconds(int(ms // 1000))
+
+
+def age_of_seconds(seconds: int) -> str:
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes}m" if hours else f"{minutes}m {secs}s"
+
+
+def submission_columns(buckets: list[dict[str, Any]]) -> list[StackedColumn]:
+    """One column per bucket: the candidates submitted in it, stacked by their status now (candidate at the
+    bottom), scaled to the busiest bucket."""
+    largest = max((sum(b["submitted"].values()) for b in buckets), default=0) or 1
+    step, width = _column_geometry(len(buckets))
+    columns = []
+    for i, bucket in enumerate(buckets):
+        counts = bucket["submitted"]
+        total = sum(counts.values())
+        bottom = ACTIVITY_HEIGHT
+        segments = []
+        for status in STATUSES:
+            count = counts.get(status, 0)
+            height = round(ACTIVITY_HEIGHT * count / largest)
+            if count:
+                segments.append(Segment(status, count, bottom - height, height))
+                bottom -= height
+        parts = ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES if counts.get(s, 0))
+        title = f"{bucket['start']}: {total} submitted" + (f" ({parts})" if parts else "")
+        columns.append(StackedColumn(bucket["start"], i * step, width, total, segments, title))
+    return columns
+
+
+@dataclass(frozen=True)
+class LatencyColumn:
+    start: str
+    x: int
+    width: int
+    promoted: int
+    p50_y: int
+    p50_height: int
+    p95_y: int
+    p95_height: int
+    max_y: int
+    title: str
+
+
+def latency_columns(buckets: list[dict[str, Any]]) -> list[LatencyColumn]:
+    """Per bucket with promotions: the median latency (dark) over the 95th percentile (light), and a tick at
+    the largest; scaled to the largest latency of the window. Buckets without promotions stay empty."""
+    largest = max((b["latency_ms"]["max"] for b in buckets if b["latency_ms"]), default=0.0) or 1.0
+    step, width = _column_geometry(len(buckets))
+    columns = []
+    for i, bucket in enumerate(buckets):
+        latency = bucket["latency_ms"]
+        if not latency:
+            continue
+
+        def top(ms: float) -> int:
+            return ACTIVITY_HEIGHT - round(ACTIVITY_HEIGHT * ms / largest)
+
+        title = (
+            f"{bucket['start']}: {bucket['promoted']} promoted, median {duration(latency['p50'])}, "
+            f"95th percentile {duration(latency['p95'])}, largest {duration(latency['max'])}"
+        )
+        p50_y, p95_y = top(latency["p50"]), top(latency["p95"])
+        columns.append(
+            LatencyColumn(
+                bucket["start"],
+                i * step,
+                width,
+                bucket["promoted"],
+                p50_y,
+                ACTIVITY_HEIGHT - p50_y,
+                p95_y,
+                ACTIVITY_HEIGHT - p95_y,
+                top(latency["max"]),
+                title,
+            )
+        )
+    return columns
+
+
+def window_label(seconds: float) -> str:
+    """`60 min ago`, `24 h ago`: the left end of a chart."""
+    if seconds >= 7200:
+        return f"{seconds / 3600:g} h ago"
+    return f"{seconds / 60:g} min ago"

@@ -24,17 +24,28 @@ from guardian_gateway.api.dashboard_feeds import (
     accounts_page,
     global_deltas_page,
     page_query,
+    parse_account_prefix,
 )
 from guardian_gateway.api.operator_access import PAUSE, READ, require_operator
 from guardian_gateway.api.sessions import log_out, presented_token
 from guardian_gateway.api.state import State
 from guardian_gateway.api.views import account_detail, rfc3339
 from guardian_gateway.console.pages import ConsoleRoute, page, static_file
-from guardian_gateway.console.present import STATUSES, age, per_minute_columns, status_bars, waiting_bars
+from guardian_gateway.console.present import (
+    STATUSES,
+    age,
+    duration,
+    latency_columns,
+    per_minute_columns,
+    status_bars,
+    submission_columns,
+    waiting_bars,
+    window_label,
+)
 from guardian_gateway.console.security import require_same_origin
-from guardian_gateway.domain.accounts import check_account_id
+from guardian_gateway.domain.accounts import ACCOUNT_ID, check_account_id
 from guardian_gateway.domain.cookies import EVM, OPERATOR
-from guardian_gateway.usecases.fleet import fleet_view
+from guardian_gateway.usecases.fleet import activity_view, activity_window, fleet_view
 
 router = APIRouter(prefix="/console", route_class=ConsoleRoute, include_in_schema=False)
 PAGE_SIZE = "20"
@@ -42,6 +53,8 @@ AUDIT_ENTRIES = 20
 # The overview's charts read the newest rows of one feed page (the feeds' largest page), not the whole table.
 CHART_SAMPLE = 500
 ACTIONS = ("pause", "unpause")
+# The overview's window choices: (label, window_seconds, buckets).
+WINDOWS = (("Last hour", 3600, 60), ("Last 6 hours", 21_600, 72), ("Last 24 hours", 86_400, 96))
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -111,14 +124,18 @@ async def wallet(request: Request, state: State) -> Response:
 
 @router.get("/")
 async def overview(request: Request, state: State) -> Response:
-    """Counts, deltas by status, how long the newest candidates have waited, promotions per minute."""
+    """Counts, deltas by status, how long the newest candidates have waited, promotions per minute, and the
+    activity charts (submissions by status over time, submission → canonical latency) over a window."""
     principal = await require_operator(request, state, READ)
+    window, buckets = activity_window(query_value(request, "window_seconds"), query_value(request, "buckets"))
     sample = PageQuery(CHART_SAMPLE, None)
-    info, waiting, promoted = await asyncio.gather(
+    info, waiting, promoted, activity = await asyncio.gather(
         state.coordinator.dashboard_info(),
         global_deltas_page(state, sample, "candidate"),
         global_deltas_page(state, sample, "canonical"),
+        activity_view(state, window, buckets),
     )
+    latencies = [b["latency_ms"]["max"] for b in activity["buckets"] if b["latency_ms"]]
     counts = {kind: int(info.delta_status_counts.get(kind, 0)) for kind in STATUSES}
     latest = rfc3339(info.latest_activity) if info.HasField("latest_activity") else None
     now = _now()
@@ -138,20 +155,31 @@ async def overview(request: Request, state: State) -> Response:
         sample=CHART_SAMPLE,
         latest=latest,
         latest_age=age(latest, now),
+        activity=activity,
+        window_seconds=window,
+        window_start_label=window_label(window),
+        submissions=submission_columns(activity["buckets"]),
+        submitted_total=sum(sum(b["submitted"].values()) for b in activity["buckets"]),
+        latency=latency_columns(activity["buckets"]),
+        promoted_total=sum(b["promoted"] for b in activity["buckets"]),
+        largest_latency=duration(max(latencies)) if latencies else None,
+        windows=WINDOWS,
     )
 
 
 @router.get("/accounts")
 async def accounts(request: Request, state: State) -> Response:
-    """Keyset pages of accounts (newest change first); `q` jumps to one account by its id."""
+    """Keyset pages of accounts (newest change first); `q` opens one account by its whole id, or lists the
+    accounts whose id starts with it (keyset pages too, the cursor bound to the prefix)."""
     principal = await require_operator(request, state, READ)
     wanted = (query_value(request, "q") or "").strip().lower()
-    if wanted:
+    if ACCOUNT_ID.fullmatch(wanted):
         account = await existing_account(state, check_account_id(wanted, "account id"))
         return RedirectResponse(f"/console/accounts/{account.account_id}", status_code=303)
+    prefix = parse_account_prefix(wanted)
     paused = query_value(request, "paused") or None
     query = _query(request)
-    result = await accounts_page(state, query, paused)
+    result = await accounts_page(state, query, paused, prefix)
     now = _now()
     rows = [{**item, "updated_age": age(item["updated_at"], now)} for item in result.items]
     next_link = None
@@ -160,8 +188,10 @@ async def accounts(request: Request, state: State) -> Response:
             "cursor": result.next_cursor,
             "limit": str(query.limit),
             **({"paused": paused} if paused else {}),
+            **({"q": prefix} if prefix else {}),
         }
         next_link = "/console/accounts?" + urlencode(params)
+    filters = {**({"paused": paused} if paused else {}), **({"q": prefix} if prefix else {})}
     return page(
         request,
         "accounts.html",
@@ -169,8 +199,10 @@ async def accounts(request: Request, state: State) -> Response:
         operator=_operator(principal),
         rows=rows,
         paused=paused or "",
+        prefix=prefix,
         next_link=next_link,
         first_page=bool(query.cursor),
+        first_link="/console/accounts" + (f"?{urlencode(filters)}" if filters else ""),
     )
 
 
@@ -302,6 +334,8 @@ async def fleet(request: Request, state: State) -> Response:
         lease["expires_in"] = age(now.isoformat(), datetime.fromisoformat(lease["expires_at"]))
     for member in view["canonicalizers"]:
         member["joined_age"] = age(member["joined_at"], now)
+        for summary in member["last_passes"]:
+            summary["age"] = age(summary["finished_at"], now)
     live = [lease for lease in view["leases"] if lease["live"]]
     return page(
         request,

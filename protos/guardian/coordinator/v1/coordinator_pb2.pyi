@@ -750,14 +750,16 @@ class AccountKey(_message.Message):
     def __init__(self, updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., account_id: _Optional[str] = ...) -> None: ...
 
 class ListAccountsRequest(_message.Message):
-    __slots__ = ("paused", "limit", "after")
+    __slots__ = ("paused", "limit", "after", "account_id_prefix")
     PAUSED_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     AFTER_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_PREFIX_FIELD_NUMBER: _ClassVar[int]
     paused: PausedFilter
     limit: int
     after: AccountKey
-    def __init__(self, paused: _Optional[_Union[PausedFilter, str]] = ..., limit: _Optional[int] = ..., after: _Optional[_Union[AccountKey, _Mapping]] = ...) -> None: ...
+    account_id_prefix: str
+    def __init__(self, paused: _Optional[_Union[PausedFilter, str]] = ..., limit: _Optional[int] = ..., after: _Optional[_Union[AccountKey, _Mapping]] = ..., account_id_prefix: _Optional[str] = ...) -> None: ...
 
 class ListAccountsResponse(_message.Message):
     __slots__ = ("accounts", "has_more")
@@ -928,18 +930,38 @@ class ShardHolder(_message.Message):
     def __init__(self, shard: _Optional[_Union[ShardRef, _Mapping]] = ..., holder_id: _Optional[str] = ..., fence_token: _Optional[int] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., live: _Optional[bool] = ...) -> None: ...
 
 class HeartbeatRequest(_message.Message):
-    __slots__ = ("replica_id", "shard_count", "member_ttl_ms", "lease_ttl_ms", "renew")
+    __slots__ = ("replica_id", "shard_count", "member_ttl_ms", "lease_ttl_ms", "renew", "last_passes")
     REPLICA_ID_FIELD_NUMBER: _ClassVar[int]
     SHARD_COUNT_FIELD_NUMBER: _ClassVar[int]
     MEMBER_TTL_MS_FIELD_NUMBER: _ClassVar[int]
     LEASE_TTL_MS_FIELD_NUMBER: _ClassVar[int]
     RENEW_FIELD_NUMBER: _ClassVar[int]
+    LAST_PASSES_FIELD_NUMBER: _ClassVar[int]
     replica_id: str
     shard_count: int
     member_ttl_ms: int
     lease_ttl_ms: int
     renew: _containers.RepeatedCompositeFieldContainer[Lease]
-    def __init__(self, replica_id: _Optional[str] = ..., shard_count: _Optional[int] = ..., member_ttl_ms: _Optional[int] = ..., lease_ttl_ms: _Optional[int] = ..., renew: _Optional[_Iterable[_Union[Lease, _Mapping]]] = ...) -> None: ...
+    last_passes: _containers.RepeatedCompositeFieldContainer[PassReport]
+    def __init__(self, replica_id: _Optional[str] = ..., shard_count: _Optional[int] = ..., member_ttl_ms: _Optional[int] = ..., lease_ttl_ms: _Optional[int] = ..., renew: _Optional[_Iterable[_Union[Lease, _Mapping]]] = ..., last_passes: _Optional[_Iterable[_Union[PassReport, _Mapping]]] = ...) -> None: ...
+
+class PassReport(_message.Message):
+    __slots__ = ("kind", "outcome", "age_ms", "promoted", "discarded", "waiting", "failed")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    AGE_MS_FIELD_NUMBER: _ClassVar[int]
+    PROMOTED_FIELD_NUMBER: _ClassVar[int]
+    DISCARDED_FIELD_NUMBER: _ClassVar[int]
+    WAITING_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    outcome: str
+    age_ms: int
+    promoted: int
+    discarded: int
+    waiting: int
+    failed: int
+    def __init__(self, kind: _Optional[str] = ..., outcome: _Optional[str] = ..., age_ms: _Optional[int] = ..., promoted: _Optional[int] = ..., discarded: _Optional[int] = ..., waiting: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
 
 class HeartbeatResponse(_message.Message):
     __slots__ = ("members", "renewed", "holders")

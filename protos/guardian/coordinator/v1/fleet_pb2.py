@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#guardian/coordinator/v1/fleet.proto\x12\x17guardian.coordinator.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x17\n\x15GetFleetStatusRequest\"\xd5\x01\n\x0b\x46leetMember\x12\x12\n\nreplica_id\x18\x01 \x01(\t\x12\x13\n\x0bshard_count\x18\x02 \x01(\r\x12-\n\tjoined_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cheartbeat_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04live\x18\x06 \x01(\x08\"\x9d\x02\n\nFleetLease\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tholder_id\x18\x02 \x01(\t\x12\x13\n\x0b\x66\x65nce_token\x18\x03 \x01(\x03\x12/\n\x0b\x61\x63quired_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrenewed_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04live\x18\x07 \x01(\x08\x12\x10\n\x08is_shard\x18\x08 \x01(\x08\x12\x13\n\x0bshard_index\x18\t \x01(\r\x12\x13\n\x0bshard_count\x18\n \x01(\r\"\xc7\x02\n\x16GetFleetStatusResponse\x12/\n\x0bobserved_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x07members\x18\x02 \x03(\x0b\x32$.guardian.coordinator.v1.FleetMember\x12\x33\n\x06leases\x18\x03 \x03(\x0b\x32#.guardian.coordinator.v1.FleetLease\x12\x18\n\x10\x63oordinator_mode\x18\x04 \x01(\t\x12\x1b\n\x13\x63oordinator_backend\x18\x05 \x01(\t\x12\x1b\n\x13\x63oordinator_version\x18\x06 \x01(\t\x12\x17\n\x0fschema_revision\x18\x07 \x01(\t\x12\r\n\x05stage\x18\x08 \x01(\t\x12\x14\n\x0cmax_replicas\x18\t \x01(\r2z\n\x05\x46leet\x12q\n\x0eGetFleetStatus\x12..guardian.coordinator.v1.GetFleetStatusRequest\x1a/.guardian.coordinator.v1.GetFleetStatusResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#guardian/coordinator/v1/fleet.proto\x12\x17guardian.coordinator.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x17\n\x15GetFleetStatusRequest\"\x90\x02\n\x0b\x46leetMember\x12\x12\n\nreplica_id\x18\x01 \x01(\t\x12\x13\n\x0bshard_count\x18\x02 \x01(\r\x12-\n\tjoined_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cheartbeat_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04live\x18\x06 \x01(\x08\x12\x39\n\x0blast_passes\x18\x07 \x03(\x0b\x32$.guardian.coordinator.v1.PassSummary\"\xa3\x01\n\x0bPassSummary\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x0f\n\x07outcome\x18\x02 \x01(\t\x12/\n\x0b\x66inished_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08promoted\x18\x04 \x01(\r\x12\x11\n\tdiscarded\x18\x05 \x01(\r\x12\x0f\n\x07waiting\x18\x06 \x01(\r\x12\x0e\n\x06\x66\x61iled\x18\x07 \x01(\r\"\x9d\x02\n\nFleetLease\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tholder_id\x18\x02 \x01(\t\x12\x13\n\x0b\x66\x65nce_token\x18\x03 \x01(\x03\x12/\n\x0b\x61\x63quired_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrenewed_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nexpires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04live\x18\x07 \x01(\x08\x12\x10\n\x08is_shard\x18\x08 \x01(\x08\x12\x13\n\x0bshard_index\x18\t \x01(\r\x12\x13\n\x0bshard_count\x18\n \x01(\r\"\xc7\x02\n\x16GetFleetStatusResponse\x12/\n\x0bobserved_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x07members\x18\x02 \x03(\x0b\x32$.guardian.coordinator.v1.FleetMember\x12\x33\n\x06leases\x18\x03 \x03(\x0b\x32#.guardian.coordinator.v1.FleetLease\x12\x18\n\x10\x63oordinator_mode\x18\x04 \x01(\t\x12\x1b\n\x13\x63oordinator_backend\x18\x05 \x01(\t\x12\x1b\n\x13\x63oordinator_version\x18\x06 \x01(\t\x12\x17\n\x0fschema_revision\x18\x07 \x01(\t\x12\r\n\x05stage\x18\x08 \x01(\t\x12\x14\n\x0cmax_replicas\x18\t \x01(\r\"B\n\x12GetActivityRequest\x12\x16\n\x0ewindow_seconds\x18\x01 \x01(\r\x12\x14\n\x0c\x62ucket_count\x18\x02 \x01(\r\"\x88\x02\n\x0e\x41\x63tivityBucket\x12)\n\x05start\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13submitted_candidate\x18\x02 \x01(\r\x12\x1b\n\x13submitted_canonical\x18\x03 \x01(\r\x12\x1a\n\x12submitted_retained\x18\x04 \x01(\r\x12\x1b\n\x13submitted_discarded\x18\x05 \x01(\r\x12\x10\n\x08promoted\x18\x06 \x01(\r\x12\x16\n\x0elatency_p50_ms\x18\x07 \x01(\x01\x12\x16\n\x0elatency_p95_ms\x18\x08 \x01(\x01\x12\x16\n\x0elatency_max_ms\x18\t \x01(\x01\"\xc5\x01\n\x13GetActivityResponse\x12/\n\x0bobserved_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cwindow_start\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tbucket_ms\x18\x03 \x01(\x03\x12\x38\n\x07\x62uckets\x18\x04 \x03(\x0b\x32\'.guardian.coordinator.v1.ActivityBucket2\xe4\x01\n\x05\x46leet\x12q\n\x0eGetFleetStatus\x12..guardian.coordinator.v1.GetFleetStatusRequest\x1a/.guardian.coordinator.v1.GetFleetStatusResponse\x12h\n\x0bGetActivity\x12+.guardian.coordinator.v1.GetActivityRequest\x1a,.guardian.coordinator.v1.GetActivityResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,11 +35,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETFLEETSTATUSREQUEST']._serialized_start=97
   _globals['_GETFLEETSTATUSREQUEST']._serialized_end=120
   _globals['_FLEETMEMBER']._serialized_start=123
-  _globals['_FLEETMEMBER']._serialized_end=336
-  _globals['_FLEETLEASE']._serialized_start=339
-  _globals['_FLEETLEASE']._serialized_end=624
-  _globals['_GETFLEETSTATUSRESPONSE']._serialized_start=627
-  _globals['_GETFLEETSTATUSRESPONSE']._serialized_end=954
-  _globals['_FLEET']._serialized_start=956
-  _globals['_FLEET']._serialized_end=1078
+  _globals['_FLEETMEMBER']._serialized_end=395
+  _globals['_PASSSUMMARY']._serialized_start=398
+  _globals['_PASSSUMMARY']._serialized_end=561
+  _globals['_FLEETLEASE']._serialized_start=564
+  _globals['_FLEETLEASE']._serialized_end=849
+  _globals['_GETFLEETSTATUSRESPONSE']._serialized_start=852
+  _globals['_GETFLEETSTATUSRESPONSE']._serialized_end=1179
+  _globals['_GETACTIVITYREQUEST']._serialized_start=1181
+  _globals['_GETACTIVITYREQUEST']._serialized_end=1247
+  _globals['_ACTIVITYBUCKET']._serialized_start=1250
+  _globals['_ACTIVITYBUCKET']._serialized_end=1514
+  _globals['_GETACTIVITYRESPONSE']._serialized_start=1517
+  _globals['_GETACTIVITYRESPONSE']._serialized_end=1714
+  _globals['_FLEET']._serialized_start=1717
+  _globals['_FLEET']._serialized_end=1945
 # @@protoc_insertion_point(module_scope)

@@ -39,6 +39,11 @@ class FleetStub:
                 request_serializer=guardian_dot_coordinator_dot_v1_dot_fleet__pb2.GetFleetStatusRequest.SerializeToString,
                 response_deserializer=guardian_dot_coordinator_dot_v1_dot_fleet__pb2.GetFleetStatusResponse.FromString,
                 _registered_method=True)
+        self.GetActivity = channel.unary_unary(
+                '/guardian.coordinator.v1.Fleet/GetActivity',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_fleet__pb2.GetActivityRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_fleet__pb2.GetActivityResponse.FromString,
+                _registered_method=True)
 
 
 class FleetServicer:
@@ -52,6 +57,15 @@ class FleetServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetActivity(self, request, context):
+        """Coarse activity over a bounded window, in equal buckets ending now (database clock): the candidates
+        submitted in each bucket by their status now, and the promotions to canonical in each bucket with
+        their submission -> promotion latency. Aggregated by the store; at most 120 buckets come back.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FleetServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -59,6 +73,11 @@ def add_FleetServicer_to_server(servicer, server):
                     servicer.GetFleetStatus,
                     request_deserializer=guardian_dot_coordinator_dot_v1_dot_fleet__pb2.GetFleetStatusRequest.FromString,
                     response_serializer=guardian_dot_coordinator_dot_v1_dot_fleet__pb2.GetFleetStatusResponse.SerializeToString,
+            ),
+            'GetActivity': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetActivity,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_fleet__pb2.GetActivityRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_fleet__pb2.GetActivityResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -88,6 +107,33 @@ class Fleet:
             '/guardian.coordinator.v1.Fleet/GetFleetStatus',
             guardian_dot_coordinator_dot_v1_dot_fleet__pb2.GetFleetStatusRequest.SerializeToString,
             guardian_dot_coordinator_dot_v1_dot_fleet__pb2.GetFleetStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetActivity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Fleet/GetActivity',
+            guardian_dot_coordinator_dot_v1_dot_fleet__pb2.GetActivityRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_fleet__pb2.GetActivityResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -29,6 +29,7 @@ from guardian_canonicalizer.domain.ports import (
     HeldLease,
     Member,
     Membership,
+    PassReport,
     Promotion,
     ShardHolder,
     ShardRef,
@@ -118,6 +119,7 @@ class FakeCoordinator:
         self.calls: Counter[str] = Counter()
         self.batches: list[int] = []  # sizes of the apply_writes batches answered
         self.writes: list[WriteRecord] = []  # fenced writes that got an answer, in order
+        self.reported_passes: dict[str, list[PassReport]] = {}  # replica → what its last heartbeat reported
 
     def _answer(self, operation: str) -> None:
         self.calls[operation] += 1
@@ -197,8 +199,10 @@ class FakeCoordinator:
         member_ttl_seconds: float,
         lease_ttl_seconds: float,
         renew: Sequence[HeldLease],
+        passes: Sequence[PassReport] = (),
     ) -> Membership:
         self._answer("heartbeat")
+        self.reported_passes[replica_id] = list(passes)
         now = self.clock.now()
         renewed = []
         for held in renew:

@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 from guardian_canonicalizer.domain.clock import ManualClock
 from guardian_canonicalizer.domain.passes import Passes, PassSettings
 from guardian_canonicalizer.domain.policy import Policy
-from guardian_canonicalizer.domain.ports import HeldLease, Membership
+from guardian_canonicalizer.domain.ports import HeldLease, Membership, PassReport
 from guardian_canonicalizer.domain.shards import ShardManager, fair_share
 from guardian_canonicalizer.domain.status import StatusBoard
 from guardian_canonicalizer.domain.worker import Cadence, Worker
@@ -52,12 +52,13 @@ class TimedCoordinator(FakeCoordinator):
         member_ttl_seconds: float,
         lease_ttl_seconds: float,
         renew: Sequence[HeldLease],
+        passes: Sequence[PassReport] = (),
     ) -> Membership:
         sent = asyncio.get_running_loop().time()
         if self.hanging:
             await asyncio.Event().wait()
         answer = await super().heartbeat(
-            replica_id, shard_count, member_ttl_seconds, lease_ttl_seconds, renew
+            replica_id, shard_count, member_ttl_seconds, lease_ttl_seconds, renew, passes
         )
         self.renewed_at.append(sent)
         return answer
@@ -313,3 +314,37 @@ async def test_a_refused_write_makes_the_worker_drop_that_shard_without_releasin
         assert store.calls["release_shards"] == 0, "a replica never releases a lease it no longer holds"
 
     assert {w.result.value for w in store.writes} == {"stale_lease"}, "nothing applied after the loss"
+
+
+async def test_the_next_heartbeat_reports_the_last_rounds_counts_for_the_fleet_page() -> None:
+    store, chain = FakeCoordinator(ManualClock()), FakeChain()
+    seed(store, chain)
+    unlanded = ACCOUNTS[:3]
+    for account in unlanded:
+        del chain.commitments[account]  # nothing on chain yet: the full pass leaves them waiting
+    r = replica(store, "replica-1")
+    async with working(r, chain):
+        await eventually(lambda: "full" in r.board.last_passes, "the first full round")
+        await eventually(lambda: bool(store.reported_passes.get("replica-1")), "a heartbeat after it")
+        (report,) = store.reported_passes["replica-1"]
+        assert (report.kind, report.outcome) == ("full", "completed")
+        assert (report.promoted, report.discarded, report.waiting, report.failed) == (
+            len(ACCOUNTS) - len(unlanded),
+            0,
+            len(unlanded),
+            0,
+        )
+        assert 0 <= report.age_ms < 5_000
+
+
+async def test_a_full_round_without_the_chain_leaves_every_judged_candidate_waiting() -> None:
+    store, chain = FakeCoordinator(ManualClock()), FakeChain()
+    seed(store, chain)
+    chain.down = True
+    r = replica(store, "replica-1")
+    async with working(r, chain):
+        await eventually(lambda: "full" in r.board.last_passes, "the first full round")
+        record = r.board.last_passes["full"]
+        assert record.outcome == "completed"  # a chain outage is no account failure in the full pass
+        assert record.tally.promoted == 0 and record.tally.judged == len(ACCOUNTS)
+        assert record.tally.waiting == len(ACCOUNTS)

@@ -24,6 +24,7 @@ from guardian_canonicalizer.domain.ports import (
     HeldLease,
     Member,
     Membership,
+    PassReport,
     Promotion,
     ShardHolder,
     ShardRef,
@@ -153,6 +154,7 @@ class CoordinatorClient(InternalClient):
         member_ttl_seconds: float,
         lease_ttl_seconds: float,
         renew: Sequence[HeldLease],
+        passes: Sequence[PassReport] = (),
     ) -> Membership:
         ttl_ms = _ms(lease_ttl_seconds)
         request = pb.HeartbeatRequest(
@@ -161,6 +163,18 @@ class CoordinatorClient(InternalClient):
             member_ttl_ms=_ms(member_ttl_seconds),
             lease_ttl_ms=ttl_ms,
             renew=[_lease(lease.fence) for lease in renew],
+            last_passes=[
+                pb.PassReport(
+                    kind=p.kind,
+                    outcome=p.outcome,
+                    age_ms=p.age_ms,
+                    promoted=p.promoted,
+                    discarded=p.discarded,
+                    waiting=p.waiting,
+                    failed=p.failed,
+                )
+                for p in passes
+            ],
         )
         response = await self.call(
             "Canonicalization.Heartbeat", self._canonicalization.Heartbeat, request, pb.HeartbeatResponse

@@ -214,6 +214,9 @@ class Passes:
             if planned.op == "promote":
                 self._status.promotions += 1
                 self._metrics.promotions.inc()
+                scope.tally.promoted += 1
+            elif planned.op in ("discard", "abandon", "retain"):
+                scope.tally.discarded += 1
         elif result in (WriteResult.STALE_LEASE, WriteResult.WRONG_SHARD):
             self._metrics.stale_writes.labels(planned.op, result.value).inc()
             scope.cancel(STALE_LEASE_REASON if result is WriteResult.STALE_LEASE else WRONG_SHARD_REASON)
@@ -295,6 +298,7 @@ class Passes:
 
     @staticmethod
     def _outcome(scope: PassScope, failures: int) -> str:
+        scope.tally.failed += failures
         if scope.cancelled:
             return "cancelled"
         return "partial" if failures else "completed"
@@ -347,6 +351,7 @@ class Passes:
     async def _judge_full_page(self, scope: PassScope, items: list[WorkItem]) -> tuple[int, list[Planned]]:
         """Reconstruct, probe and decide one page: its account errors and the writes it decided."""
         chosen = [(item, row) for item in items if (row := first_candidate(item)) is not None]
+        scope.tally.judged += len(chosen)
         failures = 0
         ready: list[tuple[StoredDelta, Computed]] = []
         for (item, row), computed in zip(chosen, await self._compute_all(chosen), strict=True):
@@ -399,6 +404,7 @@ class Passes:
         chosen = [
             (item, row) for item in items if (row := first_candidate(item)) is not None and row.new_commitment
         ]
+        scope.tally.judged += len(chosen)
         observations = await self._probe_all(
             scope, [(row.account_id, row.new_commitment) for _, row in chosen]
         )
@@ -456,6 +462,7 @@ class Passes:
                 elif expiry is None:
                     live.append(row)
             writes[item.account_id] = expired
+            scope.tally.judged += len(expired)
             if not live:
                 continue
             youngest = min((now - row.status_at).total_seconds() for row in live)
@@ -465,6 +472,7 @@ class Passes:
                 failures += self._failed(item.account_id, "no stored state")
                 continue
             probing.append((item, live))
+        scope.tally.judged += len(probing)
 
         observations = await self._probe_all(
             scope, [(item.account_id, item.commitment) for item, _ in probing]

@@ -147,6 +147,20 @@ class ShardHolder:
 
 
 @dataclass(frozen=True)
+class PassReport:
+    """This replica's latest round of one kind, for the fleet page: how long ago it finished (a duration:
+    the coordinator dates it on its own clock) and what it did."""
+
+    kind: str
+    outcome: str
+    age_ms: int
+    promoted: int
+    discarded: int
+    waiting: int
+    failed: int
+
+
+@dataclass(frozen=True)
 class Membership:
     """What one heartbeat answers: the live members (the caller included), the caller's leases that
     were renewed (with their new expiry), and every shard lease row of the caller's shard count."""
@@ -193,7 +207,10 @@ class ShardLeases(Protocol):
         member_ttl_seconds: float,
         lease_ttl_seconds: float,
         renew: Sequence[HeldLease],
-    ) -> Membership: ...
+        passes: Sequence[PassReport] = (),
+    ) -> Membership:
+        """Refreshes the membership row (with `passes`, replacing the ones reported before) and renews."""
+        ...
 
     async def acquire_shards(
         self, replica_id: str, shard_count: int, indexes: Sequence[int], ttl_seconds: float

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from guardian_canonicalizer.domain.status import PassTally
+
 
 class PassScope:
     def __init__(
@@ -18,6 +20,7 @@ class PassScope:
         stopping: asyncio.Event,
         writable: Callable[[], bool] | None = None,
         admitting: Callable[[], bool] | None = None,
+        tally: PassTally | None = None,
     ) -> None:
         self._loop = asyncio.get_running_loop()
         self._deadline = deadline  # loop.time() after which no new work is admitted
@@ -25,6 +28,7 @@ class PassScope:
         self._writable = writable  # False once the shard is lost or its write deadline passed
         self._admitting = admitting  # False once the shard is being released: finish, start nothing
         self.cancel_reason: str | None = None
+        self.tally = tally if tally is not None else PassTally()  # shared by the shard passes of a round
 
     def cancel(self, reason: str) -> None:
         if self.cancel_reason is None:

@@ -193,7 +193,12 @@ class ShardManager:
         current = self.shards()
         try:
             membership = await self._leases.heartbeat(
-                self.holder_id, self.shard_count, self._ttl, self._ttl, [s.lease for s in current]
+                self.holder_id,
+                self.shard_count,
+                self._ttl,
+                self._ttl,
+                [s.lease for s in current],
+                passes=self._status.pass_reports(),
             )
         except StoreUnavailable as exc:
             if current:

@@ -20,7 +20,7 @@ from guardian_canonicalizer.domain.clock import next_slot
 from guardian_canonicalizer.domain.passes import STALE_LEASE_REASON, WRONG_SHARD_REASON, Passes
 from guardian_canonicalizer.domain.scope import PassScope
 from guardian_canonicalizer.domain.shards import HeldShard, ShardManager
-from guardian_canonicalizer.domain.status import StatusBoard
+from guardian_canonicalizer.domain.status import PassTally, StatusBoard
 from guardian_canonicalizer.metrics import Metrics
 
 log = logging.getLogger("guardian.canonicalizer.worker")
@@ -110,17 +110,22 @@ class Worker:
                 next_fast = loop.time() + cadence.fast_seconds
 
     async def _run_passes(self, kind: str, shards: list[HeldShard], deadline: float | None) -> None:
+        """One round: a pass of `kind` over each held shard. Its summary (the shards' counts added up, the
+        worst outcome) goes on the status board, which the next heartbeat reports to the coordinator."""
         slots = asyncio.Semaphore(self._max_concurrent_shards)
+        tally = PassTally()
+        outcomes: list[str] = []
 
         async def one(shard: HeldShard) -> None:
             async with slots:
                 if shard.admitting() and not self._stopping.is_set():
-                    await self._run_pass(kind, shard, deadline)
+                    outcomes.append(await self._run_pass(kind, shard, deadline, tally))
 
         await asyncio.gather(*(one(shard) for shard in shards))
+        self._status.record_round(kind, outcomes, tally)
 
-    async def _run_pass(self, kind: str, shard: HeldShard, deadline: float | None) -> None:
-        scope = PassScope(deadline, self._stopping, shard.writable, shard.admitting)
+    async def _run_pass(self, kind: str, shard: HeldShard, deadline: float | None, tally: PassTally) -> str:
+        scope = PassScope(deadline, self._stopping, shard.writable, shard.admitting, tally)
         started = time.monotonic()
         run = {"full": self._passes.full, "fast": self._passes.fast, "reconcile": self._passes.reconcile}[
             kind
@@ -145,3 +150,4 @@ class Worker:
             journal.debug(
                 "pass kind=%s lease=%s fence=%d outcome=%s", kind, fence.lease_name, fence.token, outcome
             )
+        return outcome

@@ -24,6 +24,7 @@ from guardian_coordinator.api.convert import (
 from guardian_coordinator.api.custody import present
 from guardian_coordinator.api.errors import mapped_errors
 from guardian_coordinator.domain.canonicalization import Canonicalization
+from guardian_coordinator.domain.fleet import PassReport
 from guardian_coordinator.domain.models import WorkMode
 from guardian_coordinator.metrics import LEASE_ACQUISITIONS, LEASE_RENEWALS, fenced
 
@@ -42,6 +43,10 @@ class CanonicalizationServicer(pb_grpc.CanonicalizationServicer):
             request.member_ttl_ms,
             request.lease_ttl_ms,
             [lease_from_proto(lease, f"renew[{i}]") for i, lease in enumerate(request.renew)],
+            [
+                PassReport(p.kind, p.outcome, p.age_ms, p.promoted, p.discarded, p.waiting, p.failed)
+                for p in request.last_passes
+            ],
         )
         LEASE_RENEWALS.labels("renewed").inc(len(result.renewed))
         LEASE_RENEWALS.labels("lost").inc(len(request.renew) - len(result.renewed))

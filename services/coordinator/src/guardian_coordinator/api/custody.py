@@ -262,6 +262,7 @@ class CustodyServicer(pb_grpc.CustodyServicer):
             paused_from_proto(request.paused),
             account_key_from_proto(present(request, "after")),
             request.limit,
+            request.account_id_prefix,
         )
         return pb.ListAccountsResponse(
             accounts=[account_to_proto(a) for a in page.items], has_more=page.has_more

@@ -11,8 +11,10 @@ from guardian.coordinator.v1 import fleet_pb2 as pb
 from guardian.coordinator.v1 import fleet_pb2_grpc as pb_grpc
 from guardian_coordinator.api.convert import optional_timestamp, timestamp
 from guardian_coordinator.api.errors import mapped_errors
+from guardian_coordinator.domain.activity import activity_query
 from guardian_coordinator.domain.coordination import Coordination
 from guardian_coordinator.domain.fleet import FleetLease, FleetMember, fleet_status
+from guardian_coordinator.domain.models import DeltaKind
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -25,6 +27,18 @@ def member_to_proto(member: FleetMember) -> pb.FleetMember:
         heartbeat_at=optional_timestamp(member.heartbeat_at),
         expires_at=timestamp(member.expires_at),
         live=member.live,
+        last_passes=[
+            pb.PassSummary(
+                kind=summary.kind,
+                outcome=summary.outcome,
+                finished_at=timestamp(summary.finished_at),
+                promoted=summary.promoted,
+                discarded=summary.discarded,
+                waiting=summary.waiting,
+                failed=summary.failed,
+            )
+            for summary in member.last_passes
+        ],
     )
 
 
@@ -65,4 +79,28 @@ class FleetServicer(pb_grpc.FleetServicer):
             schema_revision=await store.schema_revision(),
             stage=self._stage,
             max_replicas=self._max_replicas,
+        )
+
+    @mapped_errors
+    async def GetActivity(self, request: pb.GetActivityRequest, context: Context) -> pb.GetActivityResponse:
+        query = activity_query(request.window_seconds, request.bucket_count)
+        activity = await self._coordination.store.custody.activity(query)
+        return pb.GetActivityResponse(
+            observed_at=timestamp(activity.observed_at),
+            window_start=timestamp(activity.window_start),
+            bucket_ms=activity.bucket_ms,
+            buckets=[
+                pb.ActivityBucket(
+                    start=timestamp(bucket.start),
+                    submitted_candidate=bucket.submitted[DeltaKind.CANDIDATE],
+                    submitted_canonical=bucket.submitted[DeltaKind.CANONICAL],
+                    submitted_retained=bucket.submitted[DeltaKind.RETAINED],
+                    submitted_discarded=bucket.submitted[DeltaKind.DISCARDED],
+                    promoted=bucket.promoted,
+                    latency_p50_ms=bucket.latency_p50_ms,
+                    latency_p95_ms=bucket.latency_p95_ms,
+                    latency_max_ms=bucket.latency_max_ms,
+                )
+                for bucket in activity.buckets
+            ],
         )

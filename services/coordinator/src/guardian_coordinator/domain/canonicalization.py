@@ -7,9 +7,12 @@ time. Which replica takes which shard is the canonicalizers' choice, from the me
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from guardian_common.shards import MAX_SHARDS, parse_shard_lease_name, shard_of
 from guardian_coordinator.domain import validation as v
 from guardian_coordinator.domain.errors import InvalidArgument
+from guardian_coordinator.domain.fleet import MAX_PASS_AGE_MS, PASS_KINDS, PASS_OUTCOMES, PassReport
 from guardian_coordinator.domain.models import (
     AcquireShardsResult,
     FencedWrite,
@@ -41,13 +44,33 @@ def by_shard_index(lease: Lease) -> tuple[int, int]:
     return parse_shard_lease_name(lease.name) or (-1, 0)
 
 
+def require_pass_reports(field: str, passes: Sequence[PassReport]) -> None:
+    """At most one report per kind, of the known kinds and outcomes, aged 0..7 days."""
+    kinds = [report.kind for report in passes]
+    if len(set(kinds)) != len(kinds):
+        raise InvalidArgument(field, "must hold at most one report per kind")
+    for i, report in enumerate(passes):
+        if report.kind not in PASS_KINDS:
+            raise InvalidArgument(f"{field}[{i}].kind", f"must be one of {', '.join(PASS_KINDS)}")
+        if report.outcome not in PASS_OUTCOMES:
+            raise InvalidArgument(f"{field}[{i}].outcome", f"must be one of {', '.join(PASS_OUTCOMES)}")
+        if not 0 <= report.age_ms <= MAX_PASS_AGE_MS:
+            raise InvalidArgument(f"{field}[{i}].age_ms", f"must be between 0 and {MAX_PASS_AGE_MS}")
+
+
 class Canonicalization:
     def __init__(self, shards: ShardStore, custody: CustodyStore) -> None:
         self.shards = shards
         self.custody = custody
 
     async def heartbeat(
-        self, replica_id: str, shard_count: int, member_ttl_ms: int, lease_ttl_ms: int, renew: list[Lease]
+        self,
+        replica_id: str,
+        shard_count: int,
+        member_ttl_ms: int,
+        lease_ttl_ms: int,
+        renew: list[Lease],
+        passes: Sequence[PassReport] = (),
     ) -> HeartbeatResult:
         v.require_replica_id("replica_id", replica_id)
         v.require_shard_count("shard_count", shard_count)
@@ -56,7 +79,10 @@ class Canonicalization:
         if len(renew) > shard_count:
             raise InvalidArgument("renew", f"must hold at most shard_count ({shard_count}) leases")
         v.require_shard_leases("renew", renew, replica_id, shard_count)
-        return await self.shards.heartbeat(replica_id, shard_count, member_ttl_ms, lease_ttl_ms, renew)
+        require_pass_reports("last_passes", passes)
+        return await self.shards.heartbeat(
+            replica_id, shard_count, member_ttl_ms, lease_ttl_ms, renew, passes
+        )
 
     async def acquire_shards(
         self, replica_id: str, shard_count: int, indexes: list[int], lease_ttl_ms: int

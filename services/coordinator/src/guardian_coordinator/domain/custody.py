@@ -170,11 +170,14 @@ class Custody:
         v.require_limit("limit", limit)
         return await self.store.list_deltas(statuses, after, limit)
 
-    async def list_accounts(self, paused: bool | None, after: AccountKey | None, limit: int) -> Page[Account]:
+    async def list_accounts(
+        self, paused: bool | None, after: AccountKey | None, limit: int, id_prefix: str = ""
+    ) -> Page[Account]:
         if after is not None:
             v.require_account_id("after.account_id", after.account_id)
         v.require_limit("limit", limit)
-        return await self.store.list_accounts(paused, after, limit)
+        v.require_account_id_prefix("account_id_prefix", id_prefix)
+        return await self.store.list_accounts(paused, after, limit, id_prefix)
 
     async def list_pending_accounts(self, after_account_id: str, limit: int) -> Page[str]:
         after = _optional_account_id("after_account_id", after_account_id)

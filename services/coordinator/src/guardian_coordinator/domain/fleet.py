@@ -3,11 +3,74 @@ lease rows, read-only. Nothing decides on this picture; the canonicalizers read 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from guardian_common.shards import parse_shard_lease_name
+
+PASS_KINDS = ("fast", "full", "reconcile")
+PASS_OUTCOMES = ("completed", "partial", "cancelled", "error")
+MAX_PASS_AGE_MS = 7 * 86_400_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class PassReport:
+    """A canonicalizer's latest pass of one kind, as its heartbeat reports it: how long ago it finished
+    (its own clock: a duration, never an instant) and what it did."""
+
+    kind: str
+    outcome: str
+    age_ms: int
+    promoted: int = 0
+    discarded: int = 0
+    waiting: int = 0
+    failed: int = 0
+
+    def summary(self, now: datetime) -> PassSummary:
+        finished_at = now - timedelta(milliseconds=self.age_ms)
+        return PassSummary(
+            self.kind, self.outcome, finished_at, self.promoted, self.discarded, self.waiting, self.failed
+        )
+
+
+@dataclass(frozen=True)
+class PassSummary:
+    """A pass dated on the store's clock (the membership row keeps these)."""
+
+    kind: str
+    outcome: str
+    finished_at: datetime
+    promoted: int
+    discarded: int
+    waiting: int
+    failed: int
+
+
+def passes_to_json(passes: Sequence[PassReport]) -> str:
+    """The heartbeat's reports for the Postgres upsert, which dates them on the database clock."""
+    return json.dumps([vars(report) for report in passes])
+
+
+def passes_from_json(raw: str | None) -> list[PassSummary]:
+    """A membership row's `last_passes` (finished_at as microseconds since the epoch), kind ASC."""
+    rows = json.loads(raw) if raw else []
+    summaries = [
+        PassSummary(
+            row["kind"],
+            row["outcome"],
+            EPOCH + timedelta(microseconds=int(row["finished_at_us"])),
+            row["promoted"],
+            row["discarded"],
+            row["waiting"],
+            row["failed"],
+        )
+        for row in rows
+    ]
+    return sorted(summaries, key=lambda summary: summary.kind)
 
 
 @dataclass(frozen=True)
@@ -18,6 +81,7 @@ class FleetMember:
     heartbeat_at: datetime | None  # unknown to the memory store
     expires_at: datetime
     live: bool
+    last_passes: list[PassSummary] = field(default_factory=list)  # kind ASC
 
 
 @dataclass(frozen=True)

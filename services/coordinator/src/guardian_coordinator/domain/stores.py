@@ -6,10 +6,12 @@ a monotonic clock in memory): callers pass durations, never instants.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
+from guardian_coordinator.domain.activity import Activity, ActivityQuery
 from guardian_coordinator.domain.evm import EvmStore
-from guardian_coordinator.domain.fleet import FleetStore
+from guardian_coordinator.domain.fleet import FleetStore, PassReport
 from guardian_coordinator.domain.models import (
     AbandonResult,
     Account,
@@ -175,8 +177,11 @@ class CustodyStore(Protocol):
         """(status_timestamp DESC, account_id ASC, nonce ASC)."""
         ...
 
-    async def list_accounts(self, paused: bool | None, after: AccountKey | None, limit: int) -> Page[Account]:
-        """(updated_at DESC, account_id ASC); `paused` None means all."""
+    async def list_accounts(
+        self, paused: bool | None, after: AccountKey | None, limit: int, id_prefix: str = ""
+    ) -> Page[Account]:
+        """(updated_at DESC, account_id ASC); `paused` None means all; `id_prefix` (checked: 0x and hex
+        digits) keeps the accounts whose id starts with it, "" all."""
         ...
 
     async def list_pending_accounts(self, after_account_id: str | None, limit: int) -> Page[str]: ...
@@ -207,6 +212,10 @@ class CustodyStore(Protocol):
 
     async def dashboard_info(self) -> DashboardInfo: ...
 
+    async def activity(self, query: ActivityQuery) -> Activity:
+        """domain.activity: the window's buckets, from one snapshot, ending at the store's clock."""
+        ...
+
     async def list_shard_work(self, query: WorkQuery, json_budget: int) -> Page[ShardWorkItem]:
         """One consistent snapshot: the accounts of the shard in the mode, each with its state, its rows
         (PENDING / RECENT: candidates; RECOVERABLE: the rows of `list_recoverable_deltas`) with payloads,
@@ -225,9 +234,16 @@ class ShardStore(Protocol):
     """Canonicalizer membership and shard leases (rows of the lease table, fenced like any lease)."""
 
     async def heartbeat(
-        self, replica_id: str, shard_count: int, member_ttl_ms: int, lease_ttl_ms: int, renew: list[Lease]
+        self,
+        replica_id: str,
+        shard_count: int,
+        member_ttl_ms: int,
+        lease_ttl_ms: int,
+        renew: list[Lease],
+        passes: Sequence[PassReport] = (),
     ) -> HeartbeatResult:
-        """Upserts the member (expiry = now + member TTL), deletes expired members, renews each lease of
+        """Upserts the member (expiry = now + member TTL, `passes` replacing its last pass summaries, each
+        dated now - its age), deletes expired members, renews each lease of
         `renew` still held by the same holder and token; returns the live members (replica_id ASC), the
         renewed leases and every shard lease row of `shard_count` (index ASC)."""
         ...

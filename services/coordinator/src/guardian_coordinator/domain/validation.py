@@ -27,6 +27,7 @@ MAX_NONCE = 2**63 - 1
 MAX_PAGE_LIMIT = 500
 ACCOUNT_ID = re.compile(r"0x[0-9a-f]{30}")
 COMMITMENT = re.compile(r"0x[0-9a-f]{64}")
+ACCOUNT_ID_PREFIX = re.compile(r"0x[0-9a-f]{0,30}")
 
 
 def require_digest(field: str, value: bytes) -> bytes:
@@ -119,6 +120,13 @@ def require_realm(field: str, value: Realm | None) -> Realm:
 def require_account_id(field: str, value: str) -> str:
     if not ACCOUNT_ID.fullmatch(value):
         raise InvalidArgument(field, "must be 0x followed by 30 lowercase hex digits")
+    return value
+
+
+def require_account_id_prefix(field: str, value: str) -> str:
+    """Empty (no filter), or 0x followed by at most 30 lowercase hex digits (no LIKE wildcard can pass)."""
+    if value and not ACCOUNT_ID_PREFIX.fullmatch(value):
+        raise InvalidArgument(field, "must be empty, or 0x followed by at most 30 lowercase hex digits")
     return value
 
 

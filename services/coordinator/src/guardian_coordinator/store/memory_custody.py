@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from guardian_common.shards import shard_of
+from guardian_coordinator.domain.activity import Activity, ActivityQuery, empty_buckets, set_latencies
 from guardian_coordinator.domain.canonicalization import outside_shard
 from guardian_coordinator.domain.models import (
     CLIENT_ABANDONED,
@@ -104,6 +105,7 @@ class _DeltaRow:
     status: dict[str, Any]
     kind: DeltaKind
     status_timestamp: datetime
+    submitted_at: datetime | None = None  # the push; kept through every status change
 
     def set_status(self, kind: DeltaKind, at: datetime, **extra: Any) -> None:
         self.status = {"status": kind.value, "timestamp": rfc3339(at), **extra}
@@ -271,6 +273,7 @@ class MemoryCustodyStore:
             status={},
             kind=DeltaKind.CANDIDATE,
             status_timestamp=now,
+            submitted_at=now,
         )
         row.set_status(DeltaKind.CANDIDATE, now, retry_count=0, divergence_count=0, abandon_confirm_count=0)
         rows[candidate.nonce] = row  # supersedes a retained or client-abandoned row at this nonce
@@ -464,13 +467,16 @@ class MemoryCustodyStore:
         start = None if after is None else _feed_key(after)
         return Page.of(_pick(rows, _feed_key, start, limit), limit)
 
-    async def list_accounts(self, paused: bool | None, after: AccountKey | None, limit: int) -> Page[Account]:
+    async def list_accounts(
+        self, paused: bool | None, after: AccountKey | None, limit: int, id_prefix: str = ""
+    ) -> Page[Account]:
         accounts = sorted((a for a in map(self._account, self._accounts) if a is not None), key=_account_key)
         start = None if after is None else _account_key(after)
         fetched = [
             a
             for a in accounts
             if (paused is None or (a.paused_at is not None) == paused)
+            and a.account_id.startswith(id_prefix)
             and (start is None or _account_key(a) > start)
         ]
         return Page.of(fetched[: limit + 1], limit)
@@ -571,6 +577,25 @@ class MemoryCustodyStore:
                 )
             )
         return Page.fitting(items, [item.json_bytes() for item in items], query.limit, json_budget)
+
+    async def activity(self, query: ActivityQuery) -> Activity:
+        now = self.clock.now()
+        start = query.start(now)
+        buckets = empty_buckets(query, start)
+        latencies: list[list[float]] = [[] for _ in buckets]
+        for row in self._all_rows():
+            if row.submitted_at is None:
+                continue
+            if (index := query.bucket_of(row.submitted_at, start)) is not None:
+                buckets[index].submitted[row.kind] += 1
+            if row.kind is DeltaKind.CANDIDATE:
+                continue
+            index = query.bucket_of(row.status_timestamp, start) if row.kind is DeltaKind.CANONICAL else None
+            if index is not None:
+                latencies[index].append((row.status_timestamp - row.submitted_at) / timedelta(milliseconds=1))
+        for bucket, values in zip(buckets, latencies, strict=True):
+            set_latencies(bucket, values)
+        return Activity(now, start, query.bucket_ms, buckets)
 
     async def dashboard_info(self) -> DashboardInfo:
         methods: dict[str, int] = {}

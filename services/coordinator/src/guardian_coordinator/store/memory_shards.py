@@ -6,13 +6,14 @@ serialises shard acquisitions on Postgres).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from guardian_common.shards import shard_lease_name
 from guardian_coordinator.domain.canonicalization import by_shard_index
-from guardian_coordinator.domain.fleet import FleetLease, FleetMember, FleetSnapshot
+from guardian_coordinator.domain.fleet import FleetLease, FleetMember, FleetSnapshot, PassReport, PassSummary
 from guardian_coordinator.domain.models import (
     AcquireShardsResult,
     HeartbeatResult,
@@ -45,6 +46,7 @@ class _MemberRow:
     joined_at: datetime
     expires_at: datetime
     heartbeat_at: datetime | None = None
+    last_passes: list[PassSummary] = field(default_factory=list)
 
 
 class MemoryShardStore:
@@ -54,13 +56,20 @@ class MemoryShardStore:
         self._members: dict[str, _MemberRow] = {}
 
     async def heartbeat(
-        self, replica_id: str, shard_count: int, member_ttl_ms: int, lease_ttl_ms: int, renew: list[Lease]
+        self,
+        replica_id: str,
+        shard_count: int,
+        member_ttl_ms: int,
+        lease_ttl_ms: int,
+        renew: list[Lease],
+        passes: Sequence[PassReport] = (),
     ) -> HeartbeatResult:
         now = self._clock.now()
         current = self._members.get(replica_id)
         joined_at = current.joined_at if current is not None and current.expires_at > now else now
+        summaries = sorted((report.summary(now) for report in passes), key=lambda summary: summary.kind)
         self._members[replica_id] = _MemberRow(
-            shard_count, joined_at, now + timedelta(milliseconds=member_ttl_ms), now
+            shard_count, joined_at, now + timedelta(milliseconds=member_ttl_ms), now, summaries
         )
         for expired in [r for r, row in self._members.items() if row.expires_at <= now]:
             del self._members[expired]
@@ -101,6 +110,7 @@ class MemoryShardStore:
                 row.heartbeat_at,
                 row.expires_at,
                 row.expires_at > now,
+                list(row.last_passes),
             )
             for replica_id, row in self._members.items()
         ]

@@ -123,12 +123,12 @@ INSERT_CANDIDATE = text(
     f"""
     {NOW}, p AS (SELECT CAST(:payload AS jsonb) AS payload)
     INSERT INTO deltas (account_id, nonce, prev_commitment, new_commitment, delta_payload, payload_bytes,
-                        ack_sig, status, status_kind, status_timestamp, metadata)
+                        ack_sig, status, status_kind, status_timestamp, metadata, submitted_at)
     SELECT :account_id, :nonce, :prev_commitment, :new_commitment, p.payload, octet_length(p.payload::text),
            :ack_sig,
            jsonb_build_object('status', 'candidate', 'timestamp', {RFC3339}, 'retry_count', 0,
                               'divergence_count', 0, 'abandon_confirm_count', 0),
-           'candidate', t.ts, CAST(:metadata AS jsonb)
+           'candidate', t.ts, CAST(:metadata AS jsonb), t.ts
       FROM t, p
     ON CONFLICT (account_id, nonce) DO NOTHING
     RETURNING {FULL_DELTA_COLUMNS}

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from guardian_coordinator.domain.activity import Activity, ActivityQuery
 from guardian_coordinator.domain.models import (
     Account,
     AccountKey,
@@ -26,6 +27,7 @@ from guardian_coordinator.domain.models import (
     WorkMode,
     WorkQuery,
 )
+from guardian_coordinator.store.postgres.activity import read_activity
 from guardian_coordinator.store.postgres.engine import single_statements, store_errors
 
 # Writes stamp rows with clock_timestamp() (statement time, in lock order); reads that filter on an age use
@@ -92,9 +94,11 @@ FEED_AFTER = (
 )
 ACCOUNTS = f"""
     SELECT {ACCOUNT_COLUMNS} FROM account_metadata m {WITH_STATE}
-     WHERE true {{paused}} {{after}} ORDER BY m.updated_at DESC, m.account_id ASC LIMIT :fetch
+     WHERE true {{paused}} {{prefix}} {{after}} ORDER BY m.updated_at DESC, m.account_id ASC LIMIT :fetch
 """
 PAUSED_FILTERS = {None: "", True: "AND m.paused_at IS NOT NULL", False: "AND m.paused_at IS NULL"}
+# The prefix is checked ("0x" and hex digits, so no LIKE wildcard) before it gets here.
+PREFIX_FILTER = "AND m.account_id LIKE :prefix_pattern"
 ACCOUNTS_AFTER = (
     "AND m.updated_at <= :after_ts AND (m.updated_at < :after_ts OR m.account_id > :after_account_id)"
 )
@@ -298,8 +302,11 @@ class PostgresCustodyReads:
     ) -> Page[Delta]:
         return Page.of([to_delta(r) for r in await self._all(*feed_query(kinds, after, limit))], limit)
 
-    async def list_accounts(self, paused: bool | None, after: AccountKey | None, limit: int) -> Page[Account]:
-        return Page.of([to_account(r) for r in await self._all(*accounts_query(paused, after, limit))], limit)
+    async def list_accounts(
+        self, paused: bool | None, after: AccountKey | None, limit: int, id_prefix: str = ""
+    ) -> Page[Account]:
+        rows = await self._all(*accounts_query(paused, after, limit, id_prefix))
+        return Page.of([to_account(r) for r in rows], limit)
 
     async def _account_ids(
         self, sql: str, after_account_id: str | None, limit: int, **params: Any
@@ -377,6 +384,9 @@ class PostgresCustodyReads:
         ]
         return Page.fitting(items, [item.json_bytes() for item in items], query.limit, json_budget)
 
+    async def activity(self, query: ActivityQuery) -> Activity:
+        return await read_activity(self._snapshot, query)
+
     async def dashboard_info(self) -> DashboardInfo:
         methods, kinds, latest = (await self._all(DASHBOARD_INFO, {}))[0]
         by_method: dict[str, int] = json.loads(methods)
@@ -394,9 +404,18 @@ def feed_query(kinds: frozenset[DeltaKind], after: FeedKey | None, limit: int) -
     return sql, {**params, "fetch": limit + 1, **_feed_key(after)}
 
 
-def accounts_query(paused: bool | None, after: AccountKey | None, limit: int) -> tuple[str, dict[str, Any]]:
-    sql = ACCOUNTS.format(paused=PAUSED_FILTERS[paused], after="" if after is None else ACCOUNTS_AFTER)
+def accounts_query(
+    paused: bool | None, after: AccountKey | None, limit: int, id_prefix: str = ""
+) -> tuple[str, dict[str, Any]]:
+    sql = ACCOUNTS.format(
+        paused=PAUSED_FILTERS[paused],
+        prefix=PREFIX_FILTER if id_prefix else "",
+        after="" if after is None else ACCOUNTS_AFTER,
+    )
     params: dict[str, Any] = {"fetch": limit + 1}
+    if id_prefix:
+        params["prefix_pattern"] = id_prefix + "%"
+
     if after is not None:
         params |= {"after_ts": after.updated_at, "after_account_id": after.account_id}
     return sql, params

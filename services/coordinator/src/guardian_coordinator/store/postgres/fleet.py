@@ -6,13 +6,13 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from guardian_coordinator.domain.fleet import FleetLease, FleetMember, FleetSnapshot
+from guardian_coordinator.domain.fleet import FleetLease, FleetMember, FleetSnapshot, passes_from_json
 from guardian_coordinator.store.postgres.engine import store_errors
 
 NOW = text("SELECT clock_timestamp()")
 MEMBERS = text(
     """
-    SELECT replica_id, shard_count, joined_at, heartbeat_at, expires_at, expires_at > :now
+    SELECT replica_id, shard_count, joined_at, heartbeat_at, expires_at, expires_at > :now, last_passes::text
       FROM canonicalizer_members
     """
 )
@@ -33,6 +33,11 @@ class PostgresFleetStore:
             conn = await conn.execution_options(isolation_level="REPEATABLE READ")
             async with conn.begin():
                 now = (await conn.execute(NOW)).scalar_one()
-                members = [FleetMember(*row) for row in (await conn.execute(MEMBERS, {"now": now})).all()]
+                members = [
+                    FleetMember(replica, count, joined, beat, expires, live, passes_from_json(passes))
+                    for replica, count, joined, beat, expires, live, passes in (
+                        await conn.execute(MEMBERS, {"now": now})
+                    ).all()
+                ]
                 leases = [FleetLease(*row) for row in (await conn.execute(LEASES, {"now": now})).all()]
         return FleetSnapshot(now, members, leases)

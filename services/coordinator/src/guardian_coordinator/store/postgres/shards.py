@@ -7,11 +7,14 @@ other.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guardian_common.shards import SHARD_LEASE_PREFIX, parse_shard_lease_name
 from guardian_coordinator.domain.canonicalization import by_shard_index
+from guardian_coordinator.domain.fleet import PassReport, passes_to_json
 from guardian_coordinator.domain.models import (
     AcquireShardsResult,
     HeartbeatResult,
@@ -34,17 +37,31 @@ RENEW_MANY = text(
     RETURNING w.lease_name, w.holder_id, w.fence_token, w.expires_at
     """
 )
-# A member that had expired rejoins: its joined_at starts again.
+# A member that had expired rejoins: its joined_at starts again. The reported passes replace the previous
+# ones, each dated on the database clock (its reported age subtracted), as microseconds since the epoch.
 UPSERT_MEMBER = text(
     """
-    INSERT INTO canonicalizer_members AS m (replica_id, shard_count, joined_at, heartbeat_at, expires_at)
-    VALUES (:replica, :count, clock_timestamp(), clock_timestamp(),
-            clock_timestamp() + make_interval(secs => :ttl_s))
+    WITH passes AS (
+        SELECT COALESCE(jsonb_agg(jsonb_build_object(
+                   'kind', p.kind, 'outcome', p.outcome,
+                   'finished_at_us', floor(extract(epoch FROM clock_timestamp()) * 1000000)::bigint
+                                     - p.age_ms * 1000,
+                   'promoted', p.promoted, 'discarded', p.discarded, 'waiting', p.waiting, 'failed', p.failed)
+                   ORDER BY p.kind), '[]'::jsonb) AS last_passes
+          FROM jsonb_to_recordset(CAST(:passes AS jsonb))
+               AS p(kind text, outcome text, age_ms bigint, promoted bigint, discarded bigint, waiting bigint,
+                    failed bigint))
+    INSERT INTO canonicalizer_members AS m
+        (replica_id, shard_count, joined_at, heartbeat_at, expires_at, last_passes)
+    SELECT :replica, :count, clock_timestamp(), clock_timestamp(),
+           clock_timestamp() + make_interval(secs => :ttl_s), passes.last_passes
+      FROM passes
     ON CONFLICT (replica_id) DO UPDATE SET
         shard_count = EXCLUDED.shard_count,
         joined_at = CASE WHEN m.expires_at > EXCLUDED.heartbeat_at THEN m.joined_at ELSE EXCLUDED.joined_at END,
         heartbeat_at = EXCLUDED.heartbeat_at,
-        expires_at = EXCLUDED.expires_at
+        expires_at = EXCLUDED.expires_at,
+        last_passes = EXCLUDED.last_passes
     """
 )
 # Housekeeping: SKIP LOCKED, so two heartbeats deleting each other's expired rows never deadlock (a member
@@ -94,14 +111,25 @@ class PostgresShardStore:
         self._engine = engine
 
     async def heartbeat(
-        self, replica_id: str, shard_count: int, member_ttl_ms: int, lease_ttl_ms: int, renew: list[Lease]
+        self,
+        replica_id: str,
+        shard_count: int,
+        member_ttl_ms: int,
+        lease_ttl_ms: int,
+        renew: list[Lease],
+        passes: Sequence[PassReport] = (),
     ) -> HeartbeatResult:
         async with store_errors(), self._engine.begin() as conn:
             renewed = []
             if renew:
                 params = {**_fences(replica_id, renew), "ttl_s": lease_ttl_ms / 1000.0}
                 renewed = [to_lease(row) for row in (await conn.execute(RENEW_MANY, params)).all()]
-            member = {"replica": replica_id, "count": shard_count, "ttl_s": member_ttl_ms / 1000.0}
+            member = {
+                "replica": replica_id,
+                "count": shard_count,
+                "ttl_s": member_ttl_ms / 1000.0,
+                "passes": passes_to_json(passes),
+            }
             await conn.execute(UPSERT_MEMBER, member)
             await conn.execute(DELETE_EXPIRED_MEMBERS)
             members = [Member(*row) for row in (await conn.execute(LIVE_MEMBERS)).all()]
