@@ -17,7 +17,7 @@ from google.protobuf.descriptor import FileDescriptor
 
 from guardian.auth.v1 import auth_pb2
 from guardian.canonicalizer.v1 import canonicalizer_pb2
-from guardian.coordinator.v1 import coordinator_pb2
+from guardian.coordinator.v1 import coordinator_pb2, proposals_pb2
 from guardian_testing.fixtures import StartService
 from guardian_testing.processes import ServiceProcess, spawn
 
@@ -58,7 +58,12 @@ async def test_undecodable_requests_are_invalid_argument_on_every_server(start_s
     )
     health = ["/grpc.health.v1.Health/Check"]
     await assert_undecodable_is_invalid_argument(
-        coordinator, [*methods_of(coordinator_pb2.DESCRIPTOR, "Coordination", "Custody"), *health]
+        coordinator,
+        [
+            *methods_of(coordinator_pb2.DESCRIPTOR, "Coordination", "Custody"),
+            *methods_of(proposals_pb2.DESCRIPTOR, "DeltaProposals"),
+            *health,
+        ],
     )
     await assert_undecodable_is_invalid_argument(
         auth, [*methods_of(auth_pb2.DESCRIPTOR, "OperatorAuth", "EvmAuth", "AccountAuth"), *health]
