@@ -375,3 +375,64 @@ async def test_bad_input_is_refused_and_writes_nothing(make: Make) -> None:
     )
     await expect_invalid(account.stub.GetProposal(pb.GetProposalRequest(account_id=account.id)), "commitment")
     assert await account.pending() == []
+
+
+async def test_a_page_with_payloads_ends_at_the_byte_budget(make: Make, client: CoordinatorClient) -> None:
+    """Five pending proposals of about 1 MB each (two superseded): a page with payloads holds the rows whose
+    predecessors stay below 2 MiB (three), the next page the rest; without payloads one page holds all."""
+    account = await make()
+    filler = "x" * 1_000_000
+
+    def big(nonce: int, i: int) -> pb.CreateProposalRequest:
+        return account.request(nonce=nonce, patch={"i": i, "blob": filler})
+
+    first = [(await account.create(big(1, i))).proposal for i in range(CAP)]
+    assert (await account.push(first[0])).outcome == cpb.SUBMIT_OUTCOME_SUBMITTED
+    await account.promote(1, first[0].new_commitment)
+    for i in range(CAP):
+        assert (await account.create(big(2, i))).outcome == Outcome.PROPOSAL_OUTCOME_CREATED
+    stub = account.stub
+    page = await stub.ListAccountProposals(
+        pb.ListAccountProposalsRequest(account_id=account.id, limit=50, include_payloads=True)
+    )
+    assert len(page.proposals) == 3 and page.has_more
+    last = page.proposals[-1]
+    rest = await stub.ListAccountProposals(
+        pb.ListAccountProposalsRequest(
+            account_id=account.id,
+            limit=50,
+            include_payloads=True,
+            before=pb.ProposalKey(nonce=last.nonce, commitment=last.commitment),
+        )
+    )
+    assert len(rest.proposals) == 2 and not rest.has_more
+    bare = await stub.ListAccountProposals(pb.ListAccountProposalsRequest(account_id=account.id, limit=50))
+    assert len(bare.proposals) == 5 and not bare.has_more
+    assert {p.commitment for p in page.proposals} | {p.commitment for p in rest.proposals} == {
+        p.commitment for p in bare.proposals
+    }
+
+
+async def test_a_released_account_refuses_proposals(make: Make) -> None:
+    account = await make()
+    proposal = (await account.create()).proposal
+    acquired = await account.client.leases.Acquire(
+        cpb.AcquireRequest(name=f"test-{secrets.token_hex(4)}", holder_id="test", ttl_ms=60_000)
+    )
+    assert (await account.push(proposal)).outcome == cpb.SUBMIT_OUTCOME_SUBMITTED
+    released = await account.client.custody.Promote(
+        cpb.PromoteRequest(
+            lease=acquired.lease,
+            account_id=account.id,
+            nonce=proposal.nonce,
+            source_kind=cpb.DELTA_KIND_CANDIDATE,
+            new_commitment=proposal.new_commitment,
+            new_state_json=json.dumps({"balance": 1}),
+            release=True,
+        )
+    )
+    assert released.outcome == cpb.WRITE_OUTCOME_APPLIED
+    account.commitment = proposal.new_commitment
+    refused = await account.create(account.request(nonce=2))
+    assert refused.outcome == Outcome.PROPOSAL_OUTCOME_RELEASED and refused.account.HasField("released_at")
+    assert (await account.sign(word(), account.cosigners[0])).outcome == Outcome.PROPOSAL_OUTCOME_RELEASED
