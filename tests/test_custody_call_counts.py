@@ -249,8 +249,11 @@ async def test_refusals_stop_at_the_first_call(api: Api, meter: Meter) -> None:
     assert_calls(refused_scheme, [], [])
 
 
-async def test_proposal_routes_make_at_most_two_internal_calls(api: Api, meter: Meter) -> None:
-    """Each /delta/proposal route: auth's AuthorizeRequest, then one DeltaProposals call; bad input none."""
+async def test_proposal_routes_make_at_most_two_internal_calls(
+    api: Api, meter: Meter, stack: Stack, scraper: httpx.Client
+) -> None:
+    """Each /delta/proposal route: auth's AuthorizeRequest, then one DeltaProposals call; bad input none. The
+    coordinator counts the writes by outcome."""
     signer, cosigner = Cosigner.ecdsa(), Cosigner.ecdsa()
     account_id = new_account_id()
     await api.client.configure(signer, account_id, {"n": 1}, auth=auth_config(signer, cosigner))
@@ -272,3 +275,19 @@ async def test_proposal_routes_make_at_most_two_internal_calls(api: Api, meter: 
     assert_calls(refused, ["AccountAuth/AuthorizeRequest"], ["Custody/GetAccount"])
     bad = await meter.count(send(get_proposal_call(account_id, "0x12")), 400)
     assert_calls(bad, [], [])
+
+    def writes() -> Counter[str]:
+        samples = scrape(scraper, stack.gateway_coordinator_metrics)
+        prefix = "guardian_proposal_writes_total{"
+        return Counter(
+            {
+                k.split('outcome="')[1].split('"')[0]: int(v)
+                for k, v in samples.items()
+                if k.startswith(prefix)
+            }
+        )
+
+    before = writes()
+    assert (await send(sign_proposal_call(account_id, commitment), cosigner)).status_code == 409
+    assert (await send(create_proposal_call(account_id, 1, {"n": 3}))).status_code == 200
+    assert writes() - before == Counter({"already_signed": 1, "created": 1})

@@ -29,6 +29,10 @@ STALE_WRITES_REFUSED = Counter(
 LEASE_ACQUISITIONS = outcome_counter(
     "guardian_lease_acquisitions", "Lease acquire-or-extend calls, by outcome (granted, held_elsewhere)"
 )
+PROPOSAL_WRITES = outcome_counter(
+    "guardian_proposal_writes",
+    "DeltaProposals creates and signatures, by outcome (created, existing, signed, already_signed, limit_reached, …)",
+)
 SESSION_LOOKUP_STATEMENTS = Counter(
     "guardian_session_lookup_statements",
     "Statements sent for Sessions.Get (concurrent lookups share one; see docs/coordinator.md)",

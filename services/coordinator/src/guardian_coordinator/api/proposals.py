@@ -25,6 +25,7 @@ from guardian_coordinator.domain.proposals import (
     ProposalKey,
     ProposalResult,
 )
+from guardian_coordinator.metrics import PROPOSAL_WRITES
 
 Context = grpc.aio.ServicerContext[Any, Any]
 
@@ -55,6 +56,7 @@ def proposal_to_proto(proposal: Proposal) -> pb.Proposal:
 
 
 def _result_fields(result: ProposalResult) -> dict[str, Any]:
+    PROPOSAL_WRITES.labels(result.outcome.name.lower()).inc()
     return {
         "outcome": proto_name("PROPOSAL_OUTCOME", result.outcome),
         "proposal": None if result.proposal is None else proposal_to_proto(result.proposal),
