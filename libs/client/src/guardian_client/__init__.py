@@ -1,5 +1,6 @@
 """Guardian's Python client: the signed per-account API (`CustodyClient`), operator and wallet logins
-(`LoginClient`), and the keys that sign for them. Usage: docs/python-client.md."""
+(`LoginClient`), multisig delta proposals (`ProposalsClient`), and the keys that sign for them.
+Usage: docs/python-client.md."""
 
 from guardian_client.ack import ack_message, ack_verifies, falcon_ack_verifies
 from guardian_client.custody import (
@@ -59,6 +60,7 @@ from guardian_client.login import (
     Session,
     WalletSession,
 )
+from guardian_client.proposals import Proposal, ProposalsClient, ProposalSignature, proposal_commitment
 from guardian_client.transport import NO_RETRY, RetryPolicy
 
 __all__ = [
@@ -93,6 +95,9 @@ __all__ = [
     "OperatorSigner",
     "PendingDeltaConflict",
     "PermissionDenied",
+    "Proposal",
+    "ProposalSignature",
+    "ProposalsClient",
     "ProtocolError",
     "RateLimited",
     "ReplayRefused",
@@ -113,6 +118,7 @@ __all__ = [
     "delta_call",
     "falcon_ack_verifies",
     "new_account_id",
+    "proposal_commitment",
     "push_call",
     "read_falcon_key_file",
     "state_call",
