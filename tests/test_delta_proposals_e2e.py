@@ -26,11 +26,17 @@ from guardian_client.proposals import (
     proposal_commitment,
     sign_proposal_call,
 )
+from guardian_crypto import ecdsa, falcon_codec, falcon_verify
+from guardian_crypto.canonical_json import canonical_json
+from guardian_crypto.digests import request_digest
+from guardian_crypto.field import word_to_hex
 from guardian_network import JsonNetwork
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.custody_api import Api
+from guardian_testing.custody_api import Cosigner as FixtureCosigner
 from guardian_testing.fixtures import ServiceStarter
 from guardian_testing.fleet import Fleet, start_custody_fleet
+from guardian_testing.identities import operators
 
 pytestmark = pytest.mark.slow
 
@@ -335,3 +341,41 @@ async def test_bad_input_on_every_route_is_an_envelope_and_writes_nothing(api: A
     assert [s["signer_id"] for s in accepted.json()["status"]["cosigner_sigs"]] == [
         account.cosigners[0].commitment
     ]
+
+
+def signature_signer(account_id: str, commitment: str, entry: dict[str, Any]) -> str:
+    """The commitment of the key that made a recorded signature, checked against the request digest it signs
+    (docs/proposals.md): anyone can verify a proposal's signatures from the proposal alone."""
+    signed = {"account_id": account_id, "commitment": commitment, "action": "sign_proposal"}
+    word = request_digest(account_id, entry["request_timestamp_ms"], canonical_json(signed))
+    raw = bytes.fromhex(entry["signature"])
+    if len(raw) >= falcon_codec.SIGNATURE_LEN:
+        assert falcon_verify.verify_falcon(raw, [word], allow_trailing=True) == 0
+        decoded = falcon_codec.decode_signature(raw, allow_trailing=True)
+        return word_to_hex(falcon_verify.public_key_commitment(decoded.public_key))
+    return word_to_hex(ecdsa.public_key_commitment(ecdsa.recover_public_key(word, raw)))
+
+
+async def test_recorded_signatures_verify_for_falcon_and_ecdsa_cosigners(api: Api) -> None:
+    falcon = [FixtureCosigner.from_falcon(identity) for identity in operators()[:2]]
+    for cosigners in (falcon, [Cosigner.ecdsa(), Cosigner.ecdsa()]):
+        account_id = new_account_id()
+        await api.client.configure(cosigners[0], account_id, {"v": 0}, auth=auth_config(*cosigners))
+        created = await api.client.send(
+            create_proposal_call(account_id, 1, {"v": 1}), cosigners[0], base_url=api.url(0)
+        )
+        assert created.status_code == 200, created.text
+        commitment = created.json()["commitment"]
+        for i, cosigner in enumerate(cosigners):
+            signed = await api.client.send(
+                sign_proposal_call(account_id, commitment), cosigner, base_url=api.url(i)
+            )
+            assert signed.status_code == 200, signed.text
+        stored = await api.client.send(
+            get_proposal_call(account_id, commitment), cosigners[1], base_url=api.url(1)
+        )
+        entries = stored.json()["status"]["cosigner_sigs"]
+        assert [signature_signer(account_id, commitment, e) for e in entries] == [
+            c.commitment for c in cosigners
+        ]
+        assert [e["signer_id"] for e in entries] == [c.commitment for c in cosigners]
