@@ -75,6 +75,8 @@ async def test_feeds_list_pending_proposals_in_keyset_pages(api: Api, fleet: Fle
     accounts = [new_account_id(), new_account_id()]
     state = {"v": 0}
     made: dict[str, dict[str, Any]] = {}
+    headers = await reader_headers(api)
+    in_flight = await info_in_flight(api, headers)
     for account_id in accounts:
         await api.client.configure(signers[0], account_id, state, auth=auth_config(*signers))
         for nonce in (1, 2):
@@ -83,11 +85,11 @@ async def test_feeds_list_pending_proposals_in_keyset_pages(api: Api, fleet: Fle
                 created = await api.client.send(call, signers[0], base_url=api.url(nonce))
                 assert created.status_code == 200, created.text
                 made[created.json()["commitment"]] = created.json()["delta"]
+    assert await info_in_flight(api, headers) == in_flight + len(made)
     first = accounts[0]
     signed_one = next(c for c, p in made.items() if p["account_id"] == first)
     sign = await api.client.send(sign_proposal_call(first, signed_one), signers[1], base_url=api.url(1))
     assert sign.status_code == 200, sign.text
-    headers = await reader_headers(api)
 
     for limit in (1, 3, 50):
         entries = await walk(api, headers, f"/dashboard/accounts/{first}/proposals", limit)
@@ -143,6 +145,15 @@ async def test_feeds_list_pending_proposals_in_keyset_pages(api: Api, fleet: Fle
     assert len(entries) == 3 and all(e["superseded"] for e in entries)
     others = await walk(api, headers, f"/dashboard/accounts/{accounts[1]}/proposals", 2)
     assert len(others) == 4 and not any(e["superseded"] for e in others)
+    # In flight: the viable pending ones (the pushed one is finalized, three are superseded).
+    assert await info_in_flight(api, headers) == in_flight + 4
+
+
+async def info_in_flight(api: Api, headers: dict[str, str]) -> int:
+    info = await api.http.get(f"{api.url(1)}/dashboard/info", headers=headers)
+    assert info.status_code == 200, info.text
+    count: int = info.json()["in_flight_proposal_count"]
+    return count
 
 
 def _desc(moment: str) -> str:

@@ -436,3 +436,20 @@ async def test_a_released_account_refuses_proposals(make: Make) -> None:
     refused = await account.create(account.request(nonce=2))
     assert refused.outcome == Outcome.PROPOSAL_OUTCOME_RELEASED and refused.account.HasField("released_at")
     assert (await account.sign(word(), account.cosigners[0])).outcome == Outcome.PROPOSAL_OUTCOME_RELEASED
+
+
+async def test_pending_proposals_are_counted_viable_or_superseded(make: Make) -> None:
+    account = await make()
+
+    async def counts() -> tuple[int, int]:
+        reply = await account.stub.CountPendingProposals(pb.CountPendingProposalsRequest())
+        return reply.viable, reply.superseded
+
+    viable, superseded = await counts()
+    first = (await account.create(account.request(patch={"i": 1}))).proposal
+    await account.create(account.request(patch={"i": 2}))
+    assert await counts() == (viable + 2, superseded)
+    assert (await account.push(first)).outcome == cpb.SUBMIT_OUTCOME_SUBMITTED  # finalized
+    assert await counts() == (viable + 1, superseded)
+    await account.promote(first.nonce, first.new_commitment)  # the other one is superseded
+    assert await counts() == (viable, superseded + 1)

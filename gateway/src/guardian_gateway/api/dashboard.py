@@ -58,6 +58,7 @@ async def dashboard_info(request: Request, state: State) -> JSONResponse:
     await require_operator(request, state, READ)
     info = await state.coordinator.dashboard_info()
     described = await state.coordinator.custody_describe()
+    proposals = await state.coordinator.count_pending_proposals()
     runtime = state.runtime
     counts = dict(info.delta_status_counts)
     return JSONResponse(
@@ -69,7 +70,7 @@ async def dashboard_info(request: Request, state: State) -> JSONResponse:
             "delta_status_counts": {
                 kind: counts.get(kind, 0) for kind in ("candidate", "canonical", "retained", "discarded")
             },
-            "in_flight_proposal_count": 0,
+            "in_flight_proposal_count": proposals.viable,
             "latest_activity": rfc3339(info.latest_activity) if info.HasField("latest_activity") else None,
             "degraded_aggregates": [],
             "build": {

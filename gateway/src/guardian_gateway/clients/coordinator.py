@@ -163,6 +163,12 @@ class CoordinatorClient(InternalClient):
     ) -> proposals_pb2.ListProposalsResponse:
         return await self._call(self._proposals.ListProposals, request, proposals_pb2.ListProposalsResponse)
 
+    async def count_pending_proposals(self) -> proposals_pb2.CountPendingProposalsResponse:
+        request = proposals_pb2.CountPendingProposalsRequest()
+        return await self._call(
+            self._proposals.CountPendingProposals, request, proposals_pb2.CountPendingProposalsResponse
+        )
+
 
 def _envelope(name: str, error: grpc.aio.AioRpcError) -> ErrorEnvelope:
     if error.code() in UNREACHABLE:

@@ -216,3 +216,15 @@ class ListProposalsResponse(_message.Message):
     proposals: _containers.RepeatedCompositeFieldContainer[Proposal]
     has_more: bool
     def __init__(self, proposals: _Optional[_Iterable[_Union[Proposal, _Mapping]]] = ..., has_more: _Optional[bool] = ...) -> None: ...
+
+class CountPendingProposalsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CountPendingProposalsResponse(_message.Message):
+    __slots__ = ("viable", "superseded")
+    VIABLE_FIELD_NUMBER: _ClassVar[int]
+    SUPERSEDED_FIELD_NUMBER: _ClassVar[int]
+    viable: int
+    superseded: int
+    def __init__(self, viable: _Optional[int] = ..., superseded: _Optional[int] = ...) -> None: ...

@@ -59,6 +59,11 @@ class DeltaProposalsStub:
                 request_serializer=guardian_dot_coordinator_dot_v1_dot_proposals__pb2.ListProposalsRequest.SerializeToString,
                 response_deserializer=guardian_dot_coordinator_dot_v1_dot_proposals__pb2.ListProposalsResponse.FromString,
                 _registered_method=True)
+        self.CountPendingProposals = channel.unary_unary(
+                '/guardian.coordinator.v1.DeltaProposals/CountPendingProposals',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_proposals__pb2.CountPendingProposalsRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_proposals__pb2.CountPendingProposalsResponse.FromString,
+                _registered_method=True)
 
 
 class DeltaProposalsServicer:
@@ -104,6 +109,14 @@ class DeltaProposalsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CountPendingProposals(self, request, context):
+        """How many pending proposals there are across every account, viable and superseded (the dashboard's
+        in_flight_proposal_count is the viable ones).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DeltaProposalsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -131,6 +144,11 @@ def add_DeltaProposalsServicer_to_server(servicer, server):
                     servicer.ListProposals,
                     request_deserializer=guardian_dot_coordinator_dot_v1_dot_proposals__pb2.ListProposalsRequest.FromString,
                     response_serializer=guardian_dot_coordinator_dot_v1_dot_proposals__pb2.ListProposalsResponse.SerializeToString,
+            ),
+            'CountPendingProposals': grpc.unary_unary_rpc_method_handler(
+                    servicer.CountPendingProposals,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_proposals__pb2.CountPendingProposalsRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_proposals__pb2.CountPendingProposalsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -268,6 +286,33 @@ class DeltaProposals:
             '/guardian.coordinator.v1.DeltaProposals/ListProposals',
             guardian_dot_coordinator_dot_v1_dot_proposals__pb2.ListProposalsRequest.SerializeToString,
             guardian_dot_coordinator_dot_v1_dot_proposals__pb2.ListProposalsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CountPendingProposals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.DeltaProposals/CountPendingProposals',
+            guardian_dot_coordinator_dot_v1_dot_proposals__pb2.CountPendingProposalsRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_proposals__pb2.CountPendingProposalsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -142,3 +142,10 @@ class DeltaProposalsServicer(pb_grpc.DeltaProposalsServicer):
         return pb.ListProposalsResponse(
             proposals=[proposal_to_proto(p) for p in page.proposals], has_more=page.has_more
         )
+
+    @mapped_errors
+    async def CountPendingProposals(
+        self, request: pb.CountPendingProposalsRequest, context: Context
+    ) -> pb.CountPendingProposalsResponse:
+        viable, superseded = await self._proposals.count_pending()
+        return pb.CountPendingProposalsResponse(viable=viable, superseded=superseded)

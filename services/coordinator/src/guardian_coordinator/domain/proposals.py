@@ -151,6 +151,10 @@ class ProposalStore(Protocol):
         """Pending proposals (viable and superseded) of one account, (nonce DESC, commitment DESC)."""
         ...
 
+    async def count_pending(self) -> tuple[int, int]:
+        """(viable, superseded) pending proposals across every account."""
+        ...
+
     async def list_all(self, after: ProposalFeedKey | None, limit: int) -> ProposalPage:
         """Pending proposals of every account without payloads, (created_at DESC, account_id, nonce,
         commitment ASC)."""
@@ -216,3 +220,6 @@ class DeltaProposals:
             require_nonce("after.nonce", after.nonce)
             require_commitment("after.commitment", after.commitment)
         return await self.store.list_all(after, _limit(limit))
+
+    async def count_pending(self) -> tuple[int, int]:
+        return await self.store.count_pending()

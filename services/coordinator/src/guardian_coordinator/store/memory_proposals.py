@@ -204,3 +204,8 @@ class MemoryProposalStore:
             rows = [r for r in rows if key(r) > position]
         page = rows[: limit + 1]
         return ProposalPage([self._proposal(r, payload=False) for r in page[:limit]], len(page) > limit)
+
+    async def count_pending(self) -> tuple[int, int]:
+        states = [self._proposal(row, payload=False).state for row in self._pending()]
+        viable = states.count(ProposalState.PENDING)
+        return viable, len(states) - viable

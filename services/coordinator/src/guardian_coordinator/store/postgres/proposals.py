@@ -128,6 +128,14 @@ ACCOUNT_NEXT_BARE = text(
     + " WHERE p.account_id = :account_id AND p.status_kind = 'pending'"
     + f" AND (p.nonce, p.commitment) < (:nonce, :commitment) {ACCOUNT_ORDER} LIMIT :fetch"
 )
+COUNT_PENDING = text(
+    """
+    SELECT count(*) FILTER (WHERE p.prev_commitment = s.commitment),
+           count(*) FILTER (WHERE p.prev_commitment IS DISTINCT FROM s.commitment)
+    FROM delta_proposals p LEFT JOIN states s USING (account_id)
+    WHERE p.status_kind = 'pending'
+    """
+)
 FEED_ORDER = "ORDER BY p.created_at DESC, p.account_id, p.nonce, p.commitment"
 FEED_FIRST = text(_select(False) + f" WHERE p.status_kind = 'pending' {FEED_ORDER} LIMIT :fetch")
 FEED_NEXT = text(
@@ -296,3 +304,8 @@ class PostgresProposalStore:
         async with self._transaction() as conn:
             rows = (await conn.execute(FEED_FIRST if after is None else FEED_NEXT, params)).all()
         return _page(rows, limit, len(rows))
+
+    async def count_pending(self) -> tuple[int, int]:
+        async with self._transaction() as conn:
+            viable, superseded = (await conn.execute(COUNT_PENDING)).one()
+        return int(viable), int(superseded)
