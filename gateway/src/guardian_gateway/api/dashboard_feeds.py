@@ -49,7 +49,7 @@ def _codec(state: GatewayState) -> CursorCodec:
     return CursorCodec(state.runtime.cursor_key.key)
 
 
-def _open(
+def open_cursor(
     state: GatewayState,
     raw: str | None,
     kind: CursorKind,
@@ -66,29 +66,31 @@ def _open(
         raise ErrorEnvelope.of("invalid_cursor") from None
 
 
-def _timestamp(position: dict[str, Any]) -> Timestamp:
+def cursor_timestamp(position: dict[str, Any]) -> Timestamp:
     return Timestamp(
         seconds=int_field(position, "s", 0, MAX_SECONDS), nanos=int_field(position, "ns", 0, 999_999_999)
     )
 
 
 def _account_key(position: dict[str, Any]) -> pb.AccountKey:
-    return pb.AccountKey(updated_at=_timestamp(position), account_id=str_field(position, "a", ACCOUNT_ID))
+    return pb.AccountKey(
+        updated_at=cursor_timestamp(position), account_id=str_field(position, "a", ACCOUNT_ID)
+    )
 
 
-def _nonce(position: dict[str, Any]) -> int:
+def nonce_position(position: dict[str, Any]) -> int:
     return int_field(position, "n", 0, MAX_NONCE)
 
 
 def _delta_key(position: dict[str, Any]) -> pb.DeltaFeedKey:
     return pb.DeltaFeedKey(
-        status_timestamp=_timestamp(position),
+        status_timestamp=cursor_timestamp(position),
         account_id=str_field(position, "a", ACCOUNT_ID),
-        nonce=_nonce(position),
+        nonce=nonce_position(position),
     )
 
 
-def _next_cursor(
+def mint_next_cursor(
     state: GatewayState, has_more: bool, kind: CursorKind, scope: str, position: dict[str, Any] | None
 ) -> str | None:
     """A cursor after the page's last row while more rows follow; null on the last page."""
@@ -97,7 +99,7 @@ def _next_cursor(
     return _codec(state).mint(kind, scope, position)
 
 
-def _feed_position(moment: Timestamp, account_id: str, **more: int) -> dict[str, Any]:
+def feed_position(moment: Timestamp, account_id: str, **more: int) -> dict[str, Any]:
     return {"s": moment.seconds, "ns": moment.nanos, "a": account_id, **more}
 
 
@@ -118,37 +120,37 @@ async def accounts_page(
     to it as to the paused filter."""
     paused = parse_paused_filter(raw_paused)
     scope = {None: "all", True: "paused", False: "active"}[paused] + (f"/{prefix}" if prefix else "")
-    after = _open(state, query.cursor, CursorKind.ACCOUNT_LIST, scope, _account_key)
+    after = open_cursor(state, query.cursor, CursorKind.ACCOUNT_LIST, scope, _account_key)
     request = pb.ListAccountsRequest(paused=PAUSED[paused], limit=query.limit, account_id_prefix=prefix)
     if after is not None:
         request.after.CopyFrom(after)
     reply = await state.coordinator.list_accounts(request)
     last = reply.accounts[-1] if reply.accounts else None
-    position = _feed_position(last.updated_at, last.account_id) if last else None
-    next_cursor = _next_cursor(state, reply.has_more, CursorKind.ACCOUNT_LIST, scope, position)
+    position = feed_position(last.updated_at, last.account_id) if last else None
+    next_cursor = mint_next_cursor(state, reply.has_more, CursorKind.ACCOUNT_LIST, scope, position)
     return Page([account_summary(a) for a in reply.accounts], next_cursor)
 
 
 async def account_deltas_page(state: GatewayState, account_id: str, query: PageQuery) -> Page:
-    before_nonce = _open(state, query.cursor, CursorKind.ACCOUNT_DELTAS, account_id, _nonce)
+    before_nonce = open_cursor(state, query.cursor, CursorKind.ACCOUNT_DELTAS, account_id, nonce_position)
     request = pb.ListAccountDeltasRequest(account_id=account_id, limit=query.limit)
     if before_nonce is not None:
         request.before_nonce = before_nonce
     reply = await state.coordinator.list_account_deltas(request)
     last_nonce = {"n": reply.deltas[-1].nonce} if reply.deltas else None
-    next_cursor = _next_cursor(state, reply.has_more, CursorKind.ACCOUNT_DELTAS, account_id, last_nonce)
+    next_cursor = mint_next_cursor(state, reply.has_more, CursorKind.ACCOUNT_DELTAS, account_id, last_nonce)
     return Page([delta_entry(d, with_account=False) for d in reply.deltas], next_cursor)
 
 
 async def global_deltas_page(state: GatewayState, query: PageQuery, raw_status: str | None) -> Page:
     statuses = parse_status_filter(raw_status)
     scope = ",".join(statuses)
-    after = _open(state, query.cursor, CursorKind.GLOBAL_DELTAS, scope, _delta_key)
+    after = open_cursor(state, query.cursor, CursorKind.GLOBAL_DELTAS, scope, _delta_key)
     request = pb.ListDeltasRequest(statuses=[KINDS[s] for s in statuses], limit=query.limit)
     if after is not None:
         request.after.CopyFrom(after)
     reply = await state.coordinator.list_deltas(request)
     last = reply.deltas[-1] if reply.deltas else None
-    position = _feed_position(last.status_timestamp, last.account_id, n=last.nonce) if last else None
-    next_cursor = _next_cursor(state, reply.has_more, CursorKind.GLOBAL_DELTAS, scope, position)
+    position = feed_position(last.status_timestamp, last.account_id, n=last.nonce) if last else None
+    next_cursor = mint_next_cursor(state, reply.has_more, CursorKind.GLOBAL_DELTAS, scope, position)
     return Page([delta_entry(d, with_account=True) for d in reply.deltas], next_cursor)

@@ -8,58 +8,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from guardian.coordinator.v1 import proposals_pb2 as ppb
 from guardian_common.account_auth import COMMITMENT
-from guardian_common.envelope import ErrorEnvelope
-from guardian_gateway.api.custody_checks import MAX_NONCE
-from guardian_gateway.api.dashboard_feeds import MAX_SECONDS, Page, PageQuery
+from guardian_gateway.api.dashboard_feeds import (
+    Page,
+    PageQuery,
+    cursor_timestamp,
+    feed_position,
+    mint_next_cursor,
+    nonce_position,
+    open_cursor,
+)
 from guardian_gateway.api.proposal_views import proposal_entry
 from guardian_gateway.api.state import GatewayState
 from guardian_gateway.domain.accounts import ACCOUNT_ID
-from guardian_gateway.domain.cursors import CursorCodec, CursorKind, InvalidCursor, int_field, str_field
+from guardian_gateway.domain.cursors import CursorKind, str_field
 
 GLOBAL_SCOPE = ""
 
 
-def _position(state: GatewayState, raw: str | None, kind: CursorKind, scope: str) -> dict[str, Any] | None:
-    """The presented cursor's position (absent or empty: the first page); any failed check → 400."""
-    if raw is None or raw == "":
-        return None
-    try:
-        return CursorCodec(state.runtime.cursor_key.key).open(raw, kind, scope)
-    except InvalidCursor:
-        raise ErrorEnvelope.of("invalid_cursor") from None
-
-
-def _mint(state: GatewayState, kind: CursorKind, scope: str, position: dict[str, Any]) -> str:
-    return CursorCodec(state.runtime.cursor_key.key).mint(kind, scope, position)
-
-
 def _account_key(position: dict[str, Any]) -> ppb.ProposalKey:
-    return ppb.ProposalKey(
-        nonce=int_field(position, "n", 0, MAX_NONCE), commitment=str_field(position, "c", COMMITMENT)
-    )
+    return ppb.ProposalKey(nonce=nonce_position(position), commitment=str_field(position, "c", COMMITMENT))
 
 
 def _feed_key(position: dict[str, Any]) -> ppb.ProposalFeedKey:
     return ppb.ProposalFeedKey(
-        created_at=Timestamp(
-            seconds=int_field(position, "s", 0, MAX_SECONDS), nanos=int_field(position, "ns", 0, 999_999_999)
-        ),
+        created_at=cursor_timestamp(position),
         account_id=str_field(position, "a", ACCOUNT_ID),
-        nonce=int_field(position, "n", 0, MAX_NONCE),
+        nonce=nonce_position(position),
         commitment=str_field(position, "c", COMMITMENT),
     )
 
 
 def open_account_cursor(state: GatewayState, account_id: str, query: PageQuery) -> ppb.ProposalKey | None:
-    position = _position(state, query.cursor, CursorKind.ACCOUNT_PROPOSALS, account_id)
-    try:
-        return None if position is None else _account_key(position)
-    except InvalidCursor:
-        raise ErrorEnvelope.of("invalid_cursor") from None
+    return open_cursor(state, query.cursor, CursorKind.ACCOUNT_PROPOSALS, account_id, _account_key)
 
 
 async def account_proposals_page(
@@ -69,33 +51,23 @@ async def account_proposals_page(
     if before is not None:
         request.before.CopyFrom(before)
     reply = await state.coordinator.list_account_proposals(request)
-    next_cursor = None
-    if reply.has_more and reply.proposals:
-        last = reply.proposals[-1]
-        position = {"n": last.nonce, "c": last.commitment}
-        next_cursor = _mint(state, CursorKind.ACCOUNT_PROPOSALS, account_id, position)
+    last = reply.proposals[-1] if reply.proposals else None
+    position = {"n": last.nonce, "c": last.commitment} if last else None
+    next_cursor = mint_next_cursor(state, reply.has_more, CursorKind.ACCOUNT_PROPOSALS, account_id, position)
     return Page([proposal_entry(p, with_account=False) for p in reply.proposals], next_cursor)
 
 
 async def global_proposals_page(state: GatewayState, query: PageQuery) -> Page:
-    position = _position(state, query.cursor, CursorKind.GLOBAL_PROPOSALS, GLOBAL_SCOPE)
+    after = open_cursor(state, query.cursor, CursorKind.GLOBAL_PROPOSALS, GLOBAL_SCOPE, _feed_key)
     request = ppb.ListProposalsRequest(limit=query.limit)
-    if position is not None:
-        try:
-            request.after.CopyFrom(_feed_key(position))
-        except InvalidCursor:
-            raise ErrorEnvelope.of("invalid_cursor") from None
+    if after is not None:
+        request.after.CopyFrom(after)
     reply = await state.coordinator.list_proposals(request)
-    next_cursor = None
-    if reply.has_more and reply.proposals:
-        last = reply.proposals[-1]
-        moment = last.created_at
-        after = {
-            "s": moment.seconds,
-            "ns": moment.nanos,
-            "a": last.account_id,
-            "n": last.nonce,
-            "c": last.commitment,
-        }
-        next_cursor = _mint(state, CursorKind.GLOBAL_PROPOSALS, GLOBAL_SCOPE, after)
+    last = reply.proposals[-1] if reply.proposals else None
+    position = (
+        feed_position(last.created_at, last.account_id, n=last.nonce) | {"c": last.commitment}
+        if last
+        else None
+    )
+    next_cursor = mint_next_cursor(state, reply.has_more, CursorKind.GLOBAL_PROPOSALS, GLOBAL_SCOPE, position)
     return Page([proposal_entry(p, with_account=True) for p in reply.proposals], next_cursor)

@@ -9,8 +9,8 @@ import grpc
 from guardian.coordinator.v1 import proposals_pb2 as pb
 from guardian.coordinator.v1 import proposals_pb2_grpc as pb_grpc
 from guardian_coordinator.api.convert import (
-    account_to_proto,
     instant,
+    optional_account,
     optional_timestamp,
     proto_name,
     timestamp,
@@ -60,7 +60,7 @@ def _result_fields(result: ProposalResult) -> dict[str, Any]:
     return {
         "outcome": proto_name("PROPOSAL_OUTCOME", result.outcome),
         "proposal": None if result.proposal is None else proposal_to_proto(result.proposal),
-        "account": None if result.account is None else account_to_proto(result.account),
+        "account": optional_account(result.account),
     }
 
 
