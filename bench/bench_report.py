@@ -2,7 +2,9 @@
 
 One stack of real processes (coordinator on PostgreSQL, auth, gateway) and, in the same run, its anchors:
 - the session check `GET /evm/session` against a one-process FastAPI + psycopg app doing the same cookie
-  check and primary-key read of the same table (bench/anchor_session.py);
+  check and primary-key read of the same table (bench/anchor_session.py), once as deployed (auth's session
+  reuse window, docs/gateway.md "Session reuse") and once through a second auth and gateway with reuse off,
+  where every check asks auth and the coordinator;
 - the signed routes (`POST /delta`, `GET /state`) against the bare chain HTTP → gRPC → gRPC doing no work
   (bench/bare_chain.py), the floor of any request that crosses the three processes;
 - a mixed load: readers of `GET /state` while writers push deltas.
@@ -292,7 +294,11 @@ def machine() -> list[str]:
 
 
 def charts(
-    session: list[Row], anchors: list[Row], custody: dict[str, list[Row]], mixed: list[Row]
+    session: list[Row],
+    session_asked: list[Row],
+    anchors: list[Row],
+    custody: dict[str, list[Row]],
+    mixed: list[Row],
 ) -> list[str]:
     import matplotlib
 
@@ -303,7 +309,11 @@ def charts(
     names = []
 
     figure, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for rows, label in ((session, "GET /evm/session (stack)"), (anchors, "one-process FastAPI + psycopg")):
+    for rows, label in (
+        (session, "GET /evm/session (stack)"),
+        (session_asked, "GET /evm/session, reuse off"),
+        (anchors, "one-process FastAPI + psycopg"),
+    ):
         axes[0].plot([r.concurrency for r in rows], [r.rate for r in rows], marker="o", label=label)
     axes[0].set(title="Session check", xlabel="concurrent connections", ylabel="requests/s")
     for label, rows in custody.items():
@@ -317,7 +327,7 @@ def charts(
     plt.close(figure)
     names.append("throughput.png")
 
-    headline = [r for r in session + anchors if r.concurrency == HEADLINE_SESSION]
+    headline = [r for r in session + session_asked + anchors if r.concurrency == HEADLINE_SESSION]
     headline += [r for rows in custody.values() for r in rows if r.concurrency == HEADLINE_CUSTODY]
     headline += mixed
     figure, axis = plt.subplots(figsize=(11, 4.5))
@@ -400,6 +410,7 @@ def report(
     for c in SESSION_CONCURRENCY:
         target = "≥ 0.70 of the anchor" if c == HEADLINE_SESSION else ""
         add(by("session", c), by("anchor", c), target)
+        add(by("session_asked", c), by("anchor", c), "")
     for c in CUSTODY_CONCURRENCY:
         add(by("push", c), by("bare", c), "≥ 500 req/s" if c == HEADLINE_CUSTODY else "")
         add(by("state", c), by("bare", c), "≥ 1,000 req/s" if c == HEADLINE_CUSTODY else "")
@@ -417,7 +428,9 @@ def report(
         "counts everything the processes spent while it ran):",
         "",
     ]
-    cpu_rows = [r for name in ("session", "anchor", "bare", "push", "state") for r in rows[name]]
+    cpu_rows = [
+        r for name in ("session", "session_asked", "anchor", "bare", "push", "state") for r in rows[name]
+    ]
     cpu_rows += [row for _, reads, writes in mixed for row in (reads, writes)]
     lines.append(
         markdown_table(
@@ -525,7 +538,9 @@ def progress(message: str, started: float = time.perf_counter()) -> None:
 
 async def main() -> None:
     load_start = os.getloadavg()
-    rows: dict[str, list[Row]] = {name: [] for name in ("session", "anchor", "bare", "push", "state")}
+    rows: dict[str, list[Row]] = {
+        name: [] for name in ("session", "session_asked", "anchor", "bare", "push", "state")
+    }
     mixed: list[tuple[int, Row, Row]] = []
     with bench_database() as (_, url), tempfile.TemporaryDirectory() as logs:
         starter = ServiceStarter(Path(logs))
@@ -541,6 +556,22 @@ async def main() -> None:
                 gateways=1,
                 env={**BENCH_ENV, "GUARDIAN_ACK_ECDSA_KEY_FILE": str(write_ack_key(Path(logs)))},
             )
+            # A second auth and gateway with session reuse off: every check asks auth and the coordinator.
+            asked_auth = starter.one(
+                "guardian-auth",
+                "guardian-auth-no-reuse",
+                GUARDIAN_COORDINATOR_TARGET=fleet.coordinator_target,
+                GUARDIAN_OPERATOR_PUBLIC_KEYS_FILE=str(allowlist),
+                GUARDIAN_SESSION_REUSE_MS="0",
+                **BENCH_ENV,
+            )
+            asked_gateway = starter.one(
+                "guardian-gateway",
+                "guardian-gateway-no-reuse",
+                GUARDIAN_COORDINATOR_TARGET=fleet.coordinator_target,
+                GUARDIAN_AUTH_TARGET=asked_auth.grpc_target,
+                **BENCH_ENV,
+            )
             anchor = start(
                 [sys.executable, str(HERE / "anchor_session.py"), "127.0.0.1:0", url], {}, Path(logs)
             )
@@ -554,7 +585,13 @@ async def main() -> None:
                 pg_version = str(found[0]) if found else "unknown"
                 backend = conn.execute("SELECT pg_backend_pid()").fetchone()
                 postgres = [psutil.Process(int(backend[0])).ppid()] if backend else []  # the postmaster
-            stack: list[ServiceProcess] = [*fleet.coordinators, *fleet.auth, *fleet.gateways]
+            stack: list[ServiceProcess] = [
+                *fleet.coordinators,
+                *fleet.auth,
+                *fleet.gateways,
+                asked_auth,
+                asked_gateway,
+            ]
             cpu = Cpu(
                 {
                     "stack": [p.popen.pid for p in stack],
@@ -565,6 +602,7 @@ async def main() -> None:
             )
             groups = ["stack", "anchor", "bare chain", "postgres"]
             base = fleet.gateway_url(0)
+            asked_base = f"http://{asked_gateway.addresses['http']}"
             anchor_base, bare_base = f"http://{anchor.addresses['http']}", f"http://{bare.addresses['http']}"
             progress("processes started")
 
@@ -574,6 +612,14 @@ async def main() -> None:
                 rows["session"].append(
                     await measured(
                         "GET /evm/session", c, cpu, await timed_loop(base, "/evm/session", cookie, c)
+                    )
+                )
+                rows["session_asked"].append(
+                    await measured(
+                        "GET /evm/session, reuse off",
+                        c,
+                        cpu,
+                        await timed_loop(asked_base, "/evm/session", cookie, c),
                     )
                 )
                 rows["anchor"].append(
@@ -632,7 +678,9 @@ async def main() -> None:
         "GET /state": rows["state"],
         "bare chain (no work)": rows["bare"],
     }
-    names = charts(rows["session"], rows["anchor"], custody, [read for _, read, _ in mixed])
+    names = charts(
+        rows["session"], rows["session_asked"], rows["anchor"], custody, [read for _, read, _ in mixed]
+    )
     text = report(rows, mixed, (load_start, os.getloadavg()), pg_version, names, groups)
     REPORT.write_text(text)
     print(text)

@@ -33,6 +33,7 @@ from guardian_gateway.middleware.rate_limit import RateLimit
 from guardian_gateway.middleware.routes import RouteTemplates
 from guardian_gateway.middleware.unexpected_errors import UnexpectedErrors
 from guardian_gateway.runtime import GatewayRuntime
+from guardian_gateway.usecases.sessions import SessionChecks
 
 TITLE = "Guardian gateway"
 DESCRIPTION = (
@@ -61,7 +62,8 @@ def create_app(
         redirect_slashes=False,
     )
     pool = offload or Offload(runtime.offload_workers, runtime.offload_queue)
-    app.state.gateway = GatewayState(runtime, auth, coordinator, pool)
+    sessions = SessionChecks(auth, runtime.session_cache_entries)
+    app.state.gateway = GatewayState(runtime, auth, coordinator, pool, sessions)
     modules = (status, operator, evm, evm_proposals, custody, proposals, dashboard, fleet, api_docs, console)
     for module in modules:
         app.include_router(module.router)

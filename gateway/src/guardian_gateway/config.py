@@ -48,6 +48,8 @@ class GatewaySettings(BaseSettings):
     # Worker processes for state commitments of large pushes, and how many more may wait for one.
     offload_workers: int = Field(default=2, ge=1, le=64)
     offload_queue: int = Field(default=8, ge=0, le=10_000)
+    # Positive session checks kept for the window auth grants (usecases/sessions.py), per realm; 0: none.
+    session_cache_entries: int = Field(default=10_000, ge=0, le=1_000_000)
     rate_limit_enabled: bool = True
     rate_burst_per_sec: int = Field(default=10, ge=0, le=1_000_000_000)
     rate_per_min: int = Field(default=60, ge=0, le=1_000_000_000)

@@ -32,6 +32,7 @@ class GatewayRuntime:
     version: str
     evm_chains: EvmChains = field(default_factory=lambda: EvmChains({}, DEFAULT_ENTRYPOINT))
     evm_rpc_timeout_seconds: float = 5.0
+    session_cache_entries: int = 10_000
 
 
 def resolve_runtime(settings: GatewaySettings, environ: Mapping[str, str] | None = None) -> GatewayRuntime:
@@ -55,6 +56,7 @@ def resolve_runtime(settings: GatewaySettings, environ: Mapping[str, str] | None
         body_timeout_seconds=settings.http_body_timeout_seconds,
         offload_workers=settings.offload_workers,
         offload_queue=settings.offload_queue,
+        session_cache_entries=settings.session_cache_entries,
         environment=settings.network_type,
         git_commit=settings.git_commit,
         version=version("guardian-gateway"),

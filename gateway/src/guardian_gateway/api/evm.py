@@ -79,12 +79,12 @@ async def evm_verify(request: Request, response: Response, state: State) -> EvmV
 @router.post("/evm/auth/logout", responses=error_responses(429, 500, 503, cookie=EVM.cookie_name))
 async def evm_logout(request: Request, response: Response, state: State) -> LogoutResponse:
     """Revokes the session everywhere, then clears the cookie. No cookie is fine."""
-    await log_out(request, response, EVM, state.auth.evm_logout, secure=state.runtime.cookie_secure)
+    await log_out(request, response, EVM, state.sessions.evm_logout, secure=state.runtime.cookie_secure)
     return LogoutResponse()
 
 
 @router.get("/evm/session", responses=error_responses(401, 429, 500, 503))
 async def evm_session(request: Request, state: State) -> EvmSessionInfo:
     """The wallet address behind the session cookie."""
-    principal = await state.auth.evm_authenticate(required_token(request, EVM))
+    principal = await state.sessions.evm(required_token(request, EVM))
     return EvmSessionInfo(address=principal.address)

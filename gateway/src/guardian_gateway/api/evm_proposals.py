@@ -54,7 +54,7 @@ def services(request: Request, state: GatewayState) -> EvmServices:
 
 
 async def session_wallet(request: Request, state: GatewayState) -> str:
-    principal = await state.auth.evm_authenticate(required_token(request, EVM))
+    principal = await state.sessions.evm(required_token(request, EVM))
     return str(principal.address).lower()
 
 

@@ -13,6 +13,7 @@ from guardian_common.offload import Offload
 from guardian_gateway.clients.auth import AuthClient
 from guardian_gateway.clients.coordinator import CoordinatorClient
 from guardian_gateway.runtime import GatewayRuntime
+from guardian_gateway.usecases.sessions import SessionChecks
 
 
 @dataclass
@@ -28,6 +29,7 @@ class GatewayState:
     auth: AuthClient
     coordinator: CoordinatorClient
     offload: Offload
+    sessions: SessionChecks
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
 

@@ -107,8 +107,11 @@ async def logout(request: Request, state: State) -> Response:
     require_same_origin(request.headers, request.url.scheme)
     response = RedirectResponse("/console/login", status_code=303)
     secure = state.runtime.cookie_secure
-    await log_out(request, response, OPERATOR, state.auth.operator_logout, secure=secure)
-    await log_out(request, response, EVM, state.auth.evm_logout, secure=secure)
+    # Together: the wallet logout waits out the session reuse window (docs/gateway.md "Session reuse").
+    await asyncio.gather(
+        log_out(request, response, OPERATOR, state.auth.operator_logout, secure=secure),
+        log_out(request, response, EVM, state.sessions.evm_logout, secure=secure),
+    )
     return response
 
 
@@ -118,7 +121,7 @@ async def wallet(request: Request, state: State) -> Response:
     token = presented_token(request, EVM)
     if token is None or not EVM.well_formed(token):
         raise ErrorEnvelope.of("authentication_failed")
-    principal = await state.auth.evm_authenticate(token)
+    principal = await state.sessions.evm(token)
     return page(request, "wallet.html", title="Wallet session", address=principal.address)
 
 

@@ -25,15 +25,15 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bguardian/auth/v1/auth.proto\x12\x10guardian.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\".\n\x18OperatorChallengeRequest\x12\x12\n\ncommitment\x18\x01 \x01(\t\"r\n\x11OperatorChallenge\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x12\n\ncommitment\x18\x02 \x01(\t\x12\r\n\x05nonce\x18\x03 \x01(\t\x12\x12\n\nexpires_at\x18\x04 \x01(\t\x12\x16\n\x0esigning_digest\x18\x05 \x01(\t\">\n\x15OperatorVerifyRequest\x12\x12\n\ncommitment\x18\x01 \x01(\t\x12\x11\n\tsignature\x18\x02 \x01(\t\"~\n\x0fOperatorSession\x12\r\n\x05token\x18\x01 \x01(\t\x12\x13\n\x0boperator_id\x18\x02 \x01(\t\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fmax_age_seconds\x18\x04 \x01(\x03\",\n\x1bOperatorAuthenticateRequest\x12\r\n\x05token\x18\x01 \x01(\t\"Q\n\x11OperatorPrincipal\x12\x13\n\x0boperator_id\x18\x01 \x01(\t\x12\x12\n\ncommitment\x18\x02 \x01(\t\x12\x13\n\x0bpermissions\x18\x03 \x03(\t\"\x1e\n\rLogoutRequest\x12\r\n\x05token\x18\x01 \x01(\t\"!\n\x0eLogoutResponse\x12\x0f\n\x07revoked\x18\x01 \x01(\x08\"&\n\x13\x45vmChallengeRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\"n\n\x0c\x45vmChallenge\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\r\n\x05nonce\x18\x02 \x01(\t\x12\x11\n\tissued_at\x18\x03 \x01(\x03\x12\x12\n\nexpires_at\x18\x04 \x01(\x03\x12\x17\n\x0ftyped_data_json\x18\x05 \x01(\t\"E\n\x10\x45vmVerifyRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\r\n\x05nonce\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\t\"\\\n\nEvmSession\x12\r\n\x05token\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x15\n\rexpires_at_ms\x18\x03 \x01(\x03\x12\x17\n\x0fmax_age_seconds\x18\x04 \x01(\x03\"\'\n\x16\x45vmAuthenticateRequest\x12\r\n\x05token\x18\x01 \x01(\t\"\x1f\n\x0c\x45vmPrincipal\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\"S\n\x13LookupAuthorization\x12\x16\n\x0ekey_commitment\x18\x01 \x01(\t\x12\x11\n\tsignature\x18\x02 \x01(\t\x12\x11\n\ttimestamp\x18\x03 \x01(\t\"*\n\x10\x41uthorizedLookup\x12\x16\n\x0ekey_commitment\x18\x01 \x01(\t\"\xdc\x01\n\x13RequestVerification\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06pubkey\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\t\x12\x11\n\ttimestamp\x18\x04 \x01(\t\x12\x0f\n\x07payload\x18\x05 \x01(\x0c\x12\x31\n\x06scheme\x18\x06 \x01(\x0e\x32!.guardian.auth.v1.SignatureScheme\x12\x1c\n\x14\x63osigner_commitments\x18\x07 \x03(\t\x12\x19\n\x11\x63onsume_timestamp\x18\x08 \x01(\x08\"B\n\x0fVerifiedRequest\x12\x19\n\x11signer_commitment\x18\x01 \x01(\t\x12\x14\n\x0ctimestamp_ms\x18\x02 \x01(\x03\"\xb2\x01\n\x11PushAuthorization\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06pubkey\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\t\x12\x11\n\ttimestamp\x18\x04 \x01(\t\x12\x0f\n\x07payload\x18\x05 \x01(\x0c\x12\r\n\x05nonce\x18\x06 \x01(\x04\x12\x17\n\x0fprev_commitment\x18\x07 \x01(\t\x12\x1a\n\x12\x64\x65lta_payload_json\x18\x08 \x01(\t\"\x86\x01\n\x0e\x41uthorizedPush\x12\x19\n\x11signer_commitment\x18\x01 \x01(\t\x12\x14\n\x0ctimestamp_ms\x18\x02 \x01(\x03\x12\x16\n\x0enew_commitment\x18\x03 \x01(\t\x12+\n\x03\x61\x63k\x18\x04 \x01(\x0b\x32\x1e.guardian.auth.v1.AckSignature\"\xc0\x01\n\x14RequestAuthorization\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06pubkey\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\t\x12\x11\n\ttimestamp\x18\x04 \x01(\t\x12\x0f\n\x07payload\x18\x05 \x01(\x0c\x12\x15\n\rinclude_state\x18\x06 \x01(\x08\x12\x1a\n\x12\x64\x65\x66\x65r_replay_check\x18\x07 \x01(\x08\x12\x1a\n\x12proposed_auth_json\x18\x08 \x01(\t\"\x9a\x01\n\x10\x41\x63\x63ountStateInfo\x12\x12\n\nstate_json\x18\x01 \x01(\t\x12\x12\n\ncommitment\x18\x02 \x01(\t\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xd3\x01\n\x11\x41uthorizedRequest\x12\x19\n\x11signer_commitment\x18\x01 \x01(\t\x12\x14\n\x0ctimestamp_ms\x18\x02 \x01(\x03\x12\x16\n\x0e\x61\x63\x63ount_exists\x18\x03 \x01(\x08\x12\x13\n\x0b\x61uth_scheme\x18\x04 \x01(\t\x12\x31\n\x05state\x18\x05 \x01(\x0b\x32\".guardian.auth.v1.AccountStateInfo\x12-\n\x07\x61\x63k_key\x18\x06 \x01(\x0b\x32\x1c.guardian.auth.v1.AckKeyInfo\"|\n\nAckRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\r\n\x05nonce\x18\x02 \x01(\x04\x12\x17\n\x0fprev_commitment\x18\x03 \x01(\t\x12\x16\n\x0enew_commitment\x18\x04 \x01(\t\x12\x1a\n\x12\x64\x65lta_payload_json\x18\x05 \x01(\t\"X\n\x0c\x41\x63kSignature\x12\x0f\n\x07\x61\x63k_sig\x18\x01 \x01(\t\x12\x12\n\nack_pubkey\x18\x02 \x01(\t\x12\x12\n\nack_scheme\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\"\x1f\n\rAckKeyRequest\x12\x0e\n\x06scheme\x18\x01 \x01(\t\"D\n\nAckKeyInfo\x12\x0e\n\x06scheme\x18\x01 \x01(\t\x12\x12\n\npublic_key\x18\x02 \x01(\t\x12\x12\n\ncommitment\x18\x03 \x01(\t*l\n\x0fSignatureScheme\x12 \n\x1cSIGNATURE_SCHEME_UNSPECIFIED\x10\x00\x12\x1b\n\x17SIGNATURE_SCHEME_FALCON\x10\x01\x12\x1a\n\x16SIGNATURE_SCHEME_ECDSA\x10\x02\x32\xf8\x02\n\x0cOperatorAuth\x12\x61\n\x0eIssueChallenge\x12*.guardian.auth.v1.OperatorChallengeRequest\x1a#.guardian.auth.v1.OperatorChallenge\x12T\n\x06Verify\x12\'.guardian.auth.v1.OperatorVerifyRequest\x1a!.guardian.auth.v1.OperatorSession\x12\x62\n\x0c\x41uthenticate\x12-.guardian.auth.v1.OperatorAuthenticateRequest\x1a#.guardian.auth.v1.OperatorPrincipal\x12K\n\x06Logout\x12\x1f.guardian.auth.v1.LogoutRequest\x1a .guardian.auth.v1.LogoutResponse2\xd5\x02\n\x07\x45vmAuth\x12W\n\x0eIssueChallenge\x12%.guardian.auth.v1.EvmChallengeRequest\x1a\x1e.guardian.auth.v1.EvmChallenge\x12J\n\x06Verify\x12\".guardian.auth.v1.EvmVerifyRequest\x1a\x1c.guardian.auth.v1.EvmSession\x12X\n\x0c\x41uthenticate\x12(.guardian.auth.v1.EvmAuthenticateRequest\x1a\x1e.guardian.auth.v1.EvmPrincipal\x12K\n\x06Logout\x12\x1f.guardian.auth.v1.LogoutRequest\x1a .guardian.auth.v1.LogoutResponse2\x91\x04\n\x0b\x41\x63\x63ountAuth\x12Y\n\rVerifyRequest\x12%.guardian.auth.v1.RequestVerification\x1a!.guardian.auth.v1.VerifiedRequest\x12G\n\x07SignAck\x12\x1c.guardian.auth.v1.AckRequest\x1a\x1e.guardian.auth.v1.AckSignature\x12V\n\rAuthorizePush\x12#.guardian.auth.v1.PushAuthorization\x1a .guardian.auth.v1.AuthorizedPush\x12_\n\x10\x41uthorizeRequest\x12&.guardian.auth.v1.RequestAuthorization\x1a#.guardian.auth.v1.AuthorizedRequest\x12G\n\x06\x41\x63kKey\x12\x1f.guardian.auth.v1.AckKeyRequest\x1a\x1c.guardian.auth.v1.AckKeyInfo\x12\\\n\x0f\x41uthorizeLookup\x12%.guardian.auth.v1.LookupAuthorization\x1a\".guardian.auth.v1.AuthorizedLookupb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bguardian/auth/v1/auth.proto\x12\x10guardian.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\".\n\x18OperatorChallengeRequest\x12\x12\n\ncommitment\x18\x01 \x01(\t\"r\n\x11OperatorChallenge\x12\x0e\n\x06\x64omain\x18\x01 \x01(\t\x12\x12\n\ncommitment\x18\x02 \x01(\t\x12\r\n\x05nonce\x18\x03 \x01(\t\x12\x12\n\nexpires_at\x18\x04 \x01(\t\x12\x16\n\x0esigning_digest\x18\x05 \x01(\t\">\n\x15OperatorVerifyRequest\x12\x12\n\ncommitment\x18\x01 \x01(\t\x12\x11\n\tsignature\x18\x02 \x01(\t\"~\n\x0fOperatorSession\x12\r\n\x05token\x18\x01 \x01(\t\x12\x13\n\x0boperator_id\x18\x02 \x01(\t\x12.\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fmax_age_seconds\x18\x04 \x01(\x03\",\n\x1bOperatorAuthenticateRequest\x12\r\n\x05token\x18\x01 \x01(\t\"Q\n\x11OperatorPrincipal\x12\x13\n\x0boperator_id\x18\x01 \x01(\t\x12\x12\n\ncommitment\x18\x02 \x01(\t\x12\x13\n\x0bpermissions\x18\x03 \x03(\t\"\x1e\n\rLogoutRequest\x12\r\n\x05token\x18\x01 \x01(\t\"!\n\x0eLogoutResponse\x12\x0f\n\x07revoked\x18\x01 \x01(\x08\"&\n\x13\x45vmChallengeRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\"n\n\x0c\x45vmChallenge\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\r\n\x05nonce\x18\x02 \x01(\t\x12\x11\n\tissued_at\x18\x03 \x01(\x03\x12\x12\n\nexpires_at\x18\x04 \x01(\x03\x12\x17\n\x0ftyped_data_json\x18\x05 \x01(\t\"E\n\x10\x45vmVerifyRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\r\n\x05nonce\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\t\"\\\n\nEvmSession\x12\r\n\x05token\x18\x01 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x02 \x01(\t\x12\x15\n\rexpires_at_ms\x18\x03 \x01(\x03\x12\x17\n\x0fmax_age_seconds\x18\x04 \x01(\x03\"\'\n\x16\x45vmAuthenticateRequest\x12\r\n\x05token\x18\x01 \x01(\t\"5\n\x0c\x45vmPrincipal\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x14\n\x0creuse_for_ms\x18\x02 \x01(\x03\"S\n\x13LookupAuthorization\x12\x16\n\x0ekey_commitment\x18\x01 \x01(\t\x12\x11\n\tsignature\x18\x02 \x01(\t\x12\x11\n\ttimestamp\x18\x03 \x01(\t\"*\n\x10\x41uthorizedLookup\x12\x16\n\x0ekey_commitment\x18\x01 \x01(\t\"\xdc\x01\n\x13RequestVerification\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06pubkey\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\t\x12\x11\n\ttimestamp\x18\x04 \x01(\t\x12\x0f\n\x07payload\x18\x05 \x01(\x0c\x12\x31\n\x06scheme\x18\x06 \x01(\x0e\x32!.guardian.auth.v1.SignatureScheme\x12\x1c\n\x14\x63osigner_commitments\x18\x07 \x03(\t\x12\x19\n\x11\x63onsume_timestamp\x18\x08 \x01(\x08\"B\n\x0fVerifiedRequest\x12\x19\n\x11signer_commitment\x18\x01 \x01(\t\x12\x14\n\x0ctimestamp_ms\x18\x02 \x01(\x03\"\xb2\x01\n\x11PushAuthorization\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06pubkey\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\t\x12\x11\n\ttimestamp\x18\x04 \x01(\t\x12\x0f\n\x07payload\x18\x05 \x01(\x0c\x12\r\n\x05nonce\x18\x06 \x01(\x04\x12\x17\n\x0fprev_commitment\x18\x07 \x01(\t\x12\x1a\n\x12\x64\x65lta_payload_json\x18\x08 \x01(\t\"\x86\x01\n\x0e\x41uthorizedPush\x12\x19\n\x11signer_commitment\x18\x01 \x01(\t\x12\x14\n\x0ctimestamp_ms\x18\x02 \x01(\x03\x12\x16\n\x0enew_commitment\x18\x03 \x01(\t\x12+\n\x03\x61\x63k\x18\x04 \x01(\x0b\x32\x1e.guardian.auth.v1.AckSignature\"\xc0\x01\n\x14RequestAuthorization\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x0e\n\x06pubkey\x18\x02 \x01(\t\x12\x11\n\tsignature\x18\x03 \x01(\t\x12\x11\n\ttimestamp\x18\x04 \x01(\t\x12\x0f\n\x07payload\x18\x05 \x01(\x0c\x12\x15\n\rinclude_state\x18\x06 \x01(\x08\x12\x1a\n\x12\x64\x65\x66\x65r_replay_check\x18\x07 \x01(\x08\x12\x1a\n\x12proposed_auth_json\x18\x08 \x01(\t\"\x9a\x01\n\x10\x41\x63\x63ountStateInfo\x12\x12\n\nstate_json\x18\x01 \x01(\t\x12\x12\n\ncommitment\x18\x02 \x01(\t\x12.\n\ncreated_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xd3\x01\n\x11\x41uthorizedRequest\x12\x19\n\x11signer_commitment\x18\x01 \x01(\t\x12\x14\n\x0ctimestamp_ms\x18\x02 \x01(\x03\x12\x16\n\x0e\x61\x63\x63ount_exists\x18\x03 \x01(\x08\x12\x13\n\x0b\x61uth_scheme\x18\x04 \x01(\t\x12\x31\n\x05state\x18\x05 \x01(\x0b\x32\".guardian.auth.v1.AccountStateInfo\x12-\n\x07\x61\x63k_key\x18\x06 \x01(\x0b\x32\x1c.guardian.auth.v1.AckKeyInfo\"|\n\nAckRequest\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\r\n\x05nonce\x18\x02 \x01(\x04\x12\x17\n\x0fprev_commitment\x18\x03 \x01(\t\x12\x16\n\x0enew_commitment\x18\x04 \x01(\t\x12\x1a\n\x12\x64\x65lta_payload_json\x18\x05 \x01(\t\"X\n\x0c\x41\x63kSignature\x12\x0f\n\x07\x61\x63k_sig\x18\x01 \x01(\t\x12\x12\n\nack_pubkey\x18\x02 \x01(\t\x12\x12\n\nack_scheme\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\"\x1f\n\rAckKeyRequest\x12\x0e\n\x06scheme\x18\x01 \x01(\t\"D\n\nAckKeyInfo\x12\x0e\n\x06scheme\x18\x01 \x01(\t\x12\x12\n\npublic_key\x18\x02 \x01(\t\x12\x12\n\ncommitment\x18\x03 \x01(\t*l\n\x0fSignatureScheme\x12 \n\x1cSIGNATURE_SCHEME_UNSPECIFIED\x10\x00\x12\x1b\n\x17SIGNATURE_SCHEME_FALCON\x10\x01\x12\x1a\n\x16SIGNATURE_SCHEME_ECDSA\x10\x02\x32\xf8\x02\n\x0cOperatorAuth\x12\x61\n\x0eIssueChallenge\x12*.guardian.auth.v1.OperatorChallengeRequest\x1a#.guardian.auth.v1.OperatorChallenge\x12T\n\x06Verify\x12\'.guardian.auth.v1.OperatorVerifyRequest\x1a!.guardian.auth.v1.OperatorSession\x12\x62\n\x0c\x41uthenticate\x12-.guardian.auth.v1.OperatorAuthenticateRequest\x1a#.guardian.auth.v1.OperatorPrincipal\x12K\n\x06Logout\x12\x1f.guardian.auth.v1.LogoutRequest\x1a .guardian.auth.v1.LogoutResponse2\xd5\x02\n\x07\x45vmAuth\x12W\n\x0eIssueChallenge\x12%.guardian.auth.v1.EvmChallengeRequest\x1a\x1e.guardian.auth.v1.EvmChallenge\x12J\n\x06Verify\x12\".guardian.auth.v1.EvmVerifyRequest\x1a\x1c.guardian.auth.v1.EvmSession\x12X\n\x0c\x41uthenticate\x12(.guardian.auth.v1.EvmAuthenticateRequest\x1a\x1e.guardian.auth.v1.EvmPrincipal\x12K\n\x06Logout\x12\x1f.guardian.auth.v1.LogoutRequest\x1a .guardian.auth.v1.LogoutResponse2\x91\x04\n\x0b\x41\x63\x63ountAuth\x12Y\n\rVerifyRequest\x12%.guardian.auth.v1.RequestVerification\x1a!.guardian.auth.v1.VerifiedRequest\x12G\n\x07SignAck\x12\x1c.guardian.auth.v1.AckRequest\x1a\x1e.guardian.auth.v1.AckSignature\x12V\n\rAuthorizePush\x12#.guardian.auth.v1.PushAuthorization\x1a .guardian.auth.v1.AuthorizedPush\x12_\n\x10\x41uthorizeRequest\x12&.guardian.auth.v1.RequestAuthorization\x1a#.guardian.auth.v1.AuthorizedRequest\x12G\n\x06\x41\x63kKey\x12\x1f.guardian.auth.v1.AckKeyRequest\x1a\x1c.guardian.auth.v1.AckKeyInfo\x12\\\n\x0f\x41uthorizeLookup\x12%.guardian.auth.v1.LookupAuthorization\x1a\".guardian.auth.v1.AuthorizedLookupb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'guardian.auth.v1.auth_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SIGNATURESCHEME']._serialized_start=2648
-  _globals['_SIGNATURESCHEME']._serialized_end=2756
+  _globals['_SIGNATURESCHEME']._serialized_start=2670
+  _globals['_SIGNATURESCHEME']._serialized_end=2778
   _globals['_OPERATORCHALLENGEREQUEST']._serialized_start=82
   _globals['_OPERATORCHALLENGEREQUEST']._serialized_end=128
   _globals['_OPERATORCHALLENGE']._serialized_start=130
@@ -61,37 +61,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EVMAUTHENTICATEREQUEST']._serialized_start=951
   _globals['_EVMAUTHENTICATEREQUEST']._serialized_end=990
   _globals['_EVMPRINCIPAL']._serialized_start=992
-  _globals['_EVMPRINCIPAL']._serialized_end=1023
-  _globals['_LOOKUPAUTHORIZATION']._serialized_start=1025
-  _globals['_LOOKUPAUTHORIZATION']._serialized_end=1108
-  _globals['_AUTHORIZEDLOOKUP']._serialized_start=1110
-  _globals['_AUTHORIZEDLOOKUP']._serialized_end=1152
-  _globals['_REQUESTVERIFICATION']._serialized_start=1155
-  _globals['_REQUESTVERIFICATION']._serialized_end=1375
-  _globals['_VERIFIEDREQUEST']._serialized_start=1377
-  _globals['_VERIFIEDREQUEST']._serialized_end=1443
-  _globals['_PUSHAUTHORIZATION']._serialized_start=1446
-  _globals['_PUSHAUTHORIZATION']._serialized_end=1624
-  _globals['_AUTHORIZEDPUSH']._serialized_start=1627
-  _globals['_AUTHORIZEDPUSH']._serialized_end=1761
-  _globals['_REQUESTAUTHORIZATION']._serialized_start=1764
-  _globals['_REQUESTAUTHORIZATION']._serialized_end=1956
-  _globals['_ACCOUNTSTATEINFO']._serialized_start=1959
-  _globals['_ACCOUNTSTATEINFO']._serialized_end=2113
-  _globals['_AUTHORIZEDREQUEST']._serialized_start=2116
-  _globals['_AUTHORIZEDREQUEST']._serialized_end=2327
-  _globals['_ACKREQUEST']._serialized_start=2329
-  _globals['_ACKREQUEST']._serialized_end=2453
-  _globals['_ACKSIGNATURE']._serialized_start=2455
-  _globals['_ACKSIGNATURE']._serialized_end=2543
-  _globals['_ACKKEYREQUEST']._serialized_start=2545
-  _globals['_ACKKEYREQUEST']._serialized_end=2576
-  _globals['_ACKKEYINFO']._serialized_start=2578
-  _globals['_ACKKEYINFO']._serialized_end=2646
-  _globals['_OPERATORAUTH']._serialized_start=2759
-  _globals['_OPERATORAUTH']._serialized_end=3135
-  _globals['_EVMAUTH']._serialized_start=3138
-  _globals['_EVMAUTH']._serialized_end=3479
-  _globals['_ACCOUNTAUTH']._serialized_start=3482
-  _globals['_ACCOUNTAUTH']._serialized_end=4011
+  _globals['_EVMPRINCIPAL']._serialized_end=1045
+  _globals['_LOOKUPAUTHORIZATION']._serialized_start=1047
+  _globals['_LOOKUPAUTHORIZATION']._serialized_end=1130
+  _globals['_AUTHORIZEDLOOKUP']._serialized_start=1132
+  _globals['_AUTHORIZEDLOOKUP']._serialized_end=1174
+  _globals['_REQUESTVERIFICATION']._serialized_start=1177
+  _globals['_REQUESTVERIFICATION']._serialized_end=1397
+  _globals['_VERIFIEDREQUEST']._serialized_start=1399
+  _globals['_VERIFIEDREQUEST']._serialized_end=1465
+  _globals['_PUSHAUTHORIZATION']._serialized_start=1468
+  _globals['_PUSHAUTHORIZATION']._serialized_end=1646
+  _globals['_AUTHORIZEDPUSH']._serialized_start=1649
+  _globals['_AUTHORIZEDPUSH']._serialized_end=1783
+  _globals['_REQUESTAUTHORIZATION']._serialized_start=1786
+  _globals['_REQUESTAUTHORIZATION']._serialized_end=1978
+  _globals['_ACCOUNTSTATEINFO']._serialized_start=1981
+  _globals['_ACCOUNTSTATEINFO']._serialized_end=2135
+  _globals['_AUTHORIZEDREQUEST']._serialized_start=2138
+  _globals['_AUTHORIZEDREQUEST']._serialized_end=2349
+  _globals['_ACKREQUEST']._serialized_start=2351
+  _globals['_ACKREQUEST']._serialized_end=2475
+  _globals['_ACKSIGNATURE']._serialized_start=2477
+  _globals['_ACKSIGNATURE']._serialized_end=2565
+  _globals['_ACKKEYREQUEST']._serialized_start=2567
+  _globals['_ACKKEYREQUEST']._serialized_end=2598
+  _globals['_ACKKEYINFO']._serialized_start=2600
+  _globals['_ACKKEYINFO']._serialized_end=2668
+  _globals['_OPERATORAUTH']._serialized_start=2781
+  _globals['_OPERATORAUTH']._serialized_end=3157
+  _globals['_EVMAUTH']._serialized_start=3160
+  _globals['_EVMAUTH']._serialized_end=3501
+  _globals['_ACCOUNTAUTH']._serialized_start=3504
+  _globals['_ACCOUNTAUTH']._serialized_end=4033
 # @@protoc_insertion_point(module_scope)

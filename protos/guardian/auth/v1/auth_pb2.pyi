@@ -136,10 +136,12 @@ class EvmAuthenticateRequest(_message.Message):
     def __init__(self, token: _Optional[str] = ...) -> None: ...
 
 class EvmPrincipal(_message.Message):
-    __slots__ = ("address",)
+    __slots__ = ("address", "reuse_for_ms")
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    REUSE_FOR_MS_FIELD_NUMBER: _ClassVar[int]
     address: str
-    def __init__(self, address: _Optional[str] = ...) -> None: ...
+    reuse_for_ms: int
+    def __init__(self, address: _Optional[str] = ..., reuse_for_ms: _Optional[int] = ...) -> None: ...
 
 class LookupAuthorization(_message.Message):
     __slots__ = ("key_commitment", "signature", "timestamp")

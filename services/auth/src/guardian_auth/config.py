@@ -23,6 +23,9 @@ class AuthSettings(BaseSettings):
     operator_session_ttl_seconds: int = Field(default=28_800, ge=1, le=7 * 86_400)
     evm_challenge_ttl_seconds: int = Field(default=300, ge=1, le=3600)
     evm_session_ttl_seconds: int = Field(default=28_800, ge=1, le=7 * 86_400)
+    # How long a gateway may answer from one positive session check; every logout waits this long after its
+    # revocation (domain/session_reuse.py). 0 turns reuse off. Every auth replica must use the same value.
+    session_reuse_ms: int = Field(default=500, ge=0, le=2000)
     coordinator_deadline_seconds: float = Field(default=5.0, gt=0, le=60)
     startup_wait_seconds: float = Field(default=30.0, ge=0, le=600)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=600)

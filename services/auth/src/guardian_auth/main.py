@@ -19,6 +19,7 @@ from guardian_auth.domain.evm import EvmLogins
 from guardian_auth.domain.operator import OperatorLogins
 from guardian_auth.domain.push import PushAuthorizer
 from guardian_auth.domain.request_auth import RequestAuthenticator
+from guardian_auth.domain.session_reuse import SessionReuse
 from guardian_common.coordination_line import announce
 from guardian_common.errors import ConfigurationError
 from guardian_common.grpc_server import GrpcServer, wait_for_stop_signal
@@ -76,6 +77,7 @@ async def serve(settings: AuthSettings) -> int:
         settings.dashboard_commitment_rate_per_min,
         max_replicas.value,
     )
+    reuse = SessionReuse(settings.session_reuse_ms)
     operator = OperatorLogins(
         coordinator,
         allowlist,
@@ -88,6 +90,7 @@ async def serve(settings: AuthSettings) -> int:
         coordinator,
         challenge_ttl_seconds=settings.evm_challenge_ttl_seconds,
         session_ttl_seconds=settings.evm_session_ttl_seconds,
+        reuse=reuse,
     )
     # Ready while the coordinator answers (docs/runbooks/container-fleet.md "Liveness and readiness").
     server = GrpcServer(

@@ -9,6 +9,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from guardian_auth.domain.session_reuse import NO_REUSE, SessionReuse, Verified
 from guardian_auth.domain.stores import LoginStore, Realm
 from guardian_auth.domain.tokens import EVM_TOKEN, mint_evm_token, storage_key, well_formed
 from guardian_common.envelope import ErrorEnvelope
@@ -48,10 +49,18 @@ def normalize_address(raw: str) -> str:
 
 
 class EvmLogins:
-    def __init__(self, store: LoginStore, *, challenge_ttl_seconds: int, session_ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        store: LoginStore,
+        *,
+        challenge_ttl_seconds: int,
+        session_ttl_seconds: int,
+        reuse: SessionReuse = NO_REUSE,
+    ) -> None:
         self._store = store
         self._challenge_ttl = challenge_ttl_seconds
         self._session_ttl = session_ttl_seconds
+        self._reuse = reuse
 
     async def issue_challenge(self, raw_address: str) -> EvmChallenge:
         address = normalize_address(raw_address)
@@ -104,7 +113,8 @@ class EvmLogins:
         log.info("evm session started")
         return EvmSession(token, address, int(expires_at.timestamp() * 1000), self._session_ttl)
 
-    async def authenticate(self, token: str) -> str:
+    async def authenticate(self, token: str) -> Verified[str]:
+        """The session's wallet address."""
         if not well_formed(token, EVM_TOKEN):
             raise ErrorEnvelope.of("authentication_failed")
         session = await self._store.get_session(Realm.EVM, storage_key(token))
@@ -113,9 +123,12 @@ class EvmLogins:
         subject = json.loads(session.subject_json)
         if subject.get("realm") != "evm" or not isinstance(subject.get("address"), str):
             raise ErrorEnvelope.of("authentication_failed")
-        return str(subject["address"])
+        return Verified(str(subject["address"]), self._reuse.window_for(session.expires_at))
 
     async def logout(self, token: str) -> bool:
+        """Answers once no gateway can still reuse an earlier check of this token (SessionReuse.settle)."""
         if not well_formed(token, EVM_TOKEN):
             return False
-        return await self._store.revoke_session(Realm.EVM, storage_key(token))
+        revoked = await self._store.revoke_session(Realm.EVM, storage_key(token))
+        await self._reuse.settle()
+        return revoked
