@@ -181,16 +181,15 @@ async def test_every_signed_route_makes_at_most_two_internal_calls(
     )
 
     read = await meter.count(api.get_state(signer, account_id), 200)
-    # GET /state is one call: auth answers with the state it read along with the cosigners.
-    assert_calls(
-        read, ["AccountAuth/AuthorizeRequest"], ["Custody/GetAccount", "Custody/CheckAndAdvanceAuthTimestamp"]
-    )
+    # GET /state is one call, and auth's is one too: the signature proves its key first, then one statement
+    # reads the account and its state, finds that key among the cosigners and moves its replay floor.
+    assert_calls(read, ["AccountAuth/AuthorizeRequest"], ["Custody/ReadAsSigner"])
 
     first = delta_body(account_id, 1, commitment, {"balance": 7})
     pushed = await meter.count(api.push(signer, first), 200)
     assert_calls(pushed, ["AccountAuth/AuthorizePush", "Custody/SubmitCandidate"], ["Custody/GetAccount"])
 
-    floor = ["Custody/GetAccount", "Custody/CheckAndAdvanceAuthTimestamp"]
+    floor = ["Custody/ReadAsSigner"]
     one = await meter.count(api.get_delta(signer, account_id, 1), 200)
     assert_calls(one, ["AccountAuth/AuthorizeRequest", "Custody/GetDelta"], floor)
 
@@ -228,9 +227,9 @@ async def test_refusals_stop_at_the_first_call(api: Api, meter: Meter) -> None:
     await api.client.configure(signer, account_id, {"n": 1})
 
     missing = await meter.count(api.get_state(signer, new_account_id()), 404)
-    assert_calls(missing, ["AccountAuth/AuthorizeRequest"], ["Custody/GetAccount"])
+    assert_calls(missing, ["AccountAuth/AuthorizeRequest"], ["Custody/ReadAsSigner"])
     forged = await meter.count(api.get_delta(stranger, account_id, 1), 401)
-    assert_calls(forged, ["AccountAuth/AuthorizeRequest"], ["Custody/GetAccount"])
+    assert_calls(forged, ["AccountAuth/AuthorizeRequest"], ["Custody/ReadAsSigner"])
     takeover = await meter.count(api.configure(stranger, account_id, auth_config(stranger), {"n": 2}), 401)
     assert_calls(takeover, ["AccountAuth/AuthorizeRequest"], ["Custody/GetAccount"])
     pubkey = await meter.count(api.http.get(f"{api.url(0)}/pubkey"), 200)
@@ -257,7 +256,7 @@ async def test_proposal_routes_make_at_most_two_internal_calls(
     signer, cosigner = Cosigner.ecdsa(), Cosigner.ecdsa()
     account_id = new_account_id()
     await api.client.configure(signer, account_id, {"n": 1}, auth=auth_config(signer, cosigner))
-    floor = ["Custody/GetAccount", "Custody/CheckAndAdvanceAuthTimestamp"]
+    floor = ["Custody/ReadAsSigner"]
 
     def send(call: SignedCall, who: Cosigner = signer) -> Awaitable[httpx.Response]:
         return api.client.send(call, who, base_url=api.url(0))
@@ -272,7 +271,7 @@ async def test_proposal_routes_make_at_most_two_internal_calls(
     single = await meter.count(send(get_proposal_call(account_id, commitment)), 200)
     assert_calls(single, ["AccountAuth/AuthorizeRequest", "DeltaProposals/GetProposal"], floor)
     refused = await meter.count(send(create_proposal_call(account_id, 1, {"n": 2}), Cosigner.ecdsa()), 401)
-    assert_calls(refused, ["AccountAuth/AuthorizeRequest"], ["Custody/GetAccount"])
+    assert_calls(refused, ["AccountAuth/AuthorizeRequest"], ["Custody/ReadAsSigner"])
     bad = await meter.count(send(get_proposal_call(account_id, "0x12")), 400)
     assert_calls(bad, [], [])
 

@@ -1,8 +1,11 @@
 """AccountAuth.AuthorizeRequest's domain (guardian_auth.domain.authorize): which cosigners decide, when the replay
-floor moves, and what comes back; on a fixed clock, an in-memory replay floor and in-memory accounts."""
+floor moves, and what comes back; on a fixed clock, an in-memory replay floor and in-memory accounts. Every test runs
+twice: with the account read and the floor moved in two store calls, and in one (a signed read, as the coordinator's
+Custody.ReadAsSigner does it)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 from datetime import UTC, datetime
@@ -11,7 +14,7 @@ import pytest
 
 from guardian_auth.domain.authorize import AuthorizationRequest, RequestAuthorizer
 from guardian_auth.domain.request_auth import RequestAuthenticator
-from guardian_auth.domain.stores import FloorOutcome, StoredAccount, StoredState
+from guardian_auth.domain.stores import FloorOutcome, SignedAccountRead, StoredAccount, StoredState
 from guardian_common.envelope import ErrorEnvelope
 from guardian_crypto import ecdsa
 from guardian_crypto.digests import request_digest
@@ -50,6 +53,35 @@ class Accounts:
         return None if found is None else StoredAccount(found.auth_json, None)
 
 
+class SignedReads:
+    """Custody.ReadAsSigner over the same accounts and floors: the first candidate among the cosigners listed under
+    the method, and its floor."""
+
+    def __init__(self, accounts: Accounts, floor: Floor) -> None:
+        self.accounts, self.floor = accounts, floor
+
+    async def read_as_signer(
+        self,
+        account_id: str,
+        *,
+        include_state: bool,
+        auth_method: str,
+        candidates: list[str],
+        timestamp_ms: int,
+    ) -> SignedAccountRead | None:
+        self.accounts.reads.append((account_id, include_state))
+        found = self.accounts.stored.get(account_id)
+        if found is None:
+            return None
+        body = json.loads(found.auth_json).get(auth_method)
+        cosigners = body.get("cosigner_commitments", []) if isinstance(body, dict) else []
+        signer = next((candidate for candidate in candidates if candidate in cosigners), None)
+        floor = None if signer is None else await self.floor.advance(account_id, signer, timestamp_ms)
+        return SignedAccountRead(
+            found if include_state else StoredAccount(found.auth_json, None), signer, floor
+        )
+
+
 class Key:
     def __init__(self) -> None:
         self.secret = secrets.token_bytes(32)
@@ -73,9 +105,10 @@ def accounts() -> Accounts:
     return Accounts()
 
 
-@pytest.fixture
-def authorizer(floor: Floor, accounts: Accounts) -> RequestAuthorizer:
-    return RequestAuthorizer(accounts, RequestAuthenticator(floor, clock_ms=lambda: NOW))
+@pytest.fixture(params=["two store calls", "one signed read"])
+def authorizer(request: pytest.FixtureRequest, floor: Floor, accounts: Accounts) -> RequestAuthorizer:
+    signed = SignedReads(accounts, floor) if request.param == "one signed read" else None
+    return RequestAuthorizer(accounts, RequestAuthenticator(floor, clock_ms=lambda: NOW), signed)
 
 
 async def refused(authorizer: RequestAuthorizer, request: AuthorizationRequest) -> str:
@@ -150,3 +183,44 @@ async def test_the_ack_key_follows_the_scheme_a_configure_submits(
     # A reconfigure to Falcon cosigners is authorised by the stored ECDSA cosigner and acknowledged in Falcon.
     moved = await authorizer.authorize(owner.request(NOW + 1, proposed_auth_json=falcon_auth))
     assert (moved.auth_scheme, moved.ack_scheme) == ("ecdsa", "falcon")
+
+
+async def test_outside_the_window_an_existing_account_is_401_and_no_floor_moves(
+    authorizer: RequestAuthorizer, accounts: Accounts, floor: Floor
+) -> None:
+    owner = Key()
+    late = owner.request(NOW - 300_001)
+    assert await refused(authorizer, late) == "account_not_found"
+    accounts.stored[ACCOUNT] = StoredAccount(owner.auth_json(), None)
+    assert await refused(authorizer, late) == "authentication_failed"
+    garbled = dataclasses.replace(owner.request(NOW, include_state=True), signature="zz")
+    assert await refused(authorizer, garbled) == "authentication_failed"
+    assert floor.floors == {}
+
+
+async def test_x_pubkey_decides_when_the_recovered_key_is_not_a_cosigner(
+    authorizer: RequestAuthorizer, accounts: Accounts, floor: Floor
+) -> None:
+    owner = Key()
+    accounts.stored[ACCOUNT] = StoredAccount(owner.auth_json(), None)
+    signature = bytearray(ecdsa.sign(owner.secret, request_digest(ACCOUNT, NOW, PAYLOAD)))
+    signature[64] ^= 1  # the other recovery id: recovery now yields a different key, (r, s) still verify
+    pubkey = ecdsa.public_key_from_secret(owner.secret).hex()
+    flipped = AuthorizationRequest(ACCOUNT, pubkey, signature.hex(), str(NOW), PAYLOAD)
+    assert (await authorizer.authorize(flipped)).signer_commitment == owner.commitment
+    stranger = ecdsa.public_key_from_secret(Key().secret).hex()
+    wrong_key = AuthorizationRequest(ACCOUNT, stranger, signature.hex(), str(NOW + 1), PAYLOAD)
+    assert await refused(authorizer, wrong_key) == "authentication_failed"
+    assert floor.floors == {(ACCOUNT, owner.commitment): NOW}
+
+
+async def test_a_cosigner_of_another_scheme_is_refused(
+    authorizer: RequestAuthorizer, accounts: Accounts, floor: Floor
+) -> None:
+    owner = Key()
+    # The same commitment listed as a Falcon cosigner: an ECDSA signature by its key is not a Falcon signature.
+    accounts.stored[ACCOUNT] = StoredAccount(
+        json.dumps({"MidenFalconRpo": {"cosigner_commitments": [owner.commitment]}}), None
+    )
+    assert await refused(authorizer, owner.request()) == "authentication_failed"
+    assert floor.floors == {}

@@ -580,6 +580,86 @@ async def test_auth_timestamps_strictly_increase_per_signer(client: CoordinatorC
     assert await check(bob, 500) == replay
 
 
+async def test_a_signed_read_picks_the_first_cosigner_candidate_and_moves_only_its_floor(
+    client: CoordinatorClient,
+) -> None:
+    alice, bob, stranger = new_commitment(), new_commitment(), new_commitment()
+    account_id, commitment = new_account_id(), new_commitment()
+    configured = await client.custody.ConfigureAccount(
+        pb.ConfigureAccountRequest(
+            account_id=account_id,
+            auth_json=json.dumps({"MidenEcdsa": {"cosigner_commitments": [alice, bob]}}),
+            initial_state_json=json.dumps({"balance": 7}),
+            initial_commitment=commitment,
+        )
+    )
+    assert configured.outcome == pb.CONFIGURE_OUTCOME_CREATED
+    accepted, replay = pb.AUTH_TIMESTAMP_OUTCOME_ACCEPTED, pb.AUTH_TIMESTAMP_OUTCOME_REPLAY
+
+    async def read(
+        candidates: list[str], timestamp_ms: int, method: str = "MidenEcdsa", include_state: bool = True
+    ) -> pb.ReadAsSignerResponse:
+        response: pb.ReadAsSignerResponse = await client.custody.ReadAsSigner(
+            pb.ReadAsSignerRequest(
+                account_id=account_id,
+                include_state=include_state,
+                auth_method=method,
+                candidate_signers=candidates,
+                timestamp_ms=timestamp_ms,
+            )
+        )
+        return response
+
+    first = await read([bob, alice], 1_000)  # both cosigners: the first listed is the signer
+    assert first.found and first.account.account_id == account_id
+    assert json.loads(first.state.state_json) == {"balance": 7} and first.state.commitment == commitment
+    assert (first.signer_commitment, first.floor) == (bob, accepted)
+    again = await read([bob], 1_000)
+    assert (again.signer_commitment, again.floor) == (bob, replay), "the same timestamp twice"
+    skipped = await read([stranger, alice], 1_000)
+    assert (skipped.signer_commitment, skipped.floor) == (alice, accepted), "a non-cosigner is skipped"
+    for candidates, method in (([stranger], "MidenEcdsa"), ([], "MidenEcdsa"), ([alice], "MidenFalconRpo")):
+        none = await read(candidates, 5_000, method)
+        assert (
+            none.found
+            and none.signer_commitment == ""
+            and none.floor == pb.AUTH_TIMESTAMP_OUTCOME_UNSPECIFIED
+        )
+        assert none.state.commitment == commitment, "the account is read even without a signer"
+    # No floor moved above: alice's floor is still 1,000, so 1,001 is accepted, and without the state.
+    bare = await read([alice], 1_001, include_state=False)
+    assert (bare.signer_commitment, bare.floor) == (alice, accepted) and not bare.HasField("state")
+    check = pb.CheckAndAdvanceAuthTimestampRequest(
+        account_id=account_id, signer_commitment=bob, timestamp_ms=1_000
+    )
+    assert (await client.custody.CheckAndAdvanceAuthTimestamp(check)).outcome == replay, (
+        "one floor for both RPCs"
+    )
+
+    missing = await client.custody.ReadAsSigner(
+        pb.ReadAsSignerRequest(
+            account_id=new_account_id(), auth_method="MidenEcdsa", candidate_signers=[alice], timestamp_ms=1
+        )
+    )
+    assert not missing.found and missing.signer_commitment == ""
+
+
+async def test_a_signed_read_refuses_bad_input_naming_the_field(
+    client: CoordinatorClient, make: Make
+) -> None:
+    account = await make()
+    good = {"account_id": account.id, "auth_method": "MidenEcdsa", "candidate_signers": [], "timestamp_ms": 1}
+    for field, value in (
+        ("account_id", ""),
+        ("auth_method", "EvmEcdsa"),
+        ("candidate_signers", [new_commitment() for _ in range(3)]),
+        ("candidate_signers", ["0xnot-a-commitment"]),
+        ("timestamp_ms", -1),
+    ):
+        request = pb.ReadAsSignerRequest(**{**good, field: value})
+        await expect_invalid(client.custody.ReadAsSigner(request), field)
+
+
 # --- Pause, release -------------------------------------------------------------------------------
 
 

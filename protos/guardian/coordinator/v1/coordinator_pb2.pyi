@@ -527,6 +527,34 @@ class CheckAndAdvanceAuthTimestampResponse(_message.Message):
     outcome: AuthTimestampOutcome
     def __init__(self, outcome: _Optional[_Union[AuthTimestampOutcome, str]] = ...) -> None: ...
 
+class ReadAsSignerRequest(_message.Message):
+    __slots__ = ("account_id", "include_state", "auth_method", "candidate_signers", "timestamp_ms")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_STATE_FIELD_NUMBER: _ClassVar[int]
+    AUTH_METHOD_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATE_SIGNERS_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    include_state: bool
+    auth_method: str
+    candidate_signers: _containers.RepeatedScalarFieldContainer[str]
+    timestamp_ms: int
+    def __init__(self, account_id: _Optional[str] = ..., include_state: _Optional[bool] = ..., auth_method: _Optional[str] = ..., candidate_signers: _Optional[_Iterable[str]] = ..., timestamp_ms: _Optional[int] = ...) -> None: ...
+
+class ReadAsSignerResponse(_message.Message):
+    __slots__ = ("found", "account", "state", "signer_commitment", "floor")
+    FOUND_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    SIGNER_COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    FLOOR_FIELD_NUMBER: _ClassVar[int]
+    found: bool
+    account: Account
+    state: AccountState
+    signer_commitment: str
+    floor: AuthTimestampOutcome
+    def __init__(self, found: _Optional[bool] = ..., account: _Optional[_Union[Account, _Mapping]] = ..., state: _Optional[_Union[AccountState, _Mapping]] = ..., signer_commitment: _Optional[str] = ..., floor: _Optional[_Union[AuthTimestampOutcome, str]] = ...) -> None: ...
+
 class PauseRequest(_message.Message):
     __slots__ = ("account_id", "operator_commitment", "reason")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]

@@ -743,6 +743,11 @@ class CustodyStub:
                 request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.CheckAndAdvanceAuthTimestampRequest.SerializeToString,
                 response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.CheckAndAdvanceAuthTimestampResponse.FromString,
                 _registered_method=True)
+        self.ReadAsSigner = channel.unary_unary(
+                '/guardian.coordinator.v1.Custody/ReadAsSigner',
+                request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ReadAsSignerRequest.SerializeToString,
+                response_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ReadAsSignerResponse.FromString,
+                _registered_method=True)
         self.Pause = channel.unary_unary(
                 '/guardian.coordinator.v1.Custody/Pause',
                 request_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.PauseRequest.SerializeToString,
@@ -888,6 +893,15 @@ class CustodyServicer:
 
     def CheckAndAdvanceAuthTimestamp(self, request, context):
         """Per-signer replay floor: accepted only if timestamp_ms is strictly greater than the stored one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReadAsSigner(self, request, context):
+        """A signed read in one statement (docs/coordinator.md "Signed reads"): the account (with its state), the
+        first candidate signer listed among its `auth_method` cosigners, and that signer's replay floor advanced.
+        Auth names the keys the request signature proves; no candidate (or none a cosigner) touches no floor.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1055,6 +1069,11 @@ def add_CustodyServicer_to_server(servicer, server):
                     servicer.CheckAndAdvanceAuthTimestamp,
                     request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.CheckAndAdvanceAuthTimestampRequest.FromString,
                     response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.CheckAndAdvanceAuthTimestampResponse.SerializeToString,
+            ),
+            'ReadAsSigner': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReadAsSigner,
+                    request_deserializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ReadAsSignerRequest.FromString,
+                    response_serializer=guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ReadAsSignerResponse.SerializeToString,
             ),
             'Pause': grpc.unary_unary_rpc_method_handler(
                     servicer.Pause,
@@ -1278,6 +1297,33 @@ class Custody:
             '/guardian.coordinator.v1.Custody/CheckAndAdvanceAuthTimestamp',
             guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.CheckAndAdvanceAuthTimestampRequest.SerializeToString,
             guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.CheckAndAdvanceAuthTimestampResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReadAsSigner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/guardian.coordinator.v1.Custody/ReadAsSigner',
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ReadAsSignerRequest.SerializeToString,
+            guardian_dot_coordinator_dot_v1_dot_coordinator__pb2.ReadAsSignerResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -103,7 +103,7 @@ async def serve(settings: AuthSettings) -> int:
     authenticator = RequestAuthenticator(coordinator, offload=offload)
     ack_keys = AckKeys(ack_signer, falcon_signer, offload)
     pushes = PushAuthorizer(coordinator, authenticator, ack_keys, offload=offload)
-    requests = RequestAuthorizer(coordinator, authenticator)
+    requests = RequestAuthorizer(coordinator, authenticator, signed_reads=coordinator)
     register_account_auth(server.server, authenticator, ack_keys, pushes, requests)
     port = await server.start()
     announce(

@@ -17,6 +17,7 @@ from guardian.coordinator.v1 import coordinator_pb2_grpc as pb_grpc
 from guardian_auth.domain.stores import (
     FloorOutcome,
     Realm,
+    SignedAccountRead,
     StoredAccount,
     StoredChallenge,
     StoredSession,
@@ -145,15 +146,45 @@ class CoordinatorClient(InternalClient):
         response = await self.call(
             "Custody.GetAccount", self._custody.GetAccount, request, pb.GetAccountResponse
         )
+        return _stored_account(response) if response.found else None
+
+    # --- SignedReader ------------------------------------------------------------------------------
+
+    async def read_as_signer(
+        self,
+        account_id: str,
+        *,
+        include_state: bool,
+        auth_method: str,
+        candidates: list[str],
+        timestamp_ms: int,
+    ) -> SignedAccountRead | None:
+        """Custody.ReadAsSigner: the account, the signer among the candidates and its floor, in one statement."""
+        request = pb.ReadAsSignerRequest(
+            account_id=account_id,
+            include_state=include_state,
+            auth_method=auth_method,
+            candidate_signers=candidates,
+            timestamp_ms=timestamp_ms,
+        )
+        response = await self.call(
+            "Custody.ReadAsSigner", self._custody.ReadAsSigner, request, pb.ReadAsSignerResponse
+        )
         if not response.found:
             return None
-        state = None
-        if response.HasField("state"):
-            stored = response.state
-            state = StoredState(
-                stored.state_json,
-                stored.commitment,
-                stored.created_at.ToDatetime(tzinfo=UTC),
-                stored.updated_at.ToDatetime(tzinfo=UTC),
-            )
-        return StoredAccount(response.account.auth_json, state)
+        signer = response.signer_commitment or None
+        floor = None if signer is None else _FLOOR_OUTCOMES.get(response.floor, FloorOutcome.REPLAY)
+        return SignedAccountRead(_stored_account(response), signer, floor)
+
+
+def _stored_account(response: pb.GetAccountResponse | pb.ReadAsSignerResponse) -> StoredAccount:
+    state = None
+    if response.HasField("state"):
+        stored = response.state
+        state = StoredState(
+            stored.state_json,
+            stored.commitment,
+            stored.created_at.ToDatetime(tzinfo=UTC),
+            stored.updated_at.ToDatetime(tzinfo=UTC),
+        )
+    return StoredAccount(response.account.auth_json, state)

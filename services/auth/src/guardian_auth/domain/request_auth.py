@@ -8,6 +8,7 @@ pool refuses at once with a retryable 503."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -16,11 +17,13 @@ from dataclasses import dataclass
 from enum import Enum
 
 from guardian_auth.domain.stores import FloorOutcome, ReplayFloor
+from guardian_common.account_auth import SCHEMES
 from guardian_common.envelope import ErrorEnvelope
 from guardian_common.offload import INLINE_MAX_BYTES, Offload
 from guardian_crypto import ecdsa
 from guardian_crypto.digests import request_digest
 from guardian_crypto.errors import CryptoInputError
+from guardian_crypto.falcon_codec import SIGNATURE_LEN as FALCON_SIGNATURE_LEN
 from guardian_crypto.falcon_codec import decode_signature
 from guardian_crypto.falcon_verify import prepare
 from guardian_crypto.field import Word, word_to_hex
@@ -37,6 +40,10 @@ MAX_SIGNATURE_HEX = 16_384
 class Scheme(Enum):
     FALCON = "falcon"
     ECDSA = "ecdsa"
+
+
+# The stored auth method label of each scheme (guardian_common.account_auth.SCHEMES, inverted).
+METHODS = {Scheme(scheme): method for method, scheme in SCHEMES.items()}
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,8 @@ class SignatureRefused(Exception):
     """Why a signature was refused; raised in a worker process, so it carries only its reason (picklable)."""
 
 
-def _failed(reason: str) -> ErrorEnvelope:
+def refused(reason: str) -> ErrorEnvelope:
+    """The 401 of a request that does not authenticate; the reason is logged, never sent."""
     log.info("request authentication failed: %s", reason)
     return ErrorEnvelope.of("authentication_failed")
 
@@ -70,10 +78,10 @@ def parse_timestamp(raw: str) -> int:
     """Decimal i64 milliseconds (a leading `+` is accepted, as upstream)."""
     text = raw.strip()
     if not _TIMESTAMP.fullmatch(text):
-        raise _failed("x-timestamp is not a decimal integer")
+        raise refused("x-timestamp is not a decimal integer")
     value = int(text)
     if not -(1 << 63) <= value < (1 << 63):
-        raise _failed("x-timestamp does not fit in i64")
+        raise refused("x-timestamp does not fit in i64")
     return value
 
 
@@ -124,6 +132,54 @@ def ecdsa_signer(signature: bytes, pubkey_raw: str, digest: Word, cosigners: Col
     return commitment
 
 
+@dataclass(frozen=True)
+class Proof:
+    """What a request signature proves before anyone looks at the account: the auth method whose scheme it was
+    checked in and the cosigner commitments it could be from (ECDSA: the recovered key, then x-pubkey's key when
+    that differs and verifies too). `refusal` says why nothing is proven (candidates then empty)."""
+
+    timestamp_ms: int
+    auth_method: str
+    candidates: list[str]
+    refusal: str = ""
+
+
+def proven_signers(
+    account_id: str, timestamp_ms: int, payload: bytes, signature_hex: str, pubkey: str
+) -> Proof:
+    """Plain data in and out, like `signer_of`; the scheme is told by the signature's length (an ECDSA signature
+    is 65 bytes, a Falcon one at least 1524), and the account decides later whether that was its scheme."""
+    try:
+        signature = hex_bytes(signature_hex, "x-signature")
+        try:
+            digest = request_digest(account_id, timestamp_ms, payload)
+        except (CryptoInputError, ValueError) as exc:
+            raise SignatureRefused(f"no digest: {exc}") from None
+        if len(signature) >= FALCON_SIGNATURE_LEN:
+            try:
+                prepared = prepare(decode_signature(signature, allow_trailing=True))
+            except (CryptoInputError, ValueError) as exc:
+                raise SignatureRefused(f"falcon signature does not decode: {exc}") from None
+            if not prepared.verifies(digest):
+                raise SignatureRefused("falcon signature does not verify")
+            return Proof(timestamp_ms, METHODS[Scheme.FALCON], [word_to_hex(prepared.commitment)])
+        candidates: list[str] = []
+        with contextlib.suppress(CryptoInputError):  # a signature nothing can be recovered from
+            candidates.append(
+                word_to_hex(ecdsa.public_key_commitment(ecdsa.recover_public_key(digest, signature)))
+            )
+        with contextlib.suppress(SignatureRefused, CryptoInputError):  # no usable x-pubkey
+            key = hex_bytes(pubkey, "x-pubkey")[: ecdsa.PUBLIC_KEY_LEN]
+            named = word_to_hex(ecdsa.public_key_commitment(key))
+            if named not in candidates and ecdsa.verify(digest, signature, key):
+                candidates.append(named)
+        if not candidates:
+            raise SignatureRefused("ecdsa signature proves no key")
+        return Proof(timestamp_ms, METHODS[Scheme.ECDSA], candidates)
+    except SignatureRefused as refused:
+        return Proof(timestamp_ms, METHODS[Scheme.ECDSA], [], str(refused))
+
+
 def signer_of(
     scheme: Scheme,
     account_id: str,
@@ -160,12 +216,29 @@ class RequestAuthenticator:
         self._clock_ms = clock_ms or (lambda: time.time_ns() // 1_000_000)
         self._offload = offload
 
+    async def prove(
+        self, account_id: str, pubkey: str, signature: str, timestamp: str, payload: bytes
+    ) -> Proof:
+        """The window and the signature, before the account is read (a signed read in one step,
+        domain/authorize.py). Never raises for a bad request: the refusal waits until the account is known to
+        exist, because a missing account is answered before any authentication."""
+        try:
+            timestamp_ms = parse_timestamp(timestamp)
+        except ErrorEnvelope:
+            return Proof(0, METHODS[Scheme.ECDSA], [], "x-timestamp is not a decimal i64")
+        if abs(self._clock_ms() - timestamp_ms) > WINDOW_MS:
+            return Proof(0, METHODS[Scheme.ECDSA], [], "x-timestamp outside the ±300 s window")
+        check = (account_id, timestamp_ms, payload, signature, pubkey)
+        if self._offload is None:
+            return proven_signers(*check)
+        return await self._offload.run(proven_signers, *check, inline=len(payload) <= INLINE_MAX_BYTES)
+
     async def verify(self, request: SignedRequest) -> Verified:
         timestamp_ms = parse_timestamp(request.timestamp)
         if abs(self._clock_ms() - timestamp_ms) > WINDOW_MS:
-            raise _failed("x-timestamp outside the ±300 s window")
+            raise refused("x-timestamp outside the ±300 s window")
         if not request.cosigners:
-            raise _failed("the account has no authorised cosigner")
+            raise refused("the account has no authorised cosigner")
         check = (
             request.scheme,
             request.account_id,
@@ -181,8 +254,8 @@ class RequestAuthenticator:
             else:
                 small = len(request.payload) <= INLINE_MAX_BYTES
                 signer = await self._offload.run(signer_of, *check, inline=small)
-        except SignatureRefused as refused:
-            raise _failed(str(refused)) from None
+        except SignatureRefused as reason:
+            raise refused(str(reason)) from None
         if request.consume_timestamp:
             outcome = await self._floor.advance(request.account_id, signer, timestamp_ms)
             if outcome is FloorOutcome.REPLAY:

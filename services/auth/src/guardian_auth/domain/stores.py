@@ -108,3 +108,25 @@ class AccountReader(Protocol):
     async def account(self, account_id: str) -> StoredAccount | None:
         """The account's auth alone (no state: cheaper); None when there is no such account."""
         ...
+
+
+@dataclass(frozen=True)
+class SignedAccountRead:
+    account: StoredAccount
+    signer_commitment: str | None  # the first candidate that is one of the account's cosigners
+    floor: FloorOutcome | None  # that signer's replay floor: ACCEPTED (advanced) or REPLAY; None without one
+
+
+class SignedReader(Protocol):
+    async def read_as_signer(
+        self,
+        account_id: str,
+        *,
+        include_state: bool,
+        auth_method: str,
+        candidates: list[str],
+        timestamp_ms: int,
+    ) -> SignedAccountRead | None:
+        """In one step: the account (and state), the first of `candidates` among its `auth_method` cosigners, and
+        that signer's replay floor advanced to `timestamp_ms`. None when there is no such account."""
+        ...

@@ -132,6 +132,27 @@ class CustodyServicer(pb_grpc.CustodyServicer):
         return pb.CheckAndAdvanceAuthTimestampResponse(outcome=proto_name("AUTH_TIMESTAMP_OUTCOME", result))
 
     @mapped_errors
+    async def ReadAsSigner(
+        self, request: pb.ReadAsSignerRequest, context: Context
+    ) -> pb.ReadAsSignerResponse:
+        read = await self._custody.read_as_signer(
+            request.account_id,
+            request.include_state,
+            request.auth_method,
+            list(request.candidate_signers),
+            request.timestamp_ms,
+        )
+        if read is None:
+            return pb.ReadAsSignerResponse(found=False)
+        return pb.ReadAsSignerResponse(
+            found=True,
+            account=account_to_proto(read.account),
+            state=None if read.state is None else state_to_proto(read.state),
+            signer_commitment=read.signer_commitment or "",
+            floor=None if read.floor is None else proto_name("AUTH_TIMESTAMP_OUTCOME", read.floor),
+        )
+
+    @mapped_errors
     async def Pause(self, request: pb.PauseRequest, context: Context) -> pb.PauseResponse:
         result = await self._custody.set_paused(
             request.account_id, True, request.operator_commitment, request.reason

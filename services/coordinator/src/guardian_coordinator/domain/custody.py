@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from guardian_common.account_auth import SCHEMES
 from guardian_coordinator.domain import validation as v
 from guardian_coordinator.domain.errors import InvalidArgument
 from guardian_coordinator.domain.models import (
@@ -27,6 +28,7 @@ from guardian_coordinator.domain.models import (
     PauseResult,
     PromoteWrite,
     Promotion,
+    SignedRead,
     StatusUpdate,
     StatusWrite,
     SubmitResult,
@@ -41,6 +43,10 @@ PROMOTE_SOURCES = frozenset({DeltaKind.CANDIDATE, DeltaKind.RETAINED, DeltaKind.
 DISCARDABLE = frozenset({DeltaKind.CANDIDATE, DeltaKind.RETAINED})
 STATUS_UPDATES = frozenset({DeltaKind.CANDIDATE, DeltaKind.RETAINED, DeltaKind.DISCARDED})
 REASONS = {DeltaKind.RETAINED: RETAIN_REASONS, DeltaKind.DISCARDED: DISCARD_REASONS}
+# A signed read names the auth method its signature was checked in and the keys that signature proves: an ECDSA
+# signature proves its recovered key and, when that differs, the x-pubkey key it also verifies under.
+SIGNER_METHODS = frozenset(SCHEMES)
+MAX_CANDIDATE_SIGNERS = 2
 
 
 class Custody:
@@ -95,6 +101,30 @@ class Custody:
         v.require_account_id("account_id", account_id)
         _require_stamp("", AuthStamp(signer_commitment, timestamp_ms))
         return await self.store.advance_auth_timestamp(account_id, signer_commitment, timestamp_ms)
+
+    async def read_as_signer(
+        self,
+        account_id: str,
+        include_state: bool,
+        auth_method: str,
+        candidates: list[str],
+        timestamp_ms: int,
+    ) -> SignedRead | None:
+        """A signed read in one statement (docs/coordinator.md "Signed reads"): auth checked the signature and
+        names the keys it proves; the store decides which is a cosigner and moves that signer's floor."""
+        v.require_account_id("account_id", account_id)
+        if auth_method not in SIGNER_METHODS:
+            raise InvalidArgument("auth_method", f"must be one of {', '.join(sorted(SIGNER_METHODS))}")
+        if len(candidates) > MAX_CANDIDATE_SIGNERS:
+            raise InvalidArgument(
+                "candidate_signers", f"must hold at most {MAX_CANDIDATE_SIGNERS} commitments"
+            )
+        for candidate in candidates:
+            v.require_commitment("candidate_signers", candidate)
+        v.require_not_negative("timestamp_ms", timestamp_ms)
+        return await self.store.read_as_signer(
+            account_id, include_state, auth_method, tuple(candidates), timestamp_ms
+        )
 
     async def set_paused(
         self, account_id: str, paused: bool, operator_commitment: str, reason: str

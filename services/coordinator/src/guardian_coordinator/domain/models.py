@@ -229,6 +229,17 @@ class PauseResult:
 
 
 @dataclass(frozen=True)
+class SignedRead:
+    """One signed read's account (and state), the first candidate signer that is one of its cosigners, and
+    what happened to that signer's replay floor (None when no candidate is a cosigner: no floor touched)."""
+
+    account: Account
+    state: AccountState | None
+    signer_commitment: str | None
+    floor: AuthTimestampOutcome | None
+
+
+@dataclass(frozen=True)
 class AdminAction:
     id: int
     account_id: str

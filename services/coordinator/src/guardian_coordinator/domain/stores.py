@@ -39,6 +39,7 @@ from guardian_coordinator.domain.models import (
     Realm,
     Session,
     ShardWorkItem,
+    SignedRead,
     StatusUpdate,
     SubmitResult,
     WorkQuery,
@@ -125,6 +126,19 @@ class CustodyStore(Protocol):
         self, account_id: str, signer_commitment: str, timestamp_ms: int
     ) -> AuthTimestampOutcome:
         """Accepted only if `timestamp_ms` is strictly greater than the signer's stored floor."""
+        ...
+
+    async def read_as_signer(
+        self,
+        account_id: str,
+        include_state: bool,
+        auth_method: str,
+        candidates: tuple[str, ...],
+        timestamp_ms: int,
+    ) -> SignedRead | None:
+        """From one snapshot: the account (its state too with `include_state`), the first of `candidates` listed
+        among the account's `auth_method` cosigners, and that signer's floor advanced to `timestamp_ms` if it
+        is strictly greater (ACCEPTED) or left (REPLAY). None without the account."""
         ...
 
     async def set_paused(

@@ -41,6 +41,7 @@ from guardian_coordinator.domain.models import (
     PromoteWrite,
     Promotion,
     ShardWorkItem,
+    SignedRead,
     StatusUpdate,
     StatusWrite,
     SubmitOutcome,
@@ -309,6 +310,24 @@ class MemoryCustodyStore:
             return AuthTimestampOutcome.REPLAY
         self._auth_floors[(account_id, signer_commitment)] = timestamp_ms
         return AuthTimestampOutcome.ACCEPTED
+
+    async def read_as_signer(
+        self,
+        account_id: str,
+        include_state: bool,
+        auth_method: str,
+        candidates: tuple[str, ...],
+        timestamp_ms: int,
+    ) -> SignedRead | None:
+        account = self._account(account_id)
+        if account is None:
+            return None
+        cosigners = _cosigners(account.auth_json, auth_method)
+        signer = next((candidate for candidate in candidates if candidate in cosigners), None)
+        floor = None
+        if signer is not None:
+            floor = await self.advance_auth_timestamp(account_id, signer, timestamp_ms)
+        return SignedRead(account, self._state(account_id) if include_state else None, signer, floor)
 
     async def set_paused(
         self, account_id: str, paused: bool, operator_commitment: str, reason: str | None
@@ -624,3 +643,10 @@ def _miden_cosigners(auth_json: str) -> list[str]:
         if isinstance(body, dict) and isinstance(body.get("cosigner_commitments"), list):
             return [c for c in body["cosigner_commitments"] if isinstance(c, str)]
     return []
+
+
+def _cosigners(auth_json: str, method: str) -> frozenset[str]:
+    """The cosigner commitments of a stored auth object under `method` (none for any other method)."""
+    body = json.loads(auth_json).get(method)
+    listed = body.get("cosigner_commitments") if isinstance(body, dict) else None
+    return frozenset(c for c in listed if isinstance(c, str)) if isinstance(listed, list) else frozenset()

@@ -13,13 +13,15 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar, cast
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from guardian_coordinator.domain.canonicalization import outside_shard
 from guardian_coordinator.domain.models import (
     AbandonOutcome,
     AbandonResult,
+    Account,
+    AccountState,
     AuthStamp,
     AuthTimestampOutcome,
     ConfigureOutcome,
@@ -33,6 +35,7 @@ from guardian_coordinator.domain.models import (
     PauseResult,
     PromoteWrite,
     Promotion,
+    SignedRead,
     StatusUpdate,
     StatusWrite,
     SubmitOutcome,
@@ -40,9 +43,11 @@ from guardian_coordinator.domain.models import (
     WriteOutcome,
 )
 from guardian_coordinator.store.postgres.custody_reads import (
+    ACCOUNT_COLUMNS,
     FULL_DELTA_COLUMNS,
     NOW,
     RFC3339,
+    WITH_STATE,
     PostgresCustodyReads,
     to_delta,
 )
@@ -77,6 +82,46 @@ ADVANCE_AUTH_TIMESTAMP = text(
     SELECT EXISTS (SELECT 1 FROM account), EXISTS (SELECT 1 FROM advanced)
     """
 )
+
+
+def signed_read(include_state: bool) -> TextClause:
+    """ReadAsSigner in one statement, so one snapshot: the first candidate listed among the account's cosigners of
+    the method (`?` on the stored jsonb list), that signer's floor advanced only when strictly greater, and the
+    account (with its state) as it was read."""
+    if include_state:
+        state_json = "s.state_json"
+        state = (
+            "LEFT JOIN LATERAL (SELECT commitment, created_at, updated_at, state_json::text AS state_json "
+            "FROM states WHERE states.account_id = m.account_id LIMIT 1) s ON true"
+        )
+    else:
+        state_json, state = "NULL::text AS state_json", WITH_STATE
+    return text(
+        f"""
+        WITH signer AS (
+            SELECT c.commitment
+              FROM account_metadata a,
+                   unnest(CAST(:candidates AS text[])) WITH ORDINALITY AS c(commitment, position)
+             WHERE a.account_id = :account_id
+               AND (a.auth -> CAST(:method AS text) -> 'cosigner_commitments') ? c.commitment
+             ORDER BY c.position
+             LIMIT 1),
+        advanced AS (
+            INSERT INTO account_auth_state AS held (account_id, signer_commitment, last_auth_timestamp)
+            SELECT :account_id, commitment, :timestamp_ms FROM signer
+            ON CONFLICT (account_id, signer_commitment) DO UPDATE
+               SET last_auth_timestamp = EXCLUDED.last_auth_timestamp
+             WHERE held.last_auth_timestamp < EXCLUDED.last_auth_timestamp
+            RETURNING 1)
+        SELECT {ACCOUNT_COLUMNS}, {state_json}, (SELECT commitment FROM signer) AS signer,
+               EXISTS (SELECT 1 FROM advanced) AS advanced
+          FROM account_metadata m {state}
+         WHERE m.account_id = :account_id
+        """
+    )
+
+
+SIGNED_READ = {include: signed_read(include) for include in (False, True)}
 
 # ConfigureAccount
 CREATE_ACCOUNT = text(
@@ -528,6 +573,41 @@ class PostgresCustodyStore(PostgresCustodyReads):
         if not found:
             return AuthTimestampOutcome.ACCOUNT_NOT_FOUND
         return AuthTimestampOutcome.ACCEPTED if advanced else AuthTimestampOutcome.REPLAY
+
+    async def read_as_signer(
+        self,
+        account_id: str,
+        include_state: bool,
+        auth_method: str,
+        candidates: tuple[str, ...],
+        timestamp_ms: int,
+    ) -> SignedRead | None:
+        params = {
+            "account_id": account_id,
+            "method": auth_method,
+            "candidates": list(candidates),
+            "timestamp_ms": timestamp_ms,
+        }
+        async with store_errors(), self._one_shot.connect() as conn:
+            row = (await conn.execute(SIGNED_READ[include_state], params)).first()
+        if row is None:
+            return None
+        fields = dict(row._mapping)
+        state_json, signer, advanced = fields.pop("state_json"), fields.pop("signer"), fields.pop("advanced")
+        account = Account(**fields)
+        state = None
+        if state_json is not None:
+            state = AccountState(
+                account_id=account_id,
+                state_json=state_json,
+                commitment=fields["state_commitment"],
+                created_at=fields["state_created_at"],
+                updated_at=fields["state_updated_at"],
+            )
+        floor = None
+        if signer is not None:
+            floor = AuthTimestampOutcome.ACCEPTED if advanced else AuthTimestampOutcome.REPLAY
+        return SignedRead(account, state, signer, floor)
 
     async def set_paused(
         self, account_id: str, paused: bool, operator_commitment: str, reason: str | None
