@@ -152,9 +152,24 @@ UPDATE_AUTH = text(
 )
 
 # SubmitCandidate (§5.3d)
-STATE_COMMITMENT = text("SELECT commitment FROM states WHERE account_id = :account_id")
-HAS_CANDIDATE = text(
-    "SELECT EXISTS (SELECT 1 FROM deltas WHERE account_id = :account_id AND status_kind = 'candidate')"
+# SubmitCandidate's reads after the account lock, in a statement that starts after the lock was granted (so it
+# sees every candidate committed before), together with the stamp's replay check when the push carries one:
+# the stored commitment, whether a candidate is pending, whether the floor moved. The caller rolls back what
+# its outcome must not keep.
+SUBMIT_CHECKS = text(
+    """
+    WITH advanced AS (
+        INSERT INTO account_auth_state AS held (account_id, signer_commitment, last_auth_timestamp)
+        SELECT :account_id, CAST(:signer AS text), CAST(:timestamp_ms AS bigint)
+         WHERE CAST(:signer AS text) IS NOT NULL
+        ON CONFLICT (account_id, signer_commitment) DO UPDATE
+           SET last_auth_timestamp = EXCLUDED.last_auth_timestamp
+         WHERE held.last_auth_timestamp < EXCLUDED.last_auth_timestamp
+        RETURNING 1)
+    SELECT (SELECT commitment FROM states WHERE account_id = :account_id),
+           EXISTS (SELECT 1 FROM deltas WHERE account_id = :account_id AND status_kind = 'candidate'),
+           EXISTS (SELECT 1 FROM advanced)
+    """
 )
 SUPERSEDE = text(
     """
@@ -164,25 +179,28 @@ SUPERSEDE = text(
             OR (status_kind = 'discarded' AND status->>'reason' = 'client_abandoned'))
     """
 )
+# The candidate row, and only when it went in: the account's pending flag and the delta proposal that carries
+# exactly this delta finalized (docs/proposals.md). Tables apart, so the three clauses cannot meet; no row
+# back means canonical history holds the nonce.
 INSERT_CANDIDATE = text(
     f"""
-    {NOW}, p AS (SELECT CAST(:payload AS jsonb) AS payload)
-    INSERT INTO deltas (account_id, nonce, prev_commitment, new_commitment, delta_payload, payload_bytes,
-                        ack_sig, status, status_kind, status_timestamp, metadata, submitted_at)
-    SELECT :account_id, :nonce, :prev_commitment, :new_commitment, p.payload, octet_length(p.payload::text),
-           :ack_sig,
-           jsonb_build_object('status', 'candidate', 'timestamp', {RFC3339}, 'retry_count', 0,
-                              'divergence_count', 0, 'abandon_confirm_count', 0),
-           'candidate', t.ts, CAST(:metadata AS jsonb), t.ts
-      FROM t, p
-    ON CONFLICT (account_id, nonce) DO NOTHING
-    RETURNING {FULL_DELTA_COLUMNS}
-    """
-)
-MARK_PENDING = text(
-    """
-    UPDATE account_metadata SET has_pending_candidate = true, updated_at = clock_timestamp()
-     WHERE account_id = :account_id
+    {NOW}, p AS (SELECT CAST(:payload AS jsonb) AS payload),
+    inserted AS (
+        INSERT INTO deltas (account_id, nonce, prev_commitment, new_commitment, delta_payload, payload_bytes,
+                            ack_sig, status, status_kind, status_timestamp, metadata, submitted_at)
+        SELECT :account_id, :nonce, :prev_commitment, :new_commitment, p.payload, octet_length(p.payload::text),
+               :ack_sig,
+               jsonb_build_object('status', 'candidate', 'timestamp', {RFC3339}, 'retry_count', 0,
+                                  'divergence_count', 0, 'abandon_confirm_count', 0),
+               'candidate', t.ts, CAST(:metadata AS jsonb), t.ts
+          FROM t, p
+        ON CONFLICT (account_id, nonce) DO NOTHING
+        RETURNING {FULL_DELTA_COLUMNS}),
+    pending AS (
+        UPDATE account_metadata SET has_pending_candidate = true, updated_at = clock_timestamp()
+         WHERE account_id = :account_id AND EXISTS (SELECT 1 FROM inserted)),
+    finalized AS ({FINALIZE_PROPOSAL} AND EXISTS (SELECT 1 FROM inserted))
+    SELECT * FROM inserted
     """
 )
 
@@ -504,20 +522,24 @@ class PostgresCustodyStore(PostgresCustodyReads):
         async with self._locked(candidate.account_id) as (conn, account):
             if account is None:
                 return SubmitResult(SubmitOutcome.ACCOUNT_NOT_FOUND)
-            stored = (await conn.execute(STATE_COMMITMENT, scope)).scalar()
+            stamp = candidate.stamp
+            checks = {
+                "account_id": candidate.account_id,
+                "signer": None if stamp is None else stamp.signer_commitment,
+                "timestamp_ms": 0 if stamp is None else stamp.timestamp_ms,
+            }
+            stored, has_candidate, advanced = (await conn.execute(SUBMIT_CHECKS, checks)).one()
             if stored is None:
-                return SubmitResult(SubmitOutcome.ACCOUNT_NOT_FOUND)
+                raise _Rollback(SubmitResult(SubmitOutcome.ACCOUNT_NOT_FOUND))
             # The replay check comes first, and an accepted stamp stays used up whatever follows (the
             # refusals below return, so the transaction commits the floor): docs/contracts/client-api.md §4.6.
-            if candidate.stamp is not None:
-                _, advanced = await _advance(conn, candidate.account_id, candidate.stamp)
-                if not advanced:
-                    raise _Rollback(SubmitResult(SubmitOutcome.REPLAY))
+            if stamp is not None and not advanced:
+                raise _Rollback(SubmitResult(SubmitOutcome.REPLAY))
             if account.released_at is not None or account.paused_at is not None:
                 outcome = SubmitOutcome.RELEASED if account.released_at else SubmitOutcome.PAUSED
                 return SubmitResult(outcome, account=await self.read_account(conn, candidate.account_id))
             # A pending candidate is refused before the base check, the order of the client API (§2.1).
-            if (await conn.execute(HAS_CANDIDATE, scope)).scalar():
+            if has_candidate:
                 return SubmitResult(SubmitOutcome.CONFLICT)
             if stored != candidate.prev_commitment:
                 return SubmitResult(SubmitOutcome.COMMITMENT_MISMATCH, expected_commitment=stored)
@@ -537,14 +559,6 @@ class PostgresCustodyStore(PostgresCustodyReads):
             ).first()
             if inserted is None:  # canonical history holds this nonce: never overwritten
                 raise _Rollback(SubmitResult(SubmitOutcome.CONFLICT))
-            await conn.execute(MARK_PENDING, scope)
-            # The proposal that carries exactly this delta is finalized in the same commit (docs/proposals.md).
-            finalize = {
-                **scope,
-                "prev_commitment": candidate.prev_commitment,
-                "payload": candidate.delta_payload_json,
-            }
-            await conn.execute(FINALIZE_PROPOSAL, finalize)
         return SubmitResult(SubmitOutcome.SUBMITTED, delta=to_delta(inserted))
 
     async def record_abandon(self, account_id: str, nonce: int) -> AbandonResult:

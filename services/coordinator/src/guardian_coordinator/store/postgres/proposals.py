@@ -75,13 +75,13 @@ INSERT_SIGNATURE = text(
 )
 # A push that carries exactly a pending proposal's delta finalizes it (jsonb equality: the same JSON value
 # whatever its key order or spacing).
-FINALIZE = text(
-    """
+# A clause of SubmitCandidate's insert statement (store/postgres/custody.py), which adds the condition that the
+# candidate was inserted.
+FINALIZE = """
     UPDATE delta_proposals SET status_kind = 'finalized', finalized_at = clock_timestamp()
     WHERE account_id = :account_id AND nonce = :nonce AND prev_commitment = :prev_commitment
       AND status_kind = 'pending' AND delta_payload = CAST(:payload AS jsonb)
-    """
-)
+"""
 
 
 def _select(payload: bool) -> str:
