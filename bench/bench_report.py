@@ -34,6 +34,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import hostile_load
 from harness import DURATION_S, KeepAliveHttp, bench_database, markdown_table
 
 from guardian.coordinator.v1 import coordinator_pb2 as pb
@@ -67,8 +68,10 @@ def _ints(name: str, default: str) -> list[int]:
 
 SESSION_CONCURRENCY = _ints("GUARDIAN_BENCH_SESSION_CONCURRENCY", "1,8,32")
 CUSTODY_CONCURRENCY = _ints("GUARDIAN_BENCH_CUSTODY_CONCURRENCY", "1,16,32")
-REQUESTS_PER_CLIENT = int(os.environ.get("GUARDIAN_BENCH_REQUESTS_PER_CLIENT", "25"))
-MIXED_READERS = _ints("GUARDIAN_BENCH_MIXED_READERS", "16,64")
+# Long enough for steady state: psycopg prepares a statement on a connection after its fifth use, so with a
+# pool of 32 connections a row of a few hundred requests measured mostly unprepared statements.
+REQUESTS_PER_CLIENT = int(os.environ.get("GUARDIAN_BENCH_REQUESTS_PER_CLIENT", "60"))
+MIXED_READERS = _ints("GUARDIAN_BENCH_MIXED_READERS", "16,64,128")
 MIXED_WRITERS = int(os.environ.get("GUARDIAN_BENCH_MIXED_WRITERS", "100"))
 MIXED_PUSHES_PER_WRITER = int(os.environ.get("GUARDIAN_BENCH_MIXED_PUSHES_PER_WRITER", "3"))
 MIXED_READS_PER_READER = int(os.environ.get("GUARDIAN_BENCH_MIXED_READS_PER_READER", "40"))
@@ -354,6 +357,7 @@ def report(
     pg_version: str,
     chart_names: list[str],
     groups: list[str],
+    hostile: hostile_load.HostileFigures,
 ) -> str:
     def by(name: str, concurrency: int) -> Row | None:
         return next((r for r in rows[name] if r.concurrency == concurrency), None)
@@ -492,6 +496,7 @@ def report(
             ],
         )
     )
+    lines += ["", *hostile_load.section(hostile)]
     lines += [
         "",
         "## How the load is generated",
@@ -670,6 +675,18 @@ async def main() -> None:
                     read_row, write_row = await mixed_round(base, cpu, pushes, reads)
                     mixed.append((readers_count, read_row, write_row))
                     progress(f"mixed load with {readers_count} readers")
+
+                # Hostile input last: its 1 MB pushes must not disturb the rows above.
+                (owner_account,) = await create_accounts(coordinator, signer, 1)
+                hostile = await hostile_load.measure(
+                    address(base),
+                    owner_account,
+                    NETWORK.commitment(STATE),
+                    signer.pubkey,
+                    lambda: cpu.sample()["stack"],
+                    {"gateway": fleet.gateways[0].popen.pid, "auth": fleet.auth[0].popen.pid},
+                )
+                progress("hostile input")
         finally:
             starter.stop_all()
 
@@ -681,7 +698,7 @@ async def main() -> None:
     names = charts(
         rows["session"], rows["session_asked"], rows["anchor"], custody, [read for _, read, _ in mixed]
     )
-    text = report(rows, mixed, (load_start, os.getloadavg()), pg_version, names, groups)
+    text = report(rows, mixed, (load_start, os.getloadavg()), pg_version, names, groups, hostile)
     REPORT.write_text(text)
     print(text)
     print(f"written to {REPORT}")

@@ -3,11 +3,14 @@ every other route; the cap applies to the bytes received, with or without Conten
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import httpx
+
+from guardian_gateway.middleware.body_limit import LargeBodies
 
 if TYPE_CHECKING:
     from .conftest import GatewayFactory, ScriptedAuth
@@ -112,3 +115,58 @@ async def test_default_caps(make_gateway: GatewayFactory) -> None:
         fits = await client.post("/auth/logout", content=b"x" * 8_192)
     assert_too_large(small)
     assert fits.status_code == 200
+
+
+def large_push(blob_bytes: int = 100_000) -> dict[str, object]:
+    return {
+        "account_id": "0x" + "ab" * 15,
+        "nonce": 3,
+        "prev_commitment": "0x" + "cd" * 32,
+        "delta_payload": {"patch": {"blob": "x" * blob_bytes}},
+    }
+
+
+async def test_large_bodies_take_turns_and_the_rest_get_a_retryable_503(
+    make_gateway: GatewayFactory, fake_auth: ScriptedAuth
+) -> None:
+    """One large body in flight and none waiting: while the first push waits on auth, a second large push is
+    refused at once with a retryable 503 (its body read and dropped, nothing forwarded), a small push and a
+    health check go through, and once the turn is free a large push reaches auth again."""
+    headers = {"x-pubkey": "0x02", "x-signature": "0x00", "x-timestamp": "1"}
+    hold = fake_auth.hold("AccountAuth/AuthorizePush")
+    async with make_gateway(max_large_requests_in_flight=1, max_large_requests_waiting=0) as client:
+        first = asyncio.create_task(client.post("/delta", json=large_push(), headers=headers))
+        await hold.entered.wait()
+        busy = await client.post("/delta", json=large_push(), headers=headers)
+        assert busy.status_code == 503 and busy.headers["connection"] == "close"
+        assert busy.json() == {
+            "code": "service_unavailable",
+            "message": "too many large requests at once; retry shortly",
+            "meta": {"retryable": True},
+        }
+        assert (await client.get("/healthz")).status_code == 200
+        assert len(fake_auth.called("AccountAuth/AuthorizePush")) == 1
+        small_hold = fake_auth.hold("AccountAuth/AuthorizePush")
+        small = asyncio.create_task(client.post("/delta", json=large_push(10), headers=headers))
+        await small_hold.entered.wait()  # the small push reached auth: the large one's turn does not hold it
+        hold.release.set()
+        small_hold.release.set()
+        assert (await first).status_code == 401 and (await small).status_code == 401
+        again = asyncio.create_task(client.post("/delta", json=large_push(), headers=headers))
+        assert (await again).status_code == 401
+    assert len(fake_auth.called("AccountAuth/AuthorizePush")) == 3
+
+
+async def test_large_body_turns_queue_a_bounded_number_and_time_out() -> None:
+    turns = LargeBodies(in_flight=1, waiting=1)
+    assert await turns.acquire(1.0)
+    waiter = asyncio.create_task(turns.acquire(5.0))
+    await asyncio.sleep(0)  # one loop turn: the task runs until it waits for the turn
+    assert turns.waiting == 1
+    assert not await turns.acquire(5.0)  # the one waiting place is taken: refused at once
+    turns.release()
+    assert await waiter  # the waiter got the freed turn
+    assert not await turns.acquire(0.01)  # nobody releases within the wait: refused, and not left waiting
+    assert turns.waiting == 0
+    turns.release()
+    assert await turns.acquire(0.0)

@@ -25,7 +25,7 @@ from guardian_gateway.clients.auth import AuthClient
 from guardian_gateway.clients.coordinator import CoordinatorClient
 from guardian_gateway.console import routes as console
 from guardian_gateway.domain.http_limiter import HttpRateLimiter
-from guardian_gateway.middleware.body_limit import BodyLimit
+from guardian_gateway.middleware.body_limit import BodyLimit, LargeBodies
 from guardian_gateway.middleware.cors import Cors
 from guardian_gateway.middleware.head import HeadAsGet
 from guardian_gateway.middleware.http_metrics import HttpMetrics
@@ -74,7 +74,11 @@ def create_app(
     own = [route for route in app.router.routes if isinstance(getattr(route, "path", None), str)]
     routes = RouteTemplates([*own, *(route for module in modules for route in module.router.routes)])
     app.add_middleware(
-        BodyLimit, caps=runtime.body_caps, routes=routes, timeout_seconds=runtime.body_timeout_seconds
+        BodyLimit,
+        caps=runtime.body_caps,
+        routes=routes,
+        timeout_seconds=runtime.body_timeout_seconds,
+        large=LargeBodies(runtime.large_requests_in_flight, runtime.large_requests_waiting),
     )
     app.add_middleware(RateLimit, limiter=HttpRateLimiter(runtime.limits, rate_windows), routes=routes)
     app.add_middleware(Cors, policy=runtime.cors)

@@ -33,6 +33,8 @@ class GatewayRuntime:
     evm_chains: EvmChains = field(default_factory=lambda: EvmChains({}, DEFAULT_ENTRYPOINT))
     evm_rpc_timeout_seconds: float = 5.0
     session_cache_entries: int = 10_000
+    large_requests_in_flight: int = 2
+    large_requests_waiting: int = 16
 
 
 def resolve_runtime(settings: GatewaySettings, environ: Mapping[str, str] | None = None) -> GatewayRuntime:
@@ -57,6 +59,8 @@ def resolve_runtime(settings: GatewaySettings, environ: Mapping[str, str] | None
         offload_workers=settings.offload_workers,
         offload_queue=settings.offload_queue,
         session_cache_entries=settings.session_cache_entries,
+        large_requests_in_flight=settings.max_large_requests_in_flight,
+        large_requests_waiting=settings.max_large_requests_waiting,
         environment=settings.network_type,
         git_commit=settings.git_commit,
         version=version("guardian-gateway"),

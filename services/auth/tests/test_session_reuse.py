@@ -3,13 +3,13 @@ that answers only once every reusable check given before its revocation has run 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import pytest
 
-from guardian_auth.domain import session_reuse
 from guardian_auth.domain.evm import EvmLogins
 from guardian_auth.domain.session_reuse import EXPIRY_MARGIN_SECONDS, SETTLE_MARGIN_SECONDS, SessionReuse
 from guardian_auth.domain.stores import LoginStore, Realm, StoredSession
@@ -76,7 +76,7 @@ async def test_logout_revokes_first_then_waits_out_the_window(monkeypatch: pytes
     async def recorded(seconds: float) -> None:
         waits.append((seconds, len(store.revoked)))
 
-    monkeypatch.setattr(session_reuse.asyncio, "sleep", recorded)
+    monkeypatch.setattr(asyncio, "sleep", recorded)
     assert await logins(store, 700).logout(TOKEN) is True
     assert waits == [(0.7 + SETTLE_MARGIN_SECONDS, 1)]  # the wait starts after the revocation
     assert await logins(store, 0).logout(TOKEN) is False

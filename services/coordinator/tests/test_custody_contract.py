@@ -648,7 +648,12 @@ async def test_a_signed_read_refuses_bad_input_naming_the_field(
     client: CoordinatorClient, make: Make
 ) -> None:
     account = await make()
-    good = {"account_id": account.id, "auth_method": "MidenEcdsa", "candidate_signers": [], "timestamp_ms": 1}
+    good: dict[str, Any] = {
+        "account_id": account.id,
+        "auth_method": "MidenEcdsa",
+        "candidate_signers": [],
+        "timestamp_ms": 1,
+    }
     for field, value in (
         ("account_id", ""),
         ("auth_method", "EvmEcdsa"),

@@ -2,12 +2,18 @@
 not arrive within GUARDIAN_HTTP_BODY_TIMEOUT_SECONDS (a Content-Length larger than what is sent, a trickle)
 gets 408. The body is read here with the cap applied to the bytes actually received (chunked bodies have no
 Content-Length, and a declared length is not trusted), then replayed; a declared length above the cap is
-refused before a byte of the body is read."""
+refused before a byte of the body is read.
+
+Large bodies (above LARGE_BODY_BYTES) are also rationed (`LargeBodies`): a few are read and handled at once,
+a few more wait for a turn, and the rest get a retryable 503 before their body is read. Each one costs about
+ten times its size in memory while it is parsed, canonicalised and forwarded, and milliseconds of event loop,
+so sixteen unauthenticated 1 MB pushes at once would otherwise add 160 MB and stall health checks."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,6 +26,35 @@ from guardian_gateway.middleware.scope import header_values
 
 DRAIN_FACTOR = 16
 CLOSE = {"connection": "close"}
+LARGE_BODY_BYTES = 64 * 1024
+
+
+class LargeBodies:
+    """Turns for requests whose body is above LARGE_BODY_BYTES: `in_flight` at once, `waiting` more queued."""
+
+    def __init__(self, in_flight: int, waiting: int) -> None:
+        self._turns = asyncio.Semaphore(in_flight)
+        self._max_waiting = waiting
+        self.waiting = 0
+
+    async def acquire(self, timeout_seconds: float) -> bool:
+        """True once this request may go on; False when the queue is full or no turn came in time."""
+        if not self._turns.locked():
+            await self._turns.acquire()  # a free turn: taken without waiting
+            return True
+        if self.waiting >= self._max_waiting:
+            return False
+        self.waiting += 1
+        try:
+            await asyncio.wait_for(self._turns.acquire(), max(timeout_seconds, 0.0))
+        except TimeoutError:
+            return False
+        finally:
+            self.waiting -= 1
+        return True
+
+    def release(self) -> None:
+        self._turns.release()
 
 
 class _Late(Exception):
@@ -27,11 +62,19 @@ class _Late(Exception):
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, caps: BodyCaps, routes: RouteTemplates, timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        caps: BodyCaps,
+        routes: RouteTemplates,
+        timeout_seconds: float,
+        large: LargeBodies | None = None,
+    ) -> None:
         self.app = app
         self.caps = caps
         self.routes = routes
         self.timeout_seconds = timeout_seconds
+        self.large = large or LargeBodies(2, 16)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,30 +90,63 @@ class BodyLimit:
             except TimeoutError:
                 raise _Late from None
 
+        holding = False
+
+        async def large_turn(body_pending: bool) -> bool:
+            """Called once the body is known to be large; False after a 503 was sent (the rest of the body
+            read and dropped first, as for a 413, so the client gets the answer rather than a reset)."""
+            nonlocal holding
+            if holding:
+                return True
+            holding = await self.large.acquire(deadline - asyncio.get_running_loop().time())
+            if not holding:
+                if body_pending:
+                    with contextlib.suppress(_Late):
+                        await self._drain(receive_in_time, cap)
+                busy = ErrorEnvelope.of(
+                    "service_unavailable", "too many large requests at once; retry shortly"
+                )
+                await envelope_response(busy, CLOSE)(scope, receive, send)
+            return holding
+
         try:
-            body = await self._read(scope, receive_in_time, send, cap)
-        except _Late:
-            await envelope_response(request_timeout(), CLOSE)(scope, receive, send)
-            return
-        if body is None:
-            return
-        replayed = False
+            try:
+                body = await self._read(scope, receive_in_time, send, cap, large_turn)
+            except _Late:
+                await envelope_response(request_timeout(), CLOSE)(scope, receive, send)
+                return
+            if body is None:
+                return
+            replayed = False
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            async def replay() -> Message:
+                nonlocal replayed
+                if replayed:
+                    return await receive()
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, replay, send)
+            await self.app(scope, replay, send)
+        finally:
+            if holding:
+                self.large.release()
 
-    async def _read(self, scope: Scope, receive: Receive, send: Send, cap: int) -> bytes | None:
+    async def _read(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        cap: int,
+        large_turn: Callable[[bool], Awaitable[bool]],
+    ) -> bytes | None:
         """The whole body, or None once a refusal was sent (or the client went away)."""
         declared = header_values(scope, b"content-length")
-        if declared and declared[0].strip().isdigit() and int(declared[0]) > cap:
-            await self._refuse(scope, receive, send, cap, body_pending=True)
-            return None
+        if declared and declared[0].strip().isdigit():
+            if int(declared[0]) > cap:
+                await self._refuse(scope, receive, send, cap, body_pending=True)
+                return None
+            if int(declared[0]) > LARGE_BODY_BYTES and not await large_turn(True):
+                return None
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -81,6 +157,8 @@ class BodyLimit:
             size += len(chunk)
             if size > cap:
                 await self._refuse(scope, receive, send, cap, body_pending=message.get("more_body", False))
+                return None
+            if size > LARGE_BODY_BYTES and not await large_turn(message.get("more_body", False)):
                 return None
             chunks.append(chunk)
             if not message.get("more_body", False):
