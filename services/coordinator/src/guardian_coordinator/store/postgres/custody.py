@@ -20,8 +20,6 @@ from guardian_coordinator.domain.canonicalization import outside_shard
 from guardian_coordinator.domain.models import (
     AbandonOutcome,
     AbandonResult,
-    Account,
-    AccountState,
     AuthStamp,
     AuthTimestampOutcome,
     ConfigureOutcome,
@@ -49,6 +47,7 @@ from guardian_coordinator.store.postgres.custody_reads import (
     RFC3339,
     WITH_STATE,
     PostgresCustodyReads,
+    account_and_state,
     to_delta,
 )
 from guardian_coordinator.store.postgres.engine import store_errors
@@ -607,17 +606,8 @@ class PostgresCustodyStore(PostgresCustodyReads):
         if row is None:
             return None
         fields = dict(row._mapping)
-        state_json, signer, advanced = fields.pop("state_json"), fields.pop("signer"), fields.pop("advanced")
-        account = Account(**fields)
-        state = None
-        if state_json is not None:
-            state = AccountState(
-                account_id=account_id,
-                state_json=state_json,
-                commitment=fields["state_commitment"],
-                created_at=fields["state_created_at"],
-                updated_at=fields["state_updated_at"],
-            )
+        signer, advanced = fields.pop("signer"), fields.pop("advanced")
+        account, state = account_and_state(fields)
         floor = None
         if signer is not None:
             floor = AuthTimestampOutcome.ACCEPTED if advanced else AuthTimestampOutcome.REPLAY

@@ -227,6 +227,22 @@ def _kinds(kinds: frozenset[DeltaKind]) -> tuple[str, dict[str, Any]]:
     return KIND_FILTER, {"kinds": sorted(kind.value for kind in kinds)}
 
 
+def account_and_state(fields: dict[str, Any]) -> tuple[Account, AccountState | None]:
+    """An account row read with ACCOUNT_COLUMNS and `state_json` (None without a state, or not asked for)."""
+    state_json = fields.pop("state_json")
+    account = Account(**fields)
+    if state_json is None:
+        return account, None
+    state = AccountState(
+        account_id=account.account_id,
+        state_json=state_json,
+        commitment=fields["state_commitment"],
+        created_at=fields["state_created_at"],
+        updated_at=fields["state_updated_at"],
+    )
+    return account, state
+
+
 class PostgresCustodyReads:
     def __init__(self, engine: AsyncEngine) -> None:
         self._one_shot = single_statements(engine)
@@ -252,21 +268,7 @@ class PostgresCustodyReads:
 
     async def get_account_with_state(self, account_id: str) -> tuple[Account, AccountState | None] | None:
         rows = await self._all(GET_ACCOUNT_WITH_STATE, {"account_id": account_id})
-        if not rows:
-            return None
-        fields = dict(rows[0]._mapping)
-        state_json = fields.pop("state_json")
-        account = Account(**fields)
-        if state_json is None:
-            return account, None
-        state = AccountState(
-            account_id=account_id,
-            state_json=state_json,
-            commitment=fields["state_commitment"],
-            created_at=fields["state_created_at"],
-            updated_at=fields["state_updated_at"],
-        )
-        return account, state
+        return account_and_state(dict(rows[0]._mapping)) if rows else None
 
     async def get_delta(self, account_id: str, nonce: int) -> Delta | None:
         rows = await self._all(GET_DELTA, {"account_id": account_id, "nonce": nonce})
