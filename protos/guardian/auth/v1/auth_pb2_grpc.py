@@ -513,6 +513,8 @@ class AccountAuthServicer:
         signature against the stored cosigners (or, for an account that does not exist, proposed_auth_json's),
         then advances the signer's replay floor, unless defer_replay_check: the caller then passes the returned
         stamp to a coordinator write that checks it in its own transaction (ConfigureAccount.auth_stamp).
+        A signed read (no defer_replay_check, no proposed_auth_json, payload ≤ 4 KiB) checks the signature first
+        and makes the read and the floor one Custody.ReadAsSigner call, with the same answers (docs/auth.md).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
