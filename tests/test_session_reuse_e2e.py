@@ -56,8 +56,8 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 def checks(scraper: httpx.Client, fleet: Fleet, gateway: int) -> dict[str, float]:
     samples = scrape(scraper, metrics_url(fleet.gateways[gateway]))
     return {
-        source: samples.get(f'guardian_session_checks_total{{source="{source}"}}', 0.0)
-        for source in ("auth", "reused")
+        outcome: samples.get(f'guardian_session_checks_total{{outcome="{outcome}"}}', 0.0)
+        for outcome in ("asked_auth", "reused")
     }
 
 
@@ -81,7 +81,7 @@ async def test_logout_on_one_gateway_is_honoured_by_another_that_reused_the_sess
     after = [checks(scraper, fleet, g) for g in range(2)]
     for g in range(2):
         # One check asked auth; the other four reused it (the window is far longer than this loop).
-        assert after[g]["auth"] - before[g]["auth"] == 1
+        assert after[g]["asked_auth"] - before[g]["asked_auth"] == 1
         assert after[g]["reused"] - before[g]["reused"] == 4
 
     logout = await http.post(

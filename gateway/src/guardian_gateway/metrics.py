@@ -17,6 +17,6 @@ RATE_LIMIT_REJECTIONS = Counter(
 SESSION_CHECKS = Counter(
     "guardian_session_checks",
     "Wallet session checks by who answered: auth, or a positive answer of auth reused within its window",
-    ["source"],
+    ["outcome"],
     registry=REGISTRY,
 )

@@ -33,7 +33,7 @@ class SessionChecks:
             return principal
         sent_at = self._clock()
         principal = await self._auth.evm_authenticate(token)
-        SESSION_CHECKS.labels("auth").inc()
+        SESSION_CHECKS.labels("asked_auth").inc()
         self._evm.put(key, principal, sent_at=sent_at, reuse_for_ms=principal.reuse_for_ms)
         return principal
 
