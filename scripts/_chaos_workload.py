@@ -254,6 +254,7 @@ class Workload:
             )
             if done is not None:
                 break
+            await asyncio.sleep(RETRY.max_delay)  # a failure is already recorded; no need to hammer
         else:
             return
         self.ledger.accounts[account_id] = signer
