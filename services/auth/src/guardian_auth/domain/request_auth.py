@@ -25,7 +25,7 @@ from guardian_crypto.digests import request_digest
 from guardian_crypto.errors import CryptoInputError
 from guardian_crypto.falcon_codec import SIGNATURE_LEN as FALCON_SIGNATURE_LEN
 from guardian_crypto.falcon_codec import decode_signature
-from guardian_crypto.falcon_verify import prepare
+from guardian_crypto.falcon_verify import PreparedSignature, prepare
 from guardian_crypto.field import Word, word_to_hex
 
 log = logging.getLogger(__name__)
@@ -95,13 +95,42 @@ def hex_bytes(raw: str, what: str) -> bytes:
     return bytes.fromhex(text)
 
 
-def falcon_signer(signature: bytes, digest: Callable[[], Word], cosigners: Collection[str]) -> str:
-    """The key is the one embedded in the signature; trailing bytes are ignored. The digest is computed only
-    once the embedded key is known to be a cosigner."""
+def _digest(account_id: str, timestamp_ms: int, payload: bytes) -> Word:
     try:
-        prepared = prepare(decode_signature(signature, allow_trailing=True))
+        return request_digest(account_id, timestamp_ms, payload)
+    except (CryptoInputError, ValueError) as exc:
+        raise SignatureRefused(f"no digest: {exc}") from None
+
+
+def _falcon_key(signature: bytes) -> PreparedSignature:
+    """The key embedded in a Falcon signature, ready to verify; trailing bytes are ignored."""
+    try:
+        return prepare(decode_signature(signature, allow_trailing=True))
     except (CryptoInputError, ValueError) as exc:
         raise SignatureRefused(f"falcon signature does not decode: {exc}") from None
+
+
+def _recovered(digest: Word, signature: bytes) -> str | None:
+    """The commitment of the key an ECDSA signature recovers to (recovery proves the signature); None if none."""
+    try:
+        return word_to_hex(ecdsa.public_key_commitment(ecdsa.recover_public_key(digest, signature)))
+    except CryptoInputError:
+        return None
+
+
+def _named_key(pubkey_raw: str) -> tuple[bytes, str]:
+    """x-pubkey's key (its first 33 bytes) and its commitment."""
+    key = hex_bytes(pubkey_raw, "x-pubkey")[: ecdsa.PUBLIC_KEY_LEN]
+    try:
+        return key, word_to_hex(ecdsa.public_key_commitment(key))
+    except CryptoInputError:
+        raise SignatureRefused("x-pubkey is not a compressed secp256k1 key") from None
+
+
+def falcon_signer(signature: bytes, digest: Callable[[], Word], cosigners: Collection[str]) -> str:
+    """The key is the one embedded in the signature. The digest is computed only once the embedded key is known
+    to be a cosigner."""
+    prepared = _falcon_key(signature)
     commitment = word_to_hex(prepared.commitment)
     if commitment not in cosigners:
         raise SignatureRefused("falcon key is not an authorised cosigner")
@@ -111,20 +140,11 @@ def falcon_signer(signature: bytes, digest: Callable[[], Word], cosigners: Colle
 
 
 def ecdsa_signer(signature: bytes, pubkey_raw: str, digest: Word, cosigners: Collection[str]) -> str:
-    """The recovered key if it is authorised (recovery proves the signature); else x-pubkey's key
-    (first 33 bytes), which must be authorised and verify."""
-    try:
-        recovered = ecdsa.recover_public_key(digest, signature)
-        commitment = word_to_hex(ecdsa.public_key_commitment(recovered))
-        if commitment in cosigners:
-            return commitment
-    except CryptoInputError:
-        pass
-    key = hex_bytes(pubkey_raw, "x-pubkey")[: ecdsa.PUBLIC_KEY_LEN]
-    try:
-        commitment = word_to_hex(ecdsa.public_key_commitment(key))
-    except CryptoInputError:
-        raise SignatureRefused("x-pubkey is not a compressed secp256k1 key") from None
+    """The recovered key if it is authorised; else x-pubkey's key, which must be authorised and verify."""
+    recovered = _recovered(digest, signature)
+    if recovered is not None and recovered in cosigners:
+        return recovered
+    key, commitment = _named_key(pubkey_raw)
     if commitment not in cosigners:
         raise SignatureRefused("ecdsa key is not an authorised cosigner")
     if not ecdsa.verify(digest, signature, key):
@@ -147,37 +167,28 @@ class Proof:
 def proven_signers(
     account_id: str, timestamp_ms: int, payload: bytes, signature_hex: str, pubkey: str
 ) -> Proof:
-    """Plain data in and out, like `signer_of`; the scheme is told by the signature's length (an ECDSA signature
-    is 65 bytes, a Falcon one at least 1524), and the account decides later whether that was its scheme."""
+    """Plain data in and out, like `signer_of`, built from the same checks; the scheme is told by the signature's
+    length (an ECDSA signature is 65 bytes, a Falcon one at least 1524), and the account decides later whether
+    that was its scheme."""
     try:
         signature = hex_bytes(signature_hex, "x-signature")
-        try:
-            digest = request_digest(account_id, timestamp_ms, payload)
-        except (CryptoInputError, ValueError) as exc:
-            raise SignatureRefused(f"no digest: {exc}") from None
+        digest = _digest(account_id, timestamp_ms, payload)
         if len(signature) >= FALCON_SIGNATURE_LEN:
-            try:
-                prepared = prepare(decode_signature(signature, allow_trailing=True))
-            except (CryptoInputError, ValueError) as exc:
-                raise SignatureRefused(f"falcon signature does not decode: {exc}") from None
+            prepared = _falcon_key(signature)
             if not prepared.verifies(digest):
                 raise SignatureRefused("falcon signature does not verify")
             return Proof(timestamp_ms, METHODS[Scheme.FALCON], [word_to_hex(prepared.commitment)])
-        candidates: list[str] = []
-        with contextlib.suppress(CryptoInputError):  # a signature nothing can be recovered from
-            candidates.append(
-                word_to_hex(ecdsa.public_key_commitment(ecdsa.recover_public_key(digest, signature)))
-            )
-        with contextlib.suppress(SignatureRefused, CryptoInputError):  # no usable x-pubkey
-            key = hex_bytes(pubkey, "x-pubkey")[: ecdsa.PUBLIC_KEY_LEN]
-            named = word_to_hex(ecdsa.public_key_commitment(key))
+        recovered = _recovered(digest, signature)
+        candidates = [] if recovered is None else [recovered]
+        with contextlib.suppress(SignatureRefused):  # no usable x-pubkey
+            key, named = _named_key(pubkey)
             if named not in candidates and ecdsa.verify(digest, signature, key):
                 candidates.append(named)
         if not candidates:
             raise SignatureRefused("ecdsa signature proves no key")
         return Proof(timestamp_ms, METHODS[Scheme.ECDSA], candidates)
-    except SignatureRefused as refused:
-        return Proof(timestamp_ms, METHODS[Scheme.ECDSA], [], str(refused))
+    except SignatureRefused as reason:
+        return Proof(timestamp_ms, METHODS[Scheme.ECDSA], [], str(reason))
 
 
 def signer_of(
@@ -192,16 +203,9 @@ def signer_of(
     """The authorised cosigner whose signature this is, or SignatureRefused. Runs in a worker process for
     large payloads: plain data in, plain data out, nothing logged here."""
     signature = hex_bytes(signature_hex, "x-signature")
-
-    def digest() -> Word:
-        try:
-            return request_digest(account_id, timestamp_ms, payload)
-        except (CryptoInputError, ValueError) as exc:
-            raise SignatureRefused(f"no digest: {exc}") from None
-
     if scheme is Scheme.FALCON:
-        return falcon_signer(signature, digest, cosigners)
-    return ecdsa_signer(signature, pubkey, digest(), cosigners)
+        return falcon_signer(signature, lambda: _digest(account_id, timestamp_ms, payload), cosigners)
+    return ecdsa_signer(signature, pubkey, _digest(account_id, timestamp_ms, payload), cosigners)
 
 
 class RequestAuthenticator:
