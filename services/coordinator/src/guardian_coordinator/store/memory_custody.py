@@ -322,7 +322,7 @@ class MemoryCustodyStore:
         account = self._account(account_id)
         if account is None:
             return None
-        cosigners = _cosigners(account.auth_json, auth_method)
+        cosigners = _cosigners(account.auth_json, auth_method) or []
         signer = next((candidate for candidate in candidates if candidate in cosigners), None)
         floor = None
         if signer is not None:
@@ -637,16 +637,16 @@ def _is_source(row: _DeltaRow, kind: DeltaKind) -> bool:
 def _miden_cosigners(auth_json: str) -> list[str]:
     """The cosigner commitments of a Miden auth (`{"MidenFalconRpo"|"MidenEcdsa": {"cosigner_commitments"}}`);
     none for any other auth (EVM accounts never match a lookup)."""
-    auth = json.loads(auth_json)
     for method in ("MidenFalconRpo", "MidenEcdsa"):
-        body = auth.get(method) if isinstance(auth, dict) else None
-        if isinstance(body, dict) and isinstance(body.get("cosigner_commitments"), list):
-            return [c for c in body["cosigner_commitments"] if isinstance(c, str)]
+        listed = _cosigners(auth_json, method)
+        if listed is not None:
+            return listed
     return []
 
 
-def _cosigners(auth_json: str, method: str) -> frozenset[str]:
-    """The cosigner commitments of a stored auth object under `method` (none for any other method)."""
-    body = json.loads(auth_json).get(method)
+def _cosigners(auth_json: str, method: str) -> list[str] | None:
+    """The cosigner commitments a stored auth object lists under `method`; None when it has no such list."""
+    auth = json.loads(auth_json)
+    body = auth.get(method) if isinstance(auth, dict) else None
     listed = body.get("cosigner_commitments") if isinstance(body, dict) else None
-    return frozenset(c for c in listed if isinstance(c, str)) if isinstance(listed, list) else frozenset()
+    return [c for c in listed if isinstance(c, str)] if isinstance(listed, list) else None

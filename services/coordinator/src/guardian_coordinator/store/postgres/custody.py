@@ -46,6 +46,7 @@ from guardian_coordinator.store.postgres.custody_reads import (
     NOW,
     RFC3339,
     WITH_STATE,
+    WITH_STATE_JSON,
     PostgresCustodyReads,
     account_and_state,
     to_delta,
@@ -68,16 +69,24 @@ CLEAR_PENDING_FLAG = text(
        AND NOT EXISTS (SELECT 1 FROM deltas WHERE account_id = :account_id AND status_kind = 'candidate')
     """
 )
-ADVANCE_AUTH_TIMESTAMP = text(
-    """
-    WITH account AS (SELECT account_id FROM account_metadata WHERE account_id = :account_id),
-    advanced AS (
+
+
+def advance_floor(rows: str) -> str:
+    """The per-signer replay floor raised to each (account_id, signer, timestamp_ms) of `rows` only when strictly
+    greater; one row returned for each floor that moved. The one statement behind every replay check."""
+    return f"""
         INSERT INTO account_auth_state AS held (account_id, signer_commitment, last_auth_timestamp)
-        SELECT account_id, :signer, :timestamp_ms FROM account
+        {rows}
         ON CONFLICT (account_id, signer_commitment) DO UPDATE
            SET last_auth_timestamp = EXCLUDED.last_auth_timestamp
          WHERE held.last_auth_timestamp < EXCLUDED.last_auth_timestamp
-        RETURNING 1)
+        RETURNING 1"""
+
+
+ADVANCE_AUTH_TIMESTAMP = text(
+    f"""
+    WITH account AS (SELECT account_id FROM account_metadata WHERE account_id = :account_id),
+    advanced AS ({advance_floor("SELECT account_id, :signer, :timestamp_ms FROM account")})
     SELECT EXISTS (SELECT 1 FROM account), EXISTS (SELECT 1 FROM advanced)
     """
 )
@@ -87,14 +96,7 @@ def signed_read(include_state: bool) -> TextClause:
     """ReadAsSigner in one statement, so one snapshot: the first candidate listed among the account's cosigners of
     the method (`?` on the stored jsonb list), that signer's floor advanced only when strictly greater, and the
     account (with its state) as it was read."""
-    if include_state:
-        state_json = "s.state_json"
-        state = (
-            "LEFT JOIN LATERAL (SELECT commitment, created_at, updated_at, state_json::text AS state_json "
-            "FROM states WHERE states.account_id = m.account_id LIMIT 1) s ON true"
-        )
-    else:
-        state_json, state = "NULL::text AS state_json", WITH_STATE
+    state_json, state = ("s.state_json", WITH_STATE_JSON) if include_state else ("NULL::text", WITH_STATE)
     return text(
         f"""
         WITH signer AS (
@@ -105,14 +107,8 @@ def signed_read(include_state: bool) -> TextClause:
                AND (a.auth -> CAST(:method AS text) -> 'cosigner_commitments') ? c.commitment
              ORDER BY c.position
              LIMIT 1),
-        advanced AS (
-            INSERT INTO account_auth_state AS held (account_id, signer_commitment, last_auth_timestamp)
-            SELECT :account_id, commitment, :timestamp_ms FROM signer
-            ON CONFLICT (account_id, signer_commitment) DO UPDATE
-               SET last_auth_timestamp = EXCLUDED.last_auth_timestamp
-             WHERE held.last_auth_timestamp < EXCLUDED.last_auth_timestamp
-            RETURNING 1)
-        SELECT {ACCOUNT_COLUMNS}, {state_json}, (SELECT commitment FROM signer) AS signer,
+        advanced AS ({advance_floor("SELECT :account_id, commitment, :timestamp_ms FROM signer")})
+        SELECT {ACCOUNT_COLUMNS}, {state_json} AS state_json, (SELECT commitment FROM signer) AS signer,
                EXISTS (SELECT 1 FROM advanced) AS advanced
           FROM account_metadata m {state}
          WHERE m.account_id = :account_id
@@ -155,16 +151,10 @@ UPDATE_AUTH = text(
 # sees every candidate committed before), together with the stamp's replay check when the push carries one:
 # the stored commitment, whether a candidate is pending, whether the floor moved. The caller rolls back what
 # its outcome must not keep.
+_STAMP = "SELECT :account_id, CAST(:signer AS text), CAST(:timestamp_ms AS bigint) WHERE CAST(:signer AS text) IS NOT NULL"
 SUBMIT_CHECKS = text(
-    """
-    WITH advanced AS (
-        INSERT INTO account_auth_state AS held (account_id, signer_commitment, last_auth_timestamp)
-        SELECT :account_id, CAST(:signer AS text), CAST(:timestamp_ms AS bigint)
-         WHERE CAST(:signer AS text) IS NOT NULL
-        ON CONFLICT (account_id, signer_commitment) DO UPDATE
-           SET last_auth_timestamp = EXCLUDED.last_auth_timestamp
-         WHERE held.last_auth_timestamp < EXCLUDED.last_auth_timestamp
-        RETURNING 1)
+    f"""
+    WITH advanced AS ({advance_floor(_STAMP)})
     SELECT (SELECT commitment FROM states WHERE account_id = :account_id),
            EXISTS (SELECT 1 FROM deltas WHERE account_id = :account_id AND status_kind = 'candidate'),
            EXISTS (SELECT 1 FROM advanced)

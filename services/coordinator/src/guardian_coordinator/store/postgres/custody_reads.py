@@ -56,11 +56,15 @@ WITH_STATE = """
 GET_ACCOUNT = text(
     f"SELECT {ACCOUNT_COLUMNS} FROM account_metadata m {WITH_STATE} WHERE m.account_id = :account_id"
 )
+# WITH_STATE with the state's JSON too (`s.state_json`).
+WITH_STATE_JSON = """
+    LEFT JOIN LATERAL (SELECT commitment, created_at, updated_at, state_json::text AS state_json FROM states
+                        WHERE states.account_id = m.account_id LIMIT 1) s ON true
+"""
 # The account and its state in one statement (one snapshot): the read behind a push's authorisation.
 GET_ACCOUNT_WITH_STATE = text(
-    f"SELECT {ACCOUNT_COLUMNS}, s.state_json FROM account_metadata m "
-    "LEFT JOIN LATERAL (SELECT commitment, created_at, updated_at, state_json::text AS state_json FROM states "
-    "WHERE states.account_id = m.account_id LIMIT 1) s ON true WHERE m.account_id = :account_id"
+    f"SELECT {ACCOUNT_COLUMNS}, s.state_json FROM account_metadata m {WITH_STATE_JSON} "
+    "WHERE m.account_id = :account_id"
 )
 GET_STATE = text(
     "SELECT account_id, state_json::text AS state_json, commitment, created_at, updated_at FROM states "
