@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import psutil
-from harness import KeepAliveHttp
+from harness import KeepAliveHttp, p50_p99
 
 PUSH_BYTES = 1_000_000
 BURST = 16
@@ -35,14 +35,11 @@ class HostileFigures:
 
 
 def _quantiles(samples: list[float]) -> tuple[float, float, float]:
-    ordered = sorted(samples)
-    if not ordered:
+    """p50, p99 and max in milliseconds."""
+    if not samples:
         return (0.0, 0.0, 0.0)
-
-    def pick(fraction: float) -> float:
-        return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] * 1000
-
-    return (pick(0.5), pick(0.99), ordered[-1] * 1000)
+    p50, p99 = p50_p99(samples)
+    return (p50 * 1000, p99 * 1000, max(samples) * 1000)
 
 
 class RssWatch:

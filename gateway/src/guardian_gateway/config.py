@@ -51,7 +51,7 @@ class GatewaySettings(BaseSettings):
     # Requests with a body above 64 KiB handled at once, and how many more may wait for a turn (then 503).
     max_large_requests_in_flight: int = Field(default=2, ge=1, le=1024)
     max_large_requests_waiting: int = Field(default=16, ge=0, le=100_000)
-    # Positive session checks kept for the window auth grants (usecases/sessions.py), per realm; 0: none.
+    # Positive wallet session checks kept for the window auth grants (usecases/sessions.py); 0: none.
     session_cache_entries: int = Field(default=10_000, ge=0, le=1_000_000)
     rate_limit_enabled: bool = True
     rate_burst_per_sec: int = Field(default=10, ge=0, le=1_000_000_000)

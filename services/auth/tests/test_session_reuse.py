@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import cast
-
-import pytest
 
 from guardian_auth.domain.evm import EvmLogins
 from guardian_auth.domain.session_reuse import EXPIRY_MARGIN_SECONDS, SETTLE_MARGIN_SECONDS, SessionReuse
@@ -49,19 +48,21 @@ class Sessions:
         return fresh
 
 
-def logins(store: Sessions, window_ms: int) -> EvmLogins:
+def logins(
+    store: Sessions, window_ms: int, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+) -> EvmLogins:
     return EvmLogins(
         cast(LoginStore, store),
         challenge_ttl_seconds=300,
         session_ttl_seconds=3600,
-        reuse=SessionReuse(window_ms),
+        reuse=SessionReuse(window_ms, sleep),
     )
 
 
 async def test_authenticate_grants_the_window_and_none_near_expiry() -> None:
     store = Sessions(datetime.now(UTC) + timedelta(hours=1))
     verified = await logins(store, 700).authenticate(TOKEN)
-    assert verified.principal == WALLET and verified.reuse_for_ms == 700
+    assert verified.address == WALLET and verified.reuse_for_ms == 700
     store.expires_at = datetime.now(UTC) + timedelta(seconds=30)
     assert (await logins(store, 700).authenticate(TOKEN)).reuse_for_ms == 0
     assert (
@@ -69,16 +70,15 @@ async def test_authenticate_grants_the_window_and_none_near_expiry() -> None:
     ).reuse_for_ms == 0
 
 
-async def test_logout_revokes_first_then_waits_out_the_window(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_logout_revokes_first_then_waits_out_the_window() -> None:
     store = Sessions(datetime.now(UTC) + timedelta(hours=1))
     waits: list[tuple[float, int]] = []
 
     async def recorded(seconds: float) -> None:
         waits.append((seconds, len(store.revoked)))
 
-    monkeypatch.setattr(asyncio, "sleep", recorded)
-    assert await logins(store, 700).logout(TOKEN) is True
+    assert await logins(store, 700, recorded).logout(TOKEN) is True
     assert waits == [(0.7 + SETTLE_MARGIN_SECONDS, 1)]  # the wait starts after the revocation
-    assert await logins(store, 0).logout(TOKEN) is False
-    assert await logins(store, 700).logout("not a token") is False
+    assert await logins(store, 0, recorded).logout(TOKEN) is False
+    assert await logins(store, 700, recorded).logout("not a token") is False
     assert waits == [(0.7 + SETTLE_MARGIN_SECONDS, 1)]  # no window, or nothing revoked: no wait

@@ -68,13 +68,13 @@ class BodyLimit:
         caps: BodyCaps,
         routes: RouteTemplates,
         timeout_seconds: float,
-        large: LargeBodies | None = None,
+        large: LargeBodies,
     ) -> None:
         self.app = app
         self.caps = caps
         self.routes = routes
         self.timeout_seconds = timeout_seconds
-        self.large = large or LargeBodies(2, 16)
+        self.large = large
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -21,9 +21,6 @@ class SessionChecks:
         self._clock = clock
         self._evm: SessionCache[auth_pb.EvmPrincipal] = SessionCache(max_entries, clock)
 
-    def __len__(self) -> int:
-        return len(self._evm)
-
     async def evm(self, token: str) -> auth_pb.EvmPrincipal:
         """The wallet behind a well-formed EVM session token; auth's 401 envelope otherwise."""
         key = token_key(token)

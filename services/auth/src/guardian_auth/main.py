@@ -77,7 +77,6 @@ async def serve(settings: AuthSettings) -> int:
         settings.dashboard_commitment_rate_per_min,
         max_replicas.value,
     )
-    reuse = SessionReuse(settings.session_reuse_ms)
     operator = OperatorLogins(
         coordinator,
         allowlist,
@@ -90,7 +89,7 @@ async def serve(settings: AuthSettings) -> int:
         coordinator,
         challenge_ttl_seconds=settings.evm_challenge_ttl_seconds,
         session_ttl_seconds=settings.evm_session_ttl_seconds,
-        reuse=reuse,
+        reuse=SessionReuse(settings.session_reuse_ms),
     )
     # Ready while the coordinator answers (docs/runbooks/container-fleet.md "Liveness and readiness").
     server = GrpcServer(

@@ -127,8 +127,8 @@ class EvmAuthServicer(pb_grpc.EvmAuthServicer):
 
     @envelope_errors
     async def Authenticate(self, request: pb.EvmAuthenticateRequest, context: Context) -> pb.EvmPrincipal:
-        verified = await self._logins.authenticate(request.token)
-        return pb.EvmPrincipal(address=verified.principal, reuse_for_ms=verified.reuse_for_ms)
+        check = await self._logins.authenticate(request.token)
+        return pb.EvmPrincipal(address=check.address, reuse_for_ms=check.reuse_for_ms)
 
     @envelope_errors
     async def Logout(self, request: pb.LogoutRequest, context: Context) -> pb.LogoutResponse:

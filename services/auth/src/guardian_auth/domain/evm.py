@@ -9,7 +9,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from guardian_auth.domain.session_reuse import NO_REUSE, SessionReuse, Verified
+from guardian_auth.domain.session_reuse import NO_REUSE, SessionReuse, WalletCheck
 from guardian_auth.domain.stores import LoginStore, Realm
 from guardian_auth.domain.tokens import EVM_TOKEN, mint_evm_token, storage_key, well_formed
 from guardian_common.envelope import ErrorEnvelope
@@ -113,7 +113,7 @@ class EvmLogins:
         log.info("evm session started")
         return EvmSession(token, address, int(expires_at.timestamp() * 1000), self._session_ttl)
 
-    async def authenticate(self, token: str) -> Verified[str]:
+    async def authenticate(self, token: str) -> WalletCheck:
         """The session's wallet address."""
         if not well_formed(token, EVM_TOKEN):
             raise ErrorEnvelope.of("authentication_failed")
@@ -123,7 +123,7 @@ class EvmLogins:
         subject = json.loads(session.subject_json)
         if subject.get("realm") != "evm" or not isinstance(subject.get("address"), str):
             raise ErrorEnvelope.of("authentication_failed")
-        return Verified(str(subject["address"]), self._reuse.window_for(session.expires_at))
+        return WalletCheck(str(subject["address"]), self._reuse.window_for(session.expires_at))
 
     async def logout(self, token: str) -> bool:
         """Answers once no gateway can still reuse an earlier check of this token (SessionReuse.settle)."""

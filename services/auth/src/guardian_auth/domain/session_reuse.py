@@ -9,11 +9,9 @@ between machines whose clocks differ by well under that minute.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
-
-P = TypeVar("P")
 
 # Beyond the window, a logout also waits for scheduling jitter and for the two processes' monotonic clocks
 # running at slightly different rates over one window.
@@ -23,16 +21,17 @@ EXPIRY_MARGIN_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
-class Verified(Generic[P]):
-    """A live session's principal and how long the caller may reuse this answer (0: not at all)."""
+class WalletCheck:
+    """A live wallet session's address and how long the caller may reuse this answer (0: not at all)."""
 
-    principal: P
+    address: str
     reuse_for_ms: int
 
 
 @dataclass(frozen=True)
 class SessionReuse:
     window_ms: int = 0
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def window_for(self, expires_at: datetime, now: datetime | None = None) -> int:
         if self.window_ms <= 0:
@@ -45,7 +44,7 @@ class SessionReuse:
     async def settle(self) -> None:
         """Called after a revocation committed: returns once no reusable answer given before it can be used."""
         if self.window_ms > 0:
-            await asyncio.sleep(self.window_ms / 1000 + SETTLE_MARGIN_SECONDS)
+            await self.sleep(self.window_ms / 1000 + SETTLE_MARGIN_SECONDS)
 
 
 NO_REUSE = SessionReuse(0)
