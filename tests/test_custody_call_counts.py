@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,12 +89,6 @@ def stack(
         auth_coordinator_metrics=metrics_url(for_auth),
         gateway_coordinator_target=for_gateway.grpc_target,
     )
-
-
-@pytest.fixture(scope="module")
-def scraper() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=10) as client:
-        yield client
 
 
 @pytest.fixture

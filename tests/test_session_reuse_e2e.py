@@ -5,7 +5,7 @@ reused a check of that session moments before."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -39,12 +39,6 @@ def fleet(
             "GUARDIAN_SESSION_REUSE_MS": str(REUSE_MS),
         },
     )
-
-
-@pytest.fixture(scope="module")
-def scraper() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=10) as client:
-        yield client
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from guardian_testing.database import DatabaseServer, test_database_server
@@ -149,3 +150,10 @@ def start_evm_node(service_log_dir: Path) -> Iterator[Callable[..., EvmNode]]:
     yield start
     for node in nodes:
         node.stop()
+
+
+@pytest.fixture(scope="module")
+def scraper() -> Iterator[httpx.Client]:
+    """An HTTP client for reading services' Prometheus endpoints (guardian_testing.metrics.scrape)."""
+    with httpx.Client(timeout=10) as client:
+        yield client
