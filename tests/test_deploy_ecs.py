@@ -23,6 +23,8 @@ import pytest
 import yaml
 from hcl2.api import loads as hcl_loads
 
+from guardian_gateway.config import GatewaySettings
+
 ROOT = Path(__file__).resolve().parents[1]
 ECS = ROOT / "deploy" / "ecs"
 COMPOSE = ROOT / "deploy" / "compose" / "docker-compose.yml"
@@ -200,6 +202,10 @@ def test_alb_fronts_the_gateway_with_readyz_and_appends_x_forwarded_for() -> Non
     alb = resources("aws_lb")["gateway"]
     assert unwrap(alb["xff_header_processing_mode"]) == "append"
     assert unwrap(alb["drop_invalid_header_fields"]) is True
+    # Idle connections are closed by the ALB first, never by the gateway under a request the ALB is sending
+    # (tests/test_gateway_keep_alive.py has the same check for Caddy).
+    keep_alive = GatewaySettings.model_fields["http_keep_alive_seconds"].default
+    assert 0 < unwrap(alb["idle_timeout"]) < keep_alive
     assert unwrap(resources("aws_lb_listener")["https"]["protocol"]) == "HTTPS"
 
 

@@ -340,6 +340,9 @@ resource "aws_lb" "gateway" {
   drop_invalid_header_fields = true
   # The gateway rate-limits on the rightmost X-Forwarded-For entry: the ALB must append the caller.
   xff_header_processing_mode = "append"
+  # Below the gateway's keep-alive (GUARDIAN_HTTP_KEEP_ALIVE_SECONDS, 75 s): the ALB closes an idle connection
+  # first, so it never sends a request on one the gateway is closing.
+  idle_timeout = 60
   enable_deletion_protection = var.alb_deletion_protection
 }
 

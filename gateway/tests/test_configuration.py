@@ -66,6 +66,7 @@ def test_limiter_kill_switch_reads_like_upstream(
         ("GUARDIAN_MAX_HEADER_BYTES", "100"),
         ("GUARDIAN_HTTP_HEADER_TIMEOUT_SECONDS", "0"),
         ("GUARDIAN_HTTP_BODY_TIMEOUT_SECONDS", "never"),
+        ("GUARDIAN_HTTP_KEEP_ALIVE_SECONDS", "0"),
         ("GUARDIAN_OFFLOAD_WORKERS", "0"),
         ("GUARDIAN_OFFLOAD_QUEUE", "-1"),
         ("GUARDIAN_HTTP_ADDR", "8080"),

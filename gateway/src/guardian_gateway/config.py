@@ -45,6 +45,10 @@ class GatewaySettings(BaseSettings):
     max_header_bytes: int = Field(default=65_536, ge=1024, le=16_777_216)
     http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     http_body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # How long an idle keep-alive connection stays open. Longer than every load balancer's own idle timeout
+    # in deploy/ (ALB 60 s, Caddy 60 s): a balancer that reuses a connection the gateway closed at the same
+    # moment loses the request on it (uvicorn's own default is 5 s).
+    http_keep_alive_seconds: float = Field(default=75.0, gt=0, le=3600)
     # Worker processes for state commitments of large pushes, and how many more may wait for one.
     offload_workers: int = Field(default=2, ge=1, le=64)
     offload_queue: int = Field(default=8, ge=0, le=10_000)

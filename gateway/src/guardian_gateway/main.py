@@ -96,6 +96,7 @@ async def serve(settings: GatewaySettings) -> int:
                 access_log=False,
                 proxy_headers=False,  # the rate limiter applies its own forwarding-header rule
                 server_header=False,
+                timeout_keep_alive=math.ceil(settings.http_keep_alive_seconds),
                 timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_seconds),
             )
         )
