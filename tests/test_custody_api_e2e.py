@@ -27,8 +27,7 @@ from guardian_crypto.errors import CanonicalJsonError
 from guardian_network import JsonNetwork
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.custody_api import Api
-from guardian_testing.fixtures import ServiceStarter
-from guardian_testing.fleet import Fleet, start_custody_fleet
+from guardian_testing.fleet import Fleet, custody_fleet_fixture
 from guardian_testing.identities import operators
 
 NETWORK = JsonNetwork()
@@ -52,13 +51,7 @@ pytestmark = pytest.mark.slow
 # --------------------------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="module")
-def fleet(
-    module_services: ServiceStarter, run_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Fleet:
-    return start_custody_fleet(
-        module_services, database_url=run_database_url, directory=tmp_path_factory.mktemp("custody")
-    )
+fleet = custody_fleet_fixture("custody")
 
 
 @pytest.fixture

@@ -19,8 +19,7 @@ from guardian_gateway.domain.cursors import CursorCodec, CursorKind
 from guardian_network import JsonNetwork
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.custody_api import Api
-from guardian_testing.fixtures import ServiceStarter
-from guardian_testing.fleet import Fleet, start_custody_fleet
+from guardian_testing.fleet import Fleet, custody_fleet_fixture
 
 pytestmark = pytest.mark.slow
 
@@ -28,17 +27,9 @@ NETWORK = JsonNetwork()
 CANONICAL = 7
 
 
-@pytest.fixture(scope="module")
-def fleet(
-    module_services: ServiceStarter, run_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Fleet:
-    return start_custody_fleet(
-        module_services,
-        database_url=run_database_url,
-        directory=tmp_path_factory.mktemp("history"),
-        env={"GUARDIAN_DASHBOARD_CURSOR_SECRET": secrets.token_hex(32)},
-        coordinators=1,
-    )
+fleet = custody_fleet_fixture(
+    "history", env={"GUARDIAN_DASHBOARD_CURSOR_SECRET": secrets.token_hex(32)}, coordinators=1
+)
 
 
 @pytest.fixture

@@ -34,8 +34,7 @@ from guardian_network import JsonNetwork
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.custody_api import Api
 from guardian_testing.custody_api import Cosigner as FixtureCosigner
-from guardian_testing.fixtures import ServiceStarter
-from guardian_testing.fleet import Fleet, start_custody_fleet
+from guardian_testing.fleet import Fleet, custody_fleet_fixture
 from guardian_testing.identities import operators
 
 pytestmark = pytest.mark.slow
@@ -45,16 +44,7 @@ CAP = 3
 OPERATOR = "0x" + "0f" * 32
 
 
-@pytest.fixture(scope="module")
-def fleet(
-    module_services: ServiceStarter, run_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Fleet:
-    return start_custody_fleet(
-        module_services,
-        database_url=run_database_url,
-        directory=tmp_path_factory.mktemp("proposals"),
-        env={"GUARDIAN_MAX_PENDING_PROPOSALS_PER_ACCOUNT": str(CAP)},
-    )
+fleet = custody_fleet_fixture("proposals", env={"GUARDIAN_MAX_PENDING_PROPOSALS_PER_ACCOUNT": str(CAP)})
 
 
 @pytest.fixture

@@ -28,8 +28,7 @@ from guardian_crypto.field import Word, word_to_hex
 from guardian_crypto.rpo import hash_bytes
 from guardian_network import JsonNetwork
 from guardian_testing.custody_api import Api, write_ack_key, write_falcon_ack_key
-from guardian_testing.fixtures import ServiceStarter
-from guardian_testing.fleet import Fleet, start_custody_fleet
+from guardian_testing.fleet import Fleet, custody_fleet_fixture
 from guardian_testing.identities import falcon_ack_identity, operators
 from guardian_testing.processes import spawn
 
@@ -37,18 +36,7 @@ pytestmark = pytest.mark.slow
 NETWORK = JsonNetwork()
 
 
-@pytest.fixture(scope="module")
-def fleet(
-    module_services: ServiceStarter, run_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Fleet:
-    return start_custody_fleet(
-        module_services,
-        database_url=run_database_url,
-        directory=tmp_path_factory.mktemp("falcon-acks"),
-        coordinators=1,
-        auth=2,
-        gateways=2,
-    )
+fleet = custody_fleet_fixture("falcon-acks", coordinators=1, auth=2, gateways=2)
 
 
 @pytest.fixture

@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 
 from guardian_gateway.config import GatewaySettings
-from guardian_testing.fixtures import ServiceStarter
-from guardian_testing.fleet import Fleet, start_custody_fleet
+from guardian_testing.fleet import Fleet, custody_fleet_fixture
 
 ROOT = Path(__file__).resolve().parents[1]
 CADDYFILES = [ROOT / "deploy/compose/Caddyfile", ROOT / "deploy/compose/Caddyfile.fleet"]
@@ -39,19 +38,13 @@ def test_caddy_closes_idle_connections_before_the_gateway(caddyfile: Path) -> No
     assert 0 < int(found[1]) < gateway_default_seconds()
 
 
-@pytest.fixture(scope="module")
-def fleet(
-    module_services: ServiceStarter, run_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Fleet:
-    return start_custody_fleet(
-        module_services,
-        database_url=run_database_url,
-        directory=tmp_path_factory.mktemp("keep-alive"),
-        coordinators=1,
-        auth=1,
-        gateways=1,
-        env={"GUARDIAN_HTTP_KEEP_ALIVE_SECONDS": str(KEEP_ALIVE_SECONDS)},
-    )
+fleet = custody_fleet_fixture(
+    "keep-alive",
+    coordinators=1,
+    auth=1,
+    gateways=1,
+    env={"GUARDIAN_HTTP_KEEP_ALIVE_SECONDS": str(KEEP_ALIVE_SECONDS)},
+)
 
 
 async def read_answer(reader: asyncio.StreamReader) -> bytes:

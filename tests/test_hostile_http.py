@@ -27,30 +27,23 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from guardian_client import Cosigner, auth_config, new_account_id
 from guardian_network import JsonNetwork
 from guardian_testing.custody_api import Api
-from guardian_testing.fixtures import ServiceStarter
-from guardian_testing.fleet import Fleet, start_custody_fleet
+from guardian_testing.fleet import Fleet, custody_fleet_fixture
 
 pytestmark = pytest.mark.slow
 
 TIMEOUT_SECONDS = 1
 
 
-@pytest.fixture(scope="module")
-def fleet(
-    module_services: ServiceStarter, run_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Fleet:
-    return start_custody_fleet(
-        module_services,
-        database_url=run_database_url,
-        directory=tmp_path_factory.mktemp("hostile"),
-        coordinators=1,
-        auth=1,
-        gateways=1,
-        env={
-            "GUARDIAN_HTTP_HEADER_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
-            "GUARDIAN_HTTP_BODY_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
-        },
-    )
+fleet = custody_fleet_fixture(
+    "hostile",
+    coordinators=1,
+    auth=1,
+    gateways=1,
+    env={
+        "GUARDIAN_HTTP_HEADER_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
+        "GUARDIAN_HTTP_BODY_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
+    },
+)
 
 
 async def exchange(

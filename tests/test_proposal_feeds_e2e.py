@@ -20,8 +20,7 @@ from guardian_client.proposals import create_proposal_call, sign_proposal_call
 from guardian_network import JsonNetwork
 from guardian_testing.coordinator_client import CoordinatorClient
 from guardian_testing.custody_api import Api
-from guardian_testing.fixtures import ServiceStarter
-from guardian_testing.fleet import Fleet, start_custody_fleet
+from guardian_testing.fleet import Fleet, custody_fleet_fixture
 from guardian_testing.identities import operators
 
 pytestmark = pytest.mark.slow
@@ -29,17 +28,11 @@ pytestmark = pytest.mark.slow
 NETWORK = JsonNetwork()
 
 
-@pytest.fixture(scope="module")
-def fleet(
-    module_services: ServiceStarter, run_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Fleet:
-    return start_custody_fleet(
-        module_services,
-        database_url=run_database_url,
-        directory=tmp_path_factory.mktemp("proposal-feeds"),
-        operators=[(operators()[1], ["dashboard:read"])],
-        env={"GUARDIAN_DASHBOARD_CURSOR_SECRET": secrets.token_hex(32)},
-    )
+fleet = custody_fleet_fixture(
+    "proposal-feeds",
+    operators=lambda: [(operators()[1], ["dashboard:read"])],
+    env={"GUARDIAN_DASHBOARD_CURSOR_SECRET": secrets.token_hex(32)},
+)
 
 
 @pytest.fixture

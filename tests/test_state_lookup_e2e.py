@@ -14,8 +14,7 @@ from guardian_client import Cosigner, auth_config, new_account_id
 from guardian_crypto.digests import lookup_digest
 from guardian_crypto.field import word_from_hex
 from guardian_testing.custody_api import Api
-from guardian_testing.fixtures import ServiceStarter
-from guardian_testing.fleet import Fleet, start_custody_fleet
+from guardian_testing.fleet import Fleet, custody_fleet_fixture
 from guardian_testing.identities import operators
 
 pytestmark = pytest.mark.slow
@@ -23,16 +22,7 @@ pytestmark = pytest.mark.slow
 P_HEX_LIMB = "01000000ffffffff"  # p = 2^64 - 2^32 + 1 as 8 little-endian bytes: not a field element
 
 
-@pytest.fixture(scope="module")
-def fleet(
-    module_services: ServiceStarter, run_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Fleet:
-    return start_custody_fleet(
-        module_services,
-        database_url=run_database_url,
-        directory=tmp_path_factory.mktemp("lookup"),
-        coordinators=1,
-    )
+fleet = custody_fleet_fixture("lookup", coordinators=1)
 
 
 @pytest.fixture

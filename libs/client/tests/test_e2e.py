@@ -18,27 +18,16 @@ from guardian_client import (
     new_account_id,
 )
 from guardian_network import JsonNetwork
-from guardian_testing.fixtures import ServiceStarter
-from guardian_testing.fleet import Fleet, start_custody_fleet
+from guardian_testing.fleet import Fleet, custody_fleet_fixture
 from guardian_testing.identities import WALLET_KEYS, falcon_ack_identity, operators
 
 pytestmark = pytest.mark.slow
 NETWORK = JsonNetwork()
 
 
-@pytest.fixture(scope="module")
-def fleet(
-    module_services: ServiceStarter, run_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Fleet:
-    return start_custody_fleet(
-        module_services,
-        database_url=run_database_url,
-        directory=tmp_path_factory.mktemp("client"),
-        operators=[(operators()[0], ["dashboard:read"])],
-        coordinators=1,
-        auth=1,
-        gateways=2,
-    )
+fleet = custody_fleet_fixture(
+    "client", operators=lambda: [(operators()[0], ["dashboard:read"])], coordinators=1, auth=1, gateways=2
+)
 
 
 def urls(fleet: Fleet) -> list[str]:

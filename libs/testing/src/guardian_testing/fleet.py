@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 from guardian_testing.custody_api import write_ack_key, write_falcon_ack_key
 from guardian_testing.fixtures import ServiceStarter
@@ -91,3 +94,30 @@ def start_custody_fleet(
         **(env or {}),
     }
     return start_fleet(starter, database_url=database_url, allowlist=allowlist, env=custody_env, **sizes)
+
+
+def custody_fleet_fixture(
+    name: str,
+    *,
+    operators: Callable[[], list[tuple[OperatorIdentity, list[str]]]] | None = None,
+    env: dict[str, str] | None = None,
+    **sizes: int,
+) -> Callable[..., Fleet]:
+    """A module-scoped fixture starting start_custody_fleet on the run's database, its files in a temporary
+    folder named `name`; `operators` is called when the fixture runs. Assign it in a test module:
+    `fleet = custody_fleet_fixture("lookup", coordinators=1)`."""
+
+    @pytest.fixture(scope="module")
+    def fleet(
+        module_services: ServiceStarter, run_database_url: str, tmp_path_factory: pytest.TempPathFactory
+    ) -> Fleet:
+        return start_custody_fleet(
+            module_services,
+            database_url=run_database_url,
+            directory=tmp_path_factory.mktemp(name),
+            operators=operators() if operators else None,
+            env=env,
+            **sizes,
+        )
+
+    return fleet
