@@ -7,7 +7,9 @@ and one gateway (uvloop + httptools with the gateway's head bounds).
 - bytes the HTTP parser refuses get 400 invalid_input as JSON;
 - 16 concurrent unauthenticated 1 MB POST /delta with bogus signatures: every /healthz and auth gRPC health
   check sent meanwhile is answered before the first of them is refused, all 16 are refused (401
-  authentication_failed, or 503 service_unavailable when auth's worker pool is full) and nothing is written.
+  authentication_failed; or, without a signature check, 503 service_unavailable when auth's worker pool or the
+  gateway's turns are full, 408 request_timeout when a turn took longer than the body timeout) and nothing is
+  written.
 """
 
 from __future__ import annotations
@@ -163,12 +165,14 @@ async def test_large_unauthenticated_pushes_do_not_stall_health_checks(
         responses = await asyncio.gather(*pushes)
 
     refusals = {(r.status_code, r.json()["code"], r.json()["meta"]["retryable"]) for r in responses}
-    assert refusals <= {(401, "authentication_failed", False), (503, "service_unavailable", True)}, refusals
+    # 408: waited for a turn longer than this fleet's 1 s body timeout (a loaded machine; docs/gateway.md).
+    unchecked = {(503, "service_unavailable", True), (408, "request_timeout", True)}
+    assert refusals <= {(401, "authentication_failed", False), *unchecked}, refusals
     assert (401, "authentication_failed", False) in refusals  # auth did check (and refuse) some of them
     slow = [i for i, e in enumerate(events) if e == "push"]
     checks = [i for i, e in enumerate(events) if e != "push"]
     # Every health check was answered before the slow requests completed: at most the pushes that were
-    # refused at once (503, the pool being full) may come first.
-    busy = sum(1 for r in responses if r.status_code == 503)
+    # refused without a signature check (503 or 408 above) may come first.
+    busy = sum(1 for r in responses if r.status_code in (503, 408))
     assert max(checks) < slow[busy], events
     assert stored(run_database_url, account_id) == before
