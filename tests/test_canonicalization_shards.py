@@ -101,8 +101,10 @@ async def test_a_fleet_scales_out_and_in_and_promotions_go_on_exactly_once(
             await background
         print(f"scale-in takeover of every shard: {takeover:.2f} s (TTL {TTL_S} s + check {CHECK_S} s)")
         # The survivor waits out the killed replica's membership and leases (one TTL) and takes them at
-        # its next heartbeat; the full pass that follows is the check interval.
-        assert takeover <= TTL_S + CHECK_S, f"takeover took {takeover:.2f} s"
+        # its next heartbeat; the full pass that follows is the check interval. The bound is twice that, so
+        # slow heartbeats on a loaded machine do not fail the test; bench/bench_canonicalization.py measures
+        # the figure itself.
+        assert takeover <= 2 * (TTL_S + CHECK_S), f"takeover took {takeover:.2f} s"
 
         await wait_until(
             lambda: all_of_kind(client.custody, submitted, "canonical"), "every candidate canonical"

@@ -80,13 +80,14 @@ async def test_racing_holders_get_one_lease_and_the_old_holder_is_fenced_off(
 ) -> None:
     lease = "canonicalization"
     first, second = await asyncio.gather(
-        replicas[0].leases.Acquire(pb.AcquireRequest(name=lease, holder_id="holder-a", ttl_ms=500)),
-        replicas[1].leases.Acquire(pb.AcquireRequest(name=lease, holder_id="holder-b", ttl_ms=500)),
+        # Long enough that the later of the two still finds the first's lease on a loaded machine.
+        replicas[0].leases.Acquire(pb.AcquireRequest(name=lease, holder_id="holder-a", ttl_ms=3000)),
+        replicas[1].leases.Acquire(pb.AcquireRequest(name=lease, holder_id="holder-b", ttl_ms=3000)),
     )
     assert first.acquired != second.acquired, "exactly one holder"
     winner, loser = (first, "holder-b") if first.acquired else (second, "holder-a")
 
-    await asyncio.sleep(0.6)  # let the winner's TTL run out; nothing renews it
+    await asyncio.sleep(3.1)  # let the winner's TTL run out; nothing renews it
     taken = await replicas[2].leases.Acquire(pb.AcquireRequest(name=lease, holder_id=loser, ttl_ms=60_000))
     assert taken.acquired and taken.lease.fence_token > winner.lease.fence_token
     for replica in replicas:

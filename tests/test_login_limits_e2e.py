@@ -18,6 +18,8 @@ pytestmark = pytest.mark.slow
 
 GLOBAL_PER_MIN = 40
 GLOBAL_COMMITMENT_PER_MIN = 6
+# Short enough to wait out, long enough that a login on a loaded machine finishes within them.
+CHALLENGE_TTL_S, SESSION_TTL_S = 3, 4
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +40,10 @@ def fleet(
             "GUARDIAN_RATE_PER_MIN": str(GLOBAL_PER_MIN),
             "GUARDIAN_DASHBOARD_COMMITMENT_RATE_BURST_PER_SEC": "1000",
             "GUARDIAN_DASHBOARD_COMMITMENT_RATE_PER_MIN": str(GLOBAL_COMMITMENT_PER_MIN),
-            "GUARDIAN_OPERATOR_CHALLENGE_TTL_SECONDS": "1",
-            "GUARDIAN_OPERATOR_SESSION_TTL_SECONDS": "2",
-            "GUARDIAN_EVM_CHALLENGE_TTL_SECONDS": "1",
-            "GUARDIAN_EVM_SESSION_TTL_SECONDS": "2",
+            "GUARDIAN_OPERATOR_CHALLENGE_TTL_SECONDS": str(CHALLENGE_TTL_S),
+            "GUARDIAN_OPERATOR_SESSION_TTL_SECONDS": str(SESSION_TTL_S),
+            "GUARDIAN_EVM_CHALLENGE_TTL_SECONDS": str(CHALLENGE_TTL_S),
+            "GUARDIAN_EVM_SESSION_TTL_SECONDS": str(SESSION_TTL_S),
         },
     )
 
@@ -115,7 +117,7 @@ async def test_expired_challenges_and_sessions_are_refused_everywhere(
         "nonce": evm["nonce"],
         "signature": wallet.sign_session(evm["nonce"], evm["issued_at"], evm["expires_at"]),
     }
-    await asyncio.sleep(1.3)  # the challenges' own 1 s lifetime
+    await asyncio.sleep(CHALLENGE_TTL_S + 0.3)  # the challenges' own lifetime
     for g in range(2):
         late = await http.post(
             f"{fleet.gateway_url(g)}/auth/verify",
@@ -139,13 +141,13 @@ async def test_expired_challenges_and_sessions_are_refused_everywhere(
     )
     assert verify.status_code == 200
     cookie = verify.headers["set-cookie"].split(";", 1)[0]
-    assert "Max-Age=2" in verify.headers["set-cookie"]
+    assert f"Max-Age={SESSION_TTL_S}" in verify.headers["set-cookie"]
     assert (
         await http.get(
             f"{fleet.gateway_url(0)}/dashboard/session", headers={"cookie": cookie, **client_ip(5)}
         )
     ).status_code == 200
-    await asyncio.sleep(2.3)  # the session's own 2 s lifetime
+    await asyncio.sleep(SESSION_TTL_S + 0.3)  # the session's own lifetime
     for g in range(2):
         expired = await http.get(
             f"{fleet.gateway_url(g)}/dashboard/session", headers={"cookie": cookie, **client_ip(5)}

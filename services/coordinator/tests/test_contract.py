@@ -144,10 +144,10 @@ async def test_reinserting_a_revoked_key_makes_it_live_again(client: Coordinator
 async def test_expired_session_is_neither_found_nor_revocable_and_is_swept(client: CoordinatorClient) -> None:
     key = digest()
     await client.sessions.Insert(
-        pb.InsertRequest(realm=OPERATOR, token_digest=key, subject_json="{}", ttl_seconds=1)
+        pb.InsertRequest(realm=OPERATOR, token_digest=key, subject_json="{}", ttl_seconds=2)
     )
     assert (await client.sessions.Get(pb.GetRequest(realm=OPERATOR, token_digest=key))).found
-    await asyncio.sleep(1.2)  # the session's own lifetime; there is nothing to await instead
+    await asyncio.sleep(2.2)  # the session's own lifetime; there is nothing to await instead
     assert not (await client.sessions.Get(pb.GetRequest(realm=OPERATOR, token_digest=key))).found
     assert not (await client.sessions.Revoke(pb.RevokeRequest(realm=OPERATOR, token_digest=key))).revoked
     assert (await client.sessions.SweepSessions(pb.SweepSessionsRequest())).deleted >= 1

@@ -228,7 +228,7 @@ async def test_the_service_is_registered_for_health_checks(client: CoordinatorCl
 
 async def test_heartbeat_lists_live_members_and_drops_expired_ones(shards: Shards) -> None:
     short, steady = replica(), replica()
-    await shards.heartbeat(short, member_ttl_ms=300)
+    await shards.heartbeat(short, member_ttl_ms=2000)  # long enough to be listed by the next heartbeat
     seen = await shards.heartbeat(steady)
     members = {m.replica_id: m for m in seen.members}
     assert {short, steady} <= set(members)

@@ -4,6 +4,7 @@ batches, and what the passes do when the store or the chain gives no answer."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Sequence
@@ -502,9 +503,17 @@ async def test_a_full_pass_reads_the_next_page_while_a_batch_is_written_but_batc
     events: list[str] = []
     in_flight = 0
     real_list, real_apply = h.store.list_work, h.store.apply_writes
+    # Set once the second page has been judged and the third read: the first batch is answered only then,
+    # so the order below does not depend on how fast a worker thread wakes up.
+    pipelined = asyncio.Event()
+
+    def note(event: str) -> None:
+        events.append(event)
+        if f"probe {accounts[1]}" in events and events.count("read") >= 3:
+            pipelined.set()
 
     async def list_work(*args: Any, **kwargs: Any) -> tuple[list[WorkItem], bool]:
-        events.append("read")
+        note("read")
         return await real_list(*args, **kwargs)
 
     async def apply_writes(fence: Fence, writes: Sequence[Write]) -> list[WriteResult]:
@@ -512,14 +521,17 @@ async def test_a_full_pass_reads_the_next_page_while_a_batch_is_written_but_batc
         in_flight += 1
         assert in_flight == 1, "one batch of a shard in flight at a time"
         events.append("batch sent")
-        await asyncio.sleep(0.01)  # a batch that takes a while: the next page is judged meanwhile
+        # A batch that takes a while: the next page is judged meanwhile. Without that pipelining nothing sets
+        # the event, and the order asserted below fails after this wait.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(pipelined.wait(), 5)
         try:
             return await real_apply(fence, writes)
         finally:
             in_flight -= 1
             events.append("batch answered")
 
-    h.chain.on_probe = lambda account_id: events.append(f"probe {account_id}")
+    h.chain.on_probe = lambda account_id: note(f"probe {account_id}")
     h.store.list_work = list_work  # type: ignore[method-assign]
     h.store.apply_writes = apply_writes  # type: ignore[method-assign]
     outcome, _ = await h.run()

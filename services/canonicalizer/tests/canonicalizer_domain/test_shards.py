@@ -207,7 +207,7 @@ async def test_shard_leases_of_another_count_hold_every_grant_back() -> None:
 @pytest.mark.parametrize("failure", ["unavailable", "hanging"])
 async def test_without_renewals_a_shard_stops_writing_before_its_lease_could_expire(failure: str) -> None:
     store = TimedCoordinator()
-    ttl, renew = 0.4, 0.05
+    ttl, renew = 0.6, 0.2  # 200 ms between the write deadline and expiry: room for a loaded machine
     r = replica(store, "replica-1", count=2, ttl=ttl, renew=renew)
     task = asyncio.create_task(r.shards.run())
     try:
@@ -302,7 +302,9 @@ async def test_shards_acquired_after_the_first_pass_get_a_full_pass_at_once() ->
 async def test_a_refused_write_makes_the_worker_drop_that_shard_without_releasing_it() -> None:
     store, chain = FakeCoordinator(ManualClock()), FakeChain()
     seed(store, chain)
-    r = replica(store, "replica-1", count=1)
+    # No heartbeat after the first: one between the takeover and the write would notice the loss itself
+    # (outcome lost), and the write's refusal is what this test is about.
+    r = replica(store, "replica-1", count=1, renew=60)
     # The lease moves to another replica between this one's read and its first write.
     chain.on_probe = lambda _: store.take_over(shard_lease_name(0, 1), "replica-2") and None
 
