@@ -168,6 +168,10 @@ def state_to_proto(state: AccountState) -> pb.AccountState:
     )
 
 
+def optional_state(state: AccountState | None) -> pb.AccountState | None:
+    return None if state is None else state_to_proto(state)
+
+
 def delta_to_proto(delta: Delta) -> pb.Delta:
     return pb.Delta(
         account_id=delta.account_id,
@@ -242,7 +246,7 @@ def shard_holder_to_proto(holder: ShardHolder) -> pb.ShardHolder:
 def work_item_to_proto(item: ShardWorkItem) -> pb.ShardWorkItem:
     return pb.ShardWorkItem(
         account_id=item.account_id,
-        state=None if item.state is None else state_to_proto(item.state),
+        state=optional_state(item.state),
         rows=[delta_to_proto(row) for row in item.rows],
         has_candidate=item.has_candidate,
         paused=item.paused,

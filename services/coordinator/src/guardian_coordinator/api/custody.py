@@ -19,6 +19,7 @@ from guardian_coordinator.api.convert import (
     optional_account,
     optional_delta,
     optional_lease,
+    optional_state,
     optional_timestamp,
     paused_from_proto,
     proto_name,
@@ -147,7 +148,7 @@ class CustodyServicer(pb_grpc.CustodyServicer):
         return pb.ReadAsSignerResponse(
             found=True,
             account=account_to_proto(read.account),
-            state=None if read.state is None else state_to_proto(read.state),
+            state=optional_state(read.state),
             signer_commitment=read.signer_commitment or "",
             floor=None if read.floor is None else proto_name("AUTH_TIMESTAMP_OUTCOME", read.floor),
         )
@@ -224,7 +225,7 @@ class CustodyServicer(pb_grpc.CustodyServicer):
             return pb.GetAccountResponse(
                 found=True,
                 account=account_to_proto(account),
-                state=None if state is None else state_to_proto(state),
+                state=optional_state(state),
             )
         alone = await self._custody.get_account(request.account_id)
         return pb.GetAccountResponse(found=alone is not None, account=optional_account(alone))
