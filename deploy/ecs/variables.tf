@@ -97,7 +97,7 @@ variable "rate_limits" {
 }
 
 variable "db_pool_max_size" {
-  description = "GUARDIAN_DB_POOL_MAX_SIZE: coordinator max_capacity x (this + 2 session lookup connections) (x2 during a deployment) + 1 per booting task must fit max_connections."
+  description = "GUARDIAN_DB_POOL_MAX_SIZE: coordinator max_capacity x (this + 2 session lookup + 8 direct connections) (x2 during a deployment) + 1 per booting task must fit max_connections."
   type        = number
   default     = 20
 }

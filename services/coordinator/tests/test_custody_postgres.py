@@ -283,3 +283,51 @@ async def test_the_account_list_reads_its_index_in_order(
         found
     )
     assert "Sort" not in {n["Node Type"] for n in nodes}
+
+
+async def test_a_signed_read_outlives_its_dead_connection_and_never_accepts_a_timestamp_twice(
+    replicas: list[CoordinatorClient], engine: AsyncEngine
+) -> None:
+    """Signed reads run on the coordinator's direct connections (docs/coordinator.md, "Direct connections"): a
+    connection killed while idle costs no error (the read is sent again on a fresh one), and the retry keeps the
+    replay floor: a timestamp once accepted is refused after the reconnect too."""
+    client, signer = replicas[0], new_commitment()
+    account_id = new_account_id()
+    configured = await client.custody.ConfigureAccount(
+        pb.ConfigureAccountRequest(
+            account_id=account_id,
+            auth_json=json.dumps({"MidenEcdsa": {"cosigner_commitments": [signer]}}),
+            initial_state_json="{}",
+            initial_commitment=new_commitment(),
+        )
+    )
+    assert configured.outcome == pb.CONFIGURE_OUTCOME_CREATED
+
+    async def floor(timestamp_ms: int) -> int:
+        read = await client.custody.ReadAsSigner(
+            pb.ReadAsSignerRequest(
+                account_id=account_id,
+                include_state=True,
+                auth_method="MidenEcdsa",
+                candidate_signers=[signer],
+                timestamp_ms=timestamp_ms,
+            )
+        )
+        assert read.found and read.signer_commitment == signer
+        return int(read.floor)
+
+    assert await floor(1_000) == pb.AUTH_TIMESTAMP_OUTCOME_ACCEPTED
+    async with engine.connect() as admin:
+        killed = (
+            await admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = 'guardian-coordinator' AND state = 'idle' "
+                    "AND query LIKE '%WITH signer AS%'"
+                )
+            )
+        ).all()
+    assert killed, "the signed read's connection is a direct connection, idle between requests"
+    assert await floor(1_000) == pb.AUTH_TIMESTAMP_OUTCOME_REPLAY, "the same timestamp after the reconnect"
+    assert await floor(1_001) == pb.AUTH_TIMESTAMP_OUTCOME_ACCEPTED
+    assert await floor(1_001) == pb.AUTH_TIMESTAMP_OUTCOME_REPLAY

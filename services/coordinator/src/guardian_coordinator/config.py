@@ -31,6 +31,7 @@ class CoordinatorSettings(BaseSettings):
     db_statement_timeout_ms: int = Field(default=5000, ge=1, le=3_600_000)
     db_session_lookups_in_flight: int = Field(default=2, ge=1, le=64)
     db_session_lookup_interval_ms: float = Field(default=2.0, ge=0, le=100)
+    db_direct_connections: int = Field(default=8, ge=1, le=64)
     migration_lock_poll_ms: int = Field(default=500, ge=10, le=60_000)
     migration_lock_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     sweep_interval_seconds: float = Field(default=60.0, gt=0, le=86_400)
@@ -51,4 +52,5 @@ class CoordinatorSettings(BaseSettings):
             statement_timeout_ms=self.db_statement_timeout_ms,
             session_lookups_in_flight=self.db_session_lookups_in_flight,
             session_lookup_interval_ms=self.db_session_lookup_interval_ms,
+            direct_connections=self.db_direct_connections,
         )

@@ -13,13 +13,16 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar, cast
 
-from sqlalchemy import TextClause, text
+import psycopg
+from psycopg.rows import dict_row
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from guardian_coordinator.domain.canonicalization import outside_shard
 from guardian_coordinator.domain.models import (
     AbandonOutcome,
     AbandonResult,
+    Account,
     AuthStamp,
     AuthTimestampOutcome,
     ConfigureOutcome,
@@ -43,6 +46,7 @@ from guardian_coordinator.domain.models import (
 from guardian_coordinator.store.postgres.custody_reads import (
     ACCOUNT_COLUMNS,
     FULL_DELTA_COLUMNS,
+    GET_ACCOUNT,
     NOW,
     RFC3339,
     WITH_STATE,
@@ -51,6 +55,7 @@ from guardian_coordinator.store.postgres.custody_reads import (
     account_and_state,
     to_delta,
 )
+from guardian_coordinator.store.postgres.direct_connections import DirectConnections, direct_sql
 from guardian_coordinator.store.postgres.engine import store_errors
 from guardian_coordinator.store.postgres.leases import VERIFY as FENCE_CHECK
 from guardian_coordinator.store.postgres.leases import fence_params
@@ -92,13 +97,14 @@ ADVANCE_AUTH_TIMESTAMP = text(
 )
 
 
-def signed_read(include_state: bool) -> TextClause:
+def signed_read(include_state: bool) -> str:
     """ReadAsSigner in one statement, so one snapshot: the first candidate listed among the account's cosigners of
     the method (`?` on the stored jsonb list), that signer's floor advanced only when strictly greater, and the
     account (with its state) as it was read."""
     state_json, state = ("s.state_json", WITH_STATE_JSON) if include_state else ("NULL::text", WITH_STATE)
-    return text(
-        f"""
+    return direct_sql(
+        text(
+            f"""
         WITH signer AS (
             SELECT c.commitment
               FROM account_metadata a,
@@ -113,9 +119,11 @@ def signed_read(include_state: bool) -> TextClause:
           FROM account_metadata m {state}
          WHERE m.account_id = :account_id
         """
+        )
     )
 
 
+# Run on the direct connections (psycopg placeholders).
 SIGNED_READ = {include: signed_read(include) for include in (False, True)}
 
 # ConfigureAccount
@@ -192,6 +200,13 @@ INSERT_CANDIDATE = text(
     SELECT * FROM inserted
     """
 )
+
+# SubmitCandidate runs on a direct connection (psycopg placeholders).
+DIRECT_LOCK_ACCOUNT = direct_sql(LOCK_ACCOUNT)
+DIRECT_SUBMIT_CHECKS = direct_sql(SUBMIT_CHECKS)
+DIRECT_SUPERSEDE = direct_sql(SUPERSEDE)
+DIRECT_INSERT_CANDIDATE = direct_sql(INSERT_CANDIDATE)
+DIRECT_GET_ACCOUNT = direct_sql(GET_ACCOUNT)
 
 # RecordAbandon (§5.3f)
 ROW_AT_NONCE = text(
@@ -455,8 +470,8 @@ def _answers(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Corouti
 
 
 class PostgresCustodyStore(PostgresCustodyReads):
-    def __init__(self, engine: AsyncEngine) -> None:
-        super().__init__(engine)
+    def __init__(self, engine: AsyncEngine, direct: DirectConnections) -> None:
+        super().__init__(engine, direct)
         self._engine = engine
 
     @asynccontextmanager
@@ -505,50 +520,15 @@ class PostgresCustodyStore(PostgresCustodyReads):
             stored = await self.read_account(conn, account.account_id)
         return ConfigureResult(ConfigureOutcome.CREATED if created else ConfigureOutcome.UPDATED, stored)
 
-    @_answers
     async def submit_candidate(self, candidate: NewCandidate) -> SubmitResult:
-        scope = {"account_id": candidate.account_id, "nonce": candidate.nonce}
-        async with self._locked(candidate.account_id) as (conn, account):
-            if account is None:
-                return SubmitResult(SubmitOutcome.ACCOUNT_NOT_FOUND)
-            stamp = candidate.stamp
-            checks = {
-                "account_id": candidate.account_id,
-                "signer": None if stamp is None else stamp.signer_commitment,
-                "timestamp_ms": 0 if stamp is None else stamp.timestamp_ms,
-            }
-            stored, has_candidate, advanced = (await conn.execute(SUBMIT_CHECKS, checks)).one()
-            if stored is None:
-                raise _Rollback(SubmitResult(SubmitOutcome.ACCOUNT_NOT_FOUND))
-            # The replay check comes first, and an accepted stamp stays used up whatever follows (the
-            # refusals below return, so the transaction commits the floor): docs/contracts/client-api.md §4.6.
-            if stamp is not None and not advanced:
-                raise _Rollback(SubmitResult(SubmitOutcome.REPLAY))
-            if account.released_at is not None or account.paused_at is not None:
-                outcome = SubmitOutcome.RELEASED if account.released_at else SubmitOutcome.PAUSED
-                return SubmitResult(outcome, account=await self.read_account(conn, candidate.account_id))
-            # A pending candidate is refused before the base check, the order of the client API (§2.1).
-            if has_candidate:
-                return SubmitResult(SubmitOutcome.CONFLICT)
-            if stored != candidate.prev_commitment:
-                return SubmitResult(SubmitOutcome.COMMITMENT_MISMATCH, expected_commitment=stored)
-            await conn.execute(SUPERSEDE, scope)
-            inserted = (
-                await conn.execute(
-                    INSERT_CANDIDATE,
-                    {
-                        **scope,
-                        "prev_commitment": candidate.prev_commitment,
-                        "new_commitment": candidate.new_commitment,
-                        "payload": candidate.delta_payload_json,
-                        "ack_sig": candidate.ack_sig,
-                        "metadata": candidate.metadata_json,
-                    },
-                )
-            ).first()
-            if inserted is None:  # canonical history holds this nonce: never overwritten
-                raise _Rollback(SubmitResult(SubmitOutcome.CONFLICT))
-        return SubmitResult(SubmitOutcome.SUBMITTED, delta=to_delta(inserted))
+        """Every client push: on a direct connection (docs/coordinator.md, "Direct connections"), the account lock,
+        the checks and the insert in one transaction. A refusal that must not keep anything raises _Rollback; the
+        others return, and the transaction commits the replay floor it moved."""
+        try:
+            async with self._direct.transaction(span="SubmitCandidate") as conn:
+                return await _submit(conn, candidate)
+        except _Rollback as rollback:
+            return cast(SubmitResult, rollback.result)
 
     async def record_abandon(self, account_id: str, nonce: int) -> AbandonResult:
         scope = {"account_id": account_id, "nonce": nonce}
@@ -591,11 +571,12 @@ class PostgresCustodyStore(PostgresCustodyReads):
             "candidates": list(candidates),
             "timestamp_ms": timestamp_ms,
         }
-        async with store_errors(), self._one_shot.connect() as conn:
-            row = (await conn.execute(SIGNED_READ[include_state], params)).first()
-        if row is None:
+        rows = await self._direct.fetch_all(
+            SIGNED_READ[include_state], params, span="SELECT account_metadata", named=True
+        )
+        if not rows:
             return None
-        fields = dict(row._mapping)
+        fields = rows[0]
         signer, advanced = fields.pop("signer"), fields.pop("advanced")
         account, state = account_and_state(fields)
         floor = None
@@ -716,6 +697,58 @@ class PostgresCustodyStore(PostgresCustodyReads):
                 for account_id, updated in await conn.execute(STATUS_MANY, _status_params(updates)):
                     outcomes[account_id] = WriteOutcome.APPLIED if updated else WriteOutcome.NOT_CANDIDATE
         return [outcomes[w.account_id] for w in writes]
+
+
+async def _submit(conn: psycopg.AsyncConnection[Any], candidate: NewCandidate) -> SubmitResult:
+    async def one(statement: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        return await (await conn.execute(statement, params, prepare=True)).fetchone()
+
+    scope = {"account_id": candidate.account_id, "nonce": candidate.nonce}
+    account = await one(DIRECT_LOCK_ACCOUNT, scope)
+    if account is None:
+        return SubmitResult(SubmitOutcome.ACCOUNT_NOT_FOUND)
+    paused_at, released_at = account
+    stamp = candidate.stamp
+    checks = {
+        "account_id": candidate.account_id,
+        "signer": None if stamp is None else stamp.signer_commitment,
+        "timestamp_ms": 0 if stamp is None else stamp.timestamp_ms,
+    }
+    row = await one(DIRECT_SUBMIT_CHECKS, checks)
+    assert row is not None  # a SELECT of three expressions always answers one row
+    stored, has_candidate, advanced = row
+    if stored is None:
+        raise _Rollback(SubmitResult(SubmitOutcome.ACCOUNT_NOT_FOUND))
+    # The replay check comes first, and an accepted stamp stays used up whatever follows (the refusals below
+    # return, so the transaction commits the floor): docs/contracts/client-api.md §4.6.
+    if stamp is not None and not advanced:
+        raise _Rollback(SubmitResult(SubmitOutcome.REPLAY))
+    if released_at is not None or paused_at is not None:
+        outcome = SubmitOutcome.RELEASED if released_at else SubmitOutcome.PAUSED
+        cursor = conn.cursor(row_factory=dict_row)
+        await cursor.execute(DIRECT_GET_ACCOUNT, scope, prepare=True)
+        stored_account = await cursor.fetchone()
+        return SubmitResult(outcome, account=None if stored_account is None else Account(**stored_account))
+    # A pending candidate is refused before the base check, the order of the client API (§2.1).
+    if has_candidate:
+        return SubmitResult(SubmitOutcome.CONFLICT)
+    if stored != candidate.prev_commitment:
+        return SubmitResult(SubmitOutcome.COMMITMENT_MISMATCH, expected_commitment=stored)
+    await conn.execute(DIRECT_SUPERSEDE, scope, prepare=True)
+    inserted = await one(
+        DIRECT_INSERT_CANDIDATE,
+        {
+            **scope,
+            "prev_commitment": candidate.prev_commitment,
+            "new_commitment": candidate.new_commitment,
+            "payload": candidate.delta_payload_json,
+            "ack_sig": candidate.ack_sig,
+            "metadata": candidate.metadata_json,
+        },
+    )
+    if inserted is None:  # canonical history holds this nonce: never overwritten
+        raise _Rollback(SubmitResult(SubmitOutcome.CONFLICT))
+    return SubmitResult(SubmitOutcome.SUBMITTED, delta=to_delta(inserted))
 
 
 async def _advance(conn: AsyncConnection, account_id: str, stamp: AuthStamp) -> tuple[bool, bool]:

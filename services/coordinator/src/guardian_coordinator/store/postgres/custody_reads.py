@@ -28,6 +28,7 @@ from guardian_coordinator.domain.models import (
     WorkQuery,
 )
 from guardian_coordinator.store.postgres.activity import read_activity
+from guardian_coordinator.store.postgres.direct_connections import DirectConnections, direct_sql
 from guardian_coordinator.store.postgres.engine import single_statements, store_errors
 
 # Writes stamp rows with clock_timestamp() (statement time, in lock order); reads that filter on an age use
@@ -66,6 +67,7 @@ GET_ACCOUNT_WITH_STATE = text(
     f"SELECT {ACCOUNT_COLUMNS}, s.state_json FROM account_metadata m {WITH_STATE_JSON} "
     "WHERE m.account_id = :account_id"
 )
+DIRECT_GET_ACCOUNT_WITH_STATE = direct_sql(GET_ACCOUNT_WITH_STATE)
 GET_STATE = text(
     "SELECT account_id, state_json::text AS state_json, commitment, created_at, updated_at FROM states "
     "WHERE account_id = :account_id"
@@ -248,8 +250,10 @@ def account_and_state(fields: dict[str, Any]) -> tuple[Account, AccountState | N
 
 
 class PostgresCustodyReads:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, direct: DirectConnections) -> None:
         self._one_shot = single_statements(engine)
+        # The signed custody path (one or two statements per client request) runs on connections of its own.
+        self._direct = direct
         # Reads of several statements that must agree with each other (a state and its candidates).
         self._snapshot = engine.execution_options(isolation_level="REPEATABLE READ")
 
@@ -271,8 +275,13 @@ class PostgresCustodyReads:
         return AccountState(**rows[0]._mapping) if rows else None
 
     async def get_account_with_state(self, account_id: str) -> tuple[Account, AccountState | None] | None:
-        rows = await self._all(GET_ACCOUNT_WITH_STATE, {"account_id": account_id})
-        return account_and_state(dict(rows[0]._mapping)) if rows else None
+        rows = await self._direct.fetch_all(
+            DIRECT_GET_ACCOUNT_WITH_STATE,
+            {"account_id": account_id},
+            span="SELECT account_metadata",
+            named=True,
+        )
+        return account_and_state(rows[0]) if rows else None
 
     async def get_delta(self, account_id: str, nonce: int) -> Delta | None:
         rows = await self._all(GET_DELTA, {"account_id": account_id, "nonce": nonce})

@@ -26,6 +26,9 @@ class PoolSettings:
     # a new one starts at most once per interval.
     session_lookups_in_flight: int = 2
     session_lookup_interval_ms: float = 2.0
+    # The signed custody path (ReadAsSigner, a push's account read, SubmitCandidate) runs on direct connections
+    # (direct_connections.py): at most this many, outside the pool.
+    direct_connections: int = 8
 
 
 def sqlalchemy_url(database_url: str) -> str:

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from opentelemetry import trace
-from opentelemetry.trace import SpanKind
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from guardian_coordinator.domain.models import Issued, Realm, Session
 from guardian_coordinator.metrics import SESSION_LOOKUP_KEYS, SESSION_LOOKUP_STATEMENTS
 from guardian_coordinator.store.postgres.coalesced_reads import CoalescedReads
+from guardian_coordinator.store.postgres.direct_connections import DirectConnections
 from guardian_coordinator.store.postgres.engine import single_statements, store_errors, sweep_in_batches
-from guardian_coordinator.store.postgres.lookup_connections import LookupConnections
-
-TRACER = trace.get_tracer("guardian.coordinator.sessions")
 
 INSERT = text(
     """
@@ -27,7 +23,7 @@ INSERT = text(
     RETURNING issued_at, expires_at
     """
 )
-# Runs on LookupConnections (psycopg placeholders): one statement answers every lookup of a batch.
+# Runs on DirectConnections (psycopg placeholders): one statement answers every lookup of a batch.
 GET_MANY = """
     SELECT s.realm, s.token_digest, s.subject::text, s.issued_at, s.expires_at
       FROM unnest(%s::text[], %s::bytea[]) AS k(realm, token_digest)
@@ -50,13 +46,15 @@ SWEEP = text(
 
 
 class PostgresSessionStore:
-    def __init__(self, engine: AsyncEngine, lookups: LookupConnections, *, sweep_batch: int) -> None:
+    def __init__(
+        self, engine: AsyncEngine, lookups: DirectConnections, *, lookup_interval_s: float, sweep_batch: int
+    ) -> None:
         self._engine = engine
         self._one_shot = single_statements(engine)
         self._sweep_batch = sweep_batch
         self._lookup_connections = lookups
         self._lookups = CoalescedReads(
-            self._get_many, max_in_flight=lookups.max_in_flight, min_interval_s=lookups.min_interval_s
+            self._get_many, max_in_flight=lookups.max_connections, min_interval_s=lookup_interval_s
         )
 
     async def insert(self, realm: Realm, token_digest: bytes, subject_json: str, ttl_seconds: int) -> Issued:
@@ -72,18 +70,9 @@ class PostgresSessionStore:
         SESSION_LOOKUP_STATEMENTS.inc()
         SESSION_LOOKUP_KEYS.inc(len(keys))
         params = ([realm for realm, _ in keys], [digest for _, digest in keys])
-        # Not on the SQLAlchemy engine, so not traced by its instrumentation: one span per shared statement,
-        # in the trace of the lookup that started it.
-        with TRACER.start_as_current_span(
-            "SELECT auth_sessions",
-            kind=SpanKind.CLIENT,
-            attributes={
-                "db.system": "postgresql",
-                "db.operation": "SELECT",
-                "guardian.session_lookups": len(keys),
-            },
-        ):
-            rows = await self._lookup_connections.fetch_all(GET_MANY, params)
+        rows = await self._lookup_connections.fetch_all(
+            GET_MANY, params, span="SELECT auth_sessions", attributes={"guardian.session_lookups": len(keys)}
+        )
         return {(row[0], row[1]): Session(row[2], row[3], row[4]) for row in rows}
 
     async def revoke(self, realm: Realm, token_digest: bytes) -> Session | None:

@@ -1,0 +1,251 @@
+"""A few long-lived autocommit psycopg connections for the hottest statements, outside the SQLAlchemy pool.
+
+Every authenticated request of the fleet costs one session lookup, and every signed custody request one signed
+read. Through the SQLAlchemy pool a single statement pays for checkout, autocommit switching, reset on checkin
+and result wrapping: about twice the driver's own work (measured in docs/coordinator.md, "Direct
+connections"). These fixed statements run on connections of their own instead. Each `DirectConnections` holds
+at most `max_connections` of them; a call that finds them all busy waits up to the pool's acquire timeout,
+then answers StoreUnavailable like an exhausted pool.
+
+Failures: every call is bounded on the client side too (connect timeout + statement timeout + a margin),
+so a connection that goes silent cannot hold callers forever. A reused connection that turns out to be
+dead (the database restarted, a proxy closed it while idle) is replaced and the statement sent once more on
+a fresh one. For a read the retry starts later, so it can only see newer state. For the signed read, whose
+statement also raises a replay floor, the retry can only be stricter: had the first attempt reached the
+server, the floor already holds the timestamp and the retry answers a replay (a refusal, never a request let
+through twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
+from typing import Any
+
+import psycopg
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+from opentelemetry.util.types import AttributeValue
+from psycopg.rows import dict_row
+from sqlalchemy import TextClause
+from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
+
+from guardian_coordinator.domain.errors import StoreUnavailable
+from guardian_coordinator.store.postgres.engine import PoolSettings, libpq_url
+
+# Added to connect + statement timeout for the client-side bound of one call.
+CALL_MARGIN_S = 1.0
+_DIALECT = psycopg_dialect.dialect()  # type: ignore[no-untyped-call]
+TRACER = trace.get_tracer("guardian.coordinator.direct_connections")
+
+
+def direct_sql(statement: TextClause) -> str:
+    """A `text()` statement in psycopg's own placeholders (`:name` → `%(name)s`, a literal `%` doubled), so one
+    statement text serves both the pool and the direct connections."""
+    return str(statement.compile(dialect=_DIALECT))
+
+
+class DirectConnections:
+    def __init__(self, database_url: str, pool: PoolSettings, *, max_connections: int) -> None:
+        self._database_url = database_url
+        self._pool = pool
+        self._idle: list[psycopg.AsyncConnection[Any]] = []
+        self._closed = False
+        self._abandoned: set[asyncio.Future[list[Any]]] = set()
+        self.max_connections = max_connections
+        self._slots = asyncio.Semaphore(max_connections)
+        self._call_bound_s = pool.connect_timeout_seconds + pool.statement_timeout_ms / 1000 + CALL_MARGIN_S
+
+    async def fetch_all(
+        self,
+        statement: str,
+        params: Mapping[str, Any] | Sequence[Any],
+        *,
+        span: str,
+        named: bool = False,
+        attributes: Mapping[str, AttributeValue] | None = None,
+    ) -> list[Any]:
+        """Runs one prepared statement in autocommit; rows as tuples, or dicts by column name when `named`. Any
+        failure is StoreUnavailable, never an empty answer.
+
+        Not on the SQLAlchemy engine, so not traced by its instrumentation: the call is one client span named
+        `span`, in the trace of the request that makes it."""
+        with TRACER.start_as_current_span(
+            span,
+            kind=SpanKind.CLIENT,
+            attributes={
+                "db.system": "postgresql",
+                "db.operation": span.split(" ", 1)[0],
+                **(attributes or {}),
+            },
+        ):
+            return await self._fetch_all(statement, params, named)
+
+    async def _fetch_all(
+        self, statement: str, params: Mapping[str, Any] | Sequence[Any], named: bool
+    ) -> list[Any]:
+        if self._closed:
+            raise StoreUnavailable("database unavailable: the coordinator is stopping")
+        await self._take_slot()
+        call = asyncio.ensure_future(self._retried(statement, params, named))
+        # The slot comes back when the call has really ended (a done callback also runs for a call cancelled
+        # before it started), so an abandoned call keeps its connection counted until psycopg has closed it.
+        call.add_done_callback(lambda _: self._slots.release())
+        try:
+            done, _ = await asyncio.wait({call}, timeout=self._call_bound_s)
+        except asyncio.CancelledError:
+            call.cancel()
+            raise
+        if not done:
+            # Cancelled in the background: psycopg then tries to cancel the query on the server for a few
+            # seconds before closing the connection, and the callers waiting here should not wait for that.
+            call.cancel()
+            self._abandoned.add(call)
+            call.add_done_callback(self._forget)
+            raise StoreUnavailable(f"database unavailable: no answer within {self._call_bound_s:g} s")
+        return call.result()
+
+    @asynccontextmanager
+    async def transaction(self, *, span: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        """One transaction on a direct connection: committed when the body returns, rolled back when it raises
+        (the exception then goes on). A reused connection found dead at BEGIN, before anything ran, is replaced
+        once; any later database failure is StoreUnavailable and never retried here (the body may have run).
+        The server's statement timeout bounds each statement, as on the pool."""
+        if self._closed:
+            raise StoreUnavailable("database unavailable: the coordinator is stopping")
+        with TRACER.start_as_current_span(
+            span, kind=SpanKind.CLIENT, attributes={"db.system": "postgresql", "db.operation": "TRANSACTION"}
+        ):
+            await self._take_slot()
+            try:
+                conn = await self._begin()
+                try:
+                    yield conn
+                    await conn.execute("COMMIT")
+                except (psycopg.Error, OSError) as exc:
+                    await _discard(conn)
+                    raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+                except Exception:
+                    await self._roll_back(conn)
+                    raise
+                except BaseException:
+                    await _discard(conn)  # cancelled mid-statement: the protocol state is unknown
+                    raise
+                await self._check_in(conn)
+            finally:
+                self._slots.release()
+
+    async def _begin(self) -> psycopg.AsyncConnection[Any]:
+        for allow_reuse in (True, False):
+            conn, reused = await self._check_out(allow_reuse)
+            try:
+                await conn.execute("BEGIN")
+                return conn
+            except (psycopg.Error, OSError) as exc:
+                await _discard(conn)
+                if not (reused and conn.broken):
+                    raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+            except BaseException:
+                await _discard(conn)
+                raise
+        raise StoreUnavailable("database unavailable: no connection could begin a transaction")
+
+    async def _roll_back(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """After a refusal raised by the body: the connection is healthy, so it is rolled back and kept; if even
+        that fails it is closed, and the server aborts the transaction with it."""
+        try:
+            await conn.execute("ROLLBACK")
+        except BaseException:
+            await _discard(conn)
+            raise
+        await self._check_in(conn)
+
+    def _forget(self, call: asyncio.Future[list[Any]]) -> None:
+        self._abandoned.discard(call)
+        if not call.cancelled():
+            call.exception()  # retrieved: it was already answered as unavailable
+
+    async def close(self) -> None:
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            await _discard(conn)
+
+    async def _take_slot(self) -> None:
+        if not self._slots.locked():
+            await self._slots.acquire()  # free: taken at once, no task
+            return
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self._pool.acquire_timeout_seconds)
+        except TimeoutError:
+            raise StoreUnavailable(
+                f"database unavailable: all {self.max_connections} direct connections busy for "
+                f"{self._pool.acquire_timeout_seconds:g} s"
+            ) from None
+
+    async def _retried(
+        self, statement: str, params: Mapping[str, Any] | Sequence[Any], named: bool
+    ) -> list[Any]:
+        try:
+            return await self._run(statement, params, named, allow_reuse=True)
+        except _DeadReusedConnection:
+            return await self._run(statement, params, named, allow_reuse=False)
+
+    async def _run(
+        self, statement: str, params: Mapping[str, Any] | Sequence[Any], named: bool, *, allow_reuse: bool
+    ) -> list[Any]:
+        async with self._connection(allow_reuse=allow_reuse) as conn:
+            if named:
+                cursor = conn.cursor(row_factory=dict_row)
+                await cursor.execute(statement, params, prepare=True)
+                return await cursor.fetchall()
+            return await (await conn.execute(statement, params, prepare=True)).fetchall()
+
+    async def _check_out(self, allow_reuse: bool) -> tuple[psycopg.AsyncConnection[Any], bool]:
+        """A connection and whether it was reused (an idle one may have died since its last use)."""
+        reused = allow_reuse and bool(self._idle)
+        try:
+            return (self._idle.pop() if reused else await self._connect()), reused
+        except (psycopg.Error, OSError, TimeoutError) as exc:
+            raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+
+    async def _check_in(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        if self._closed:
+            await _discard(conn)
+        else:
+            self._idle.append(conn)
+
+    @asynccontextmanager
+    async def _connection(self, *, allow_reuse: bool) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        conn, reused = await self._check_out(allow_reuse)
+        try:
+            yield conn
+        except (psycopg.Error, OSError) as exc:
+            await _discard(conn)
+            if reused and conn.broken:
+                raise _DeadReusedConnection from exc
+            raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+        except BaseException:
+            # Cancelled or timed out mid-statement: the protocol state is unknown, so it is not reused.
+            await _discard(conn)
+            raise
+        await self._check_in(conn)
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        return await psycopg.AsyncConnection.connect(
+            libpq_url(self._database_url),
+            autocommit=True,
+            connect_timeout=self._pool.connect_timeout_seconds,
+            options=f"-c statement_timeout={self._pool.statement_timeout_ms}",
+            application_name="guardian-coordinator",
+        )
+
+
+class _DeadReusedConnection(Exception):
+    """An idle connection was found dead on first use: worth one retry on a fresh connection."""
+
+
+async def _discard(conn: psycopg.AsyncConnection[Any]) -> None:
+    with suppress(psycopg.Error, OSError):
+        await conn.close()
