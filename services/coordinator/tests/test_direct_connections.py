@@ -5,7 +5,10 @@ connections than the bound exist, and a caller that cannot get one in time is an
 from __future__ import annotations
 
 import asyncio
+import functools
+import secrets
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import psycopg
 import pytest
@@ -136,3 +139,65 @@ async def test_named_rows_and_statements_written_for_sqlalchemy(
     assert await lookups.fetch_all(statement, {"word": "a:b"}, span=SPAN, named=True) == [
         {"word": "a:b", "literal": "100%", "cast": 2}
     ]
+
+
+class Refused(Exception):
+    """A refusal raised by a transaction's body."""
+
+
+async def test_a_transaction_commits_when_its_body_returns_and_keeps_nothing_when_it_raises(
+    run_database_url: str, open_lookups: OpenLookups
+) -> None:
+    lookups = open_lookups(run_database_url, max_connections=1)
+    table = f"direct_tx_{secrets.token_hex(4)}"
+    async with await psycopg.AsyncConnection.connect(run_database_url, autocommit=True) as admin:
+        await admin.execute(f"CREATE TABLE {table} (n int PRIMARY KEY)")
+
+        async def insert(n: int, refuse: bool, conn: psycopg.AsyncConnection[Any]) -> int:
+            # Prepared, as the store's statements are, and sent with BEGIN without reading its answer.
+            await conn.execute(f"INSERT INTO {table} VALUES (%s)", (n,), prepare=True)
+            [(pid,)] = await (await conn.execute("SELECT pg_backend_pid()", prepare=True)).fetchall()
+            if refuse:
+                raise Refused(pid)
+            return int(pid)
+
+        pid = await lookups.in_transaction(functools.partial(insert, 1, False), span=SPAN)
+        # Refusals and commits in turn on the one connection: a rollback must not lose the prepared statements
+        # that the next call uses (psycopg forgets them on a rollback).
+        for n in range(2, 8):
+            if n % 2:
+                assert await lookups.in_transaction(functools.partial(insert, n, False), span=SPAN) == pid
+            else:
+                with pytest.raises(Refused):
+                    await lookups.in_transaction(functools.partial(insert, n, True), span=SPAN)
+            assert await backend_pid(lookups, n) == pid
+        # A database error in the body (a duplicate key) is UNAVAILABLE, and nothing of it is kept either.
+        with pytest.raises(StoreUnavailable, match="UniqueViolation"):
+            await lookups.in_transaction(functools.partial(insert, 1, False), span=SPAN)
+        assert await lookups.in_transaction(functools.partial(insert, 9, False), span=SPAN) != pid, (
+            "the connection that failed was closed, not reused"
+        )
+        rows = await (await admin.execute(f"SELECT n FROM {table} ORDER BY n")).fetchall()
+        assert rows == [(1,), (3,), (5,), (7,), (9,)]
+
+
+async def test_a_transaction_on_a_dead_idle_connection_runs_again_on_a_fresh_one(
+    run_database_url: str, open_lookups: OpenLookups
+) -> None:
+    lookups = open_lookups(run_database_url, max_connections=1)
+    table = f"direct_tx_{secrets.token_hex(4)}"
+    runs: list[int] = []
+
+    async def insert(conn: psycopg.AsyncConnection[Any]) -> int:
+        runs.append(1)
+        await conn.execute(f"INSERT INTO {table} VALUES (1)")
+        [(pid,)] = await (await conn.execute("SELECT pg_backend_pid()")).fetchall()
+        return int(pid)
+
+    async with await psycopg.AsyncConnection.connect(run_database_url, autocommit=True) as admin:
+        await admin.execute(f"CREATE TABLE {table} (n int PRIMARY KEY)")
+        idle = await backend_pid(lookups, 1)
+        await admin.execute("SELECT pg_terminate_backend(%s)", (idle,))
+        fresh = await lookups.in_transaction(insert, span=SPAN)
+        assert fresh != idle and len(runs) == 2, "the body ran again, on a new connection, without an error"
+        assert await (await admin.execute(f"SELECT count(*) FROM {table}")).fetchall() == [(1,)]

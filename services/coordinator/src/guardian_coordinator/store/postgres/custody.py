@@ -159,7 +159,12 @@ UPDATE_AUTH = text(
 # sees every candidate committed before), together with the stamp's replay check when the push carries one:
 # the stored commitment, whether a candidate is pending, whether the floor moved. The caller rolls back what
 # its outcome must not keep.
-_STAMP = "SELECT :account_id, CAST(:signer AS text), CAST(:timestamp_ms AS bigint) WHERE CAST(:signer AS text) IS NOT NULL"
+# From the account row, so that no floor row is written for an account that does not exist (the checks are sent
+# before the lock's answer is read).
+_STAMP = (
+    "SELECT account_id, CAST(:signer AS text), CAST(:timestamp_ms AS bigint) FROM account_metadata "
+    "WHERE account_id = :account_id AND CAST(:signer AS text) IS NOT NULL"
+)
 SUBMIT_CHECKS = text(
     f"""
     WITH advanced AS ({advance_floor(_STAMP)})
@@ -521,12 +526,12 @@ class PostgresCustodyStore(PostgresCustodyReads):
         return ConfigureResult(ConfigureOutcome.CREATED if created else ConfigureOutcome.UPDATED, stored)
 
     async def submit_candidate(self, candidate: NewCandidate) -> SubmitResult:
-        """Every client push: on a direct connection (docs/coordinator.md, "Direct connections"), the account lock,
-        the checks and the insert in one transaction. A refusal that must not keep anything raises _Rollback; the
-        others return, and the transaction commits the replay floor it moved."""
+        """Every client push: on a direct connection (docs/coordinator.md, "Direct connections"), one transaction
+        of three round trips: the account lock with the checks, the insert, the commit."""
         try:
-            async with self._direct.transaction(span="SubmitCandidate") as conn:
-                return await _submit(conn, candidate)
+            return await self._direct.in_transaction(
+                functools.partial(_submit, candidate), span="SubmitCandidate"
+            )
         except _Rollback as rollback:
             return cast(SubmitResult, rollback.result)
 
@@ -699,22 +704,25 @@ class PostgresCustodyStore(PostgresCustodyReads):
         return [outcomes[w.account_id] for w in writes]
 
 
-async def _submit(conn: psycopg.AsyncConnection[Any], candidate: NewCandidate) -> SubmitResult:
-    async def one(statement: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
-        return await (await conn.execute(statement, params, prepare=True)).fetchone()
-
+async def _submit(candidate: NewCandidate, conn: psycopg.AsyncConnection[Any]) -> SubmitResult:
+    """SubmitCandidate's transaction. The lock and the checks are sent together: the checks run once the lock is
+    held, in a snapshot of their own (READ COMMITTED), so they see every write committed before it. A refusal
+    that must keep nothing raises _Rollback; the others return, and the transaction commits the replay floor
+    the checks moved."""
     scope = {"account_id": candidate.account_id, "nonce": candidate.nonce}
-    account = await one(DIRECT_LOCK_ACCOUNT, scope)
-    if account is None:
-        return SubmitResult(SubmitOutcome.ACCOUNT_NOT_FOUND)
-    paused_at, released_at = account
     stamp = candidate.stamp
     checks = {
         "account_id": candidate.account_id,
         "signer": None if stamp is None else stamp.signer_commitment,
         "timestamp_ms": 0 if stamp is None else stamp.timestamp_ms,
     }
-    row = await one(DIRECT_SUBMIT_CHECKS, checks)
+    locked = await conn.execute(DIRECT_LOCK_ACCOUNT, scope, prepare=True)
+    checked = await conn.execute(DIRECT_SUBMIT_CHECKS, checks, prepare=True)
+    account = await locked.fetchone()
+    if account is None:
+        raise _Rollback(SubmitResult(SubmitOutcome.ACCOUNT_NOT_FOUND))
+    paused_at, released_at = account
+    row = await checked.fetchone()
     assert row is not None  # a SELECT of three expressions always answers one row
     stored, has_candidate, advanced = row
     if stored is None:
@@ -735,17 +743,20 @@ async def _submit(conn: psycopg.AsyncConnection[Any], candidate: NewCandidate) -
     if stored != candidate.prev_commitment:
         return SubmitResult(SubmitOutcome.COMMITMENT_MISMATCH, expected_commitment=stored)
     await conn.execute(DIRECT_SUPERSEDE, scope, prepare=True)
-    inserted = await one(
-        DIRECT_INSERT_CANDIDATE,
-        {
-            **scope,
-            "prev_commitment": candidate.prev_commitment,
-            "new_commitment": candidate.new_commitment,
-            "payload": candidate.delta_payload_json,
-            "ack_sig": candidate.ack_sig,
-            "metadata": candidate.metadata_json,
-        },
-    )
+    inserted = await (
+        await conn.execute(
+            DIRECT_INSERT_CANDIDATE,
+            {
+                **scope,
+                "prev_commitment": candidate.prev_commitment,
+                "new_commitment": candidate.new_commitment,
+                "payload": candidate.delta_payload_json,
+                "ack_sig": candidate.ack_sig,
+                "metadata": candidate.metadata_json,
+            },
+            prepare=True,
+        )
+    ).fetchone()
     if inserted is None:  # canonical history holds this nonce: never overwritten
         raise _Rollback(SubmitResult(SubmitOutcome.CONFLICT))
     return SubmitResult(SubmitOutcome.SUBMITTED, delta=to_delta(inserted))

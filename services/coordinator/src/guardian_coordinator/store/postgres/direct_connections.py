@@ -19,9 +19,9 @@ through twice).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from opentelemetry import trace
@@ -36,6 +36,7 @@ from guardian_coordinator.store.postgres.engine import PoolSettings, libpq_url
 
 # Added to connect + statement timeout for the client-side bound of one call.
 CALL_MARGIN_S = 1.0
+T = TypeVar("T")
 _DIALECT = psycopg_dialect.dialect()  # type: ignore[no-untyped-call]
 TRACER = trace.get_tracer("guardian.coordinator.direct_connections")
 
@@ -106,11 +107,17 @@ class DirectConnections:
             raise StoreUnavailable(f"database unavailable: no answer within {self._call_bound_s:g} s")
         return call.result()
 
-    @asynccontextmanager
-    async def transaction(self, *, span: str) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-        """One transaction on a direct connection: committed when the body returns, rolled back when it raises
-        (the exception then goes on). A reused connection found dead at BEGIN, before anything ran, is replaced
-        once; any later database failure is StoreUnavailable and never retried here (the body may have run).
+    async def in_transaction(
+        self, body: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]], *, span: str
+    ) -> T:
+        """`await body(conn)` in one transaction on a direct connection, in pipeline mode: statements the body
+        sends without reading their results go out together with BEGIN, and COMMIT with the last of them, so a
+        transaction of several statements costs few round trips. Committed when the body returns; rolled back
+        when it raises its own exception, which then goes on.
+
+        Any database failure is StoreUnavailable. The one retry: a reused connection found dead before COMMIT was
+        sent (the database restarted while it sat idle) runs the body again on a fresh connection. Nothing of
+        the first attempt can have committed, so the body sees the database as if it were the first attempt.
         The server's statement timeout bounds each statement, as on the pool."""
         if self._closed:
             raise StoreUnavailable("database unavailable: the coordinator is stopping")
@@ -119,47 +126,48 @@ class DirectConnections:
         ):
             await self._take_slot()
             try:
-                conn = await self._begin()
                 try:
-                    yield conn
-                    await conn.execute("COMMIT")
-                except (psycopg.Error, OSError) as exc:
-                    await _discard(conn)
-                    raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
-                except Exception:
-                    await self._roll_back(conn)
-                    raise
-                except BaseException:
-                    await _discard(conn)  # cancelled mid-statement: the protocol state is unknown
-                    raise
-                await self._check_in(conn)
+                    return await self._transaction(body, allow_reuse=True)
+                except _DeadReusedConnection:
+                    return await self._transaction(body, allow_reuse=False)
             finally:
                 self._slots.release()
 
-    async def _begin(self) -> psycopg.AsyncConnection[Any]:
-        for allow_reuse in (True, False):
-            conn, reused = await self._check_out(allow_reuse)
-            try:
-                await conn.execute("BEGIN")
-                return conn
-            except (psycopg.Error, OSError) as exc:
-                await _discard(conn)
-                if not (reused and conn.broken):
-                    raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
-            except BaseException:
-                await _discard(conn)
-                raise
-        raise StoreUnavailable("database unavailable: no connection could begin a transaction")
-
-    async def _roll_back(self, conn: psycopg.AsyncConnection[Any]) -> None:
-        """After a refusal raised by the body: the connection is healthy, so it is rolled back and kept; if even
-        that fails it is closed, and the server aborts the transaction with it."""
+    async def _transaction(
+        self, body: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]], *, allow_reuse: bool
+    ) -> T:
+        conn, reused = await self._check_out(allow_reuse)
+        commit_sent = False
+        refusal: Exception | None = None
         try:
-            await conn.execute("ROLLBACK")
-        except BaseException:
+            async with conn.pipeline():
+                await conn.execute("BEGIN")
+                try:
+                    result = await body(conn)
+                except (psycopg.Error, OSError):
+                    raise
+                except Exception as exc:  # the body's own refusal: nothing it wrote is kept
+                    refusal = exc
+                else:
+                    commit_sent = True
+                    await conn.execute("COMMIT")
+            if refusal is not None:
+                # Outside pipeline mode: on a rollback psycopg forgets the statements it prepared on the
+                # connection, and inside a pipeline that bookkeeping lost a statement prepared in the same batch
+                # ("prepared statement does not exist" on the next call: the abandon test caught it).
+                await conn.execute("ROLLBACK")
+        except (psycopg.Error, OSError) as exc:
             await _discard(conn)
+            if reused and conn.broken and not commit_sent:
+                raise _DeadReusedConnection from exc
+            raise StoreUnavailable(f"database unavailable: {type(exc).__name__}") from exc
+        except BaseException:
+            await _discard(conn)  # cancelled mid-statement: the protocol state is unknown
             raise
         await self._check_in(conn)
+        if refusal is not None:
+            raise refusal
+        return result
 
     def _forget(self, call: asyncio.Future[list[Any]]) -> None:
         self._abandoned.discard(call)
