@@ -7,10 +7,11 @@ connections"). These fixed statements run on connections of their own instead. E
 at most `max_connections` of them; a call that finds them all busy waits up to the pool's acquire timeout,
 then answers StoreUnavailable like an exhausted pool.
 
-Failures: every call is bounded on the client side too (connect timeout + statement timeout + a margin),
-so a connection that goes silent cannot hold callers forever. A reused connection that turns out to be
-dead (the database restarted, a proxy closed it while idle) is replaced and the statement sent once more on
-a fresh one. For a read the retry starts later, so it can only see newer state. For the signed read, whose
+Failures: every single-statement call is bounded on the client side too (connect timeout + statement timeout +
+a margin), so a connection that goes silent cannot hold callers forever; a transaction's statements are bounded
+by the server's statement timeout, as on the pool. A reused connection that turns out to be dead (the database
+restarted, a proxy closed it while idle) is replaced and the statement sent once more on a fresh one (a
+transaction is run again only if its COMMIT was never sent: `in_transaction`). For a read the retry starts later, so it can only see newer state. For the signed read, whose
 statement also raises a replay floor, the retry can only be stricter: had the first attempt reached the
 server, the floor already holds the timestamp and the retry answers a replay (a refusal, never a request let
 through twice).
