@@ -206,7 +206,9 @@ INSERT_CANDIDATE = text(
     """
 )
 
-# SubmitCandidate runs on a direct connection (psycopg placeholders).
+# SubmitCandidate runs on a direct connection (psycopg placeholders), waiting for answers three times: the lock
+# with the checks, then the insert (or the paused account's row), then COMMIT.
+SUBMIT_ROUND_TRIPS = 3
 DIRECT_LOCK_ACCOUNT = direct_sql(LOCK_ACCOUNT)
 DIRECT_SUBMIT_CHECKS = direct_sql(SUBMIT_CHECKS)
 DIRECT_SUPERSEDE = direct_sql(SUPERSEDE)
@@ -530,7 +532,7 @@ class PostgresCustodyStore(PostgresCustodyReads):
         of three round trips: the account lock with the checks, the insert, the commit."""
         try:
             return await self._direct.in_transaction(
-                functools.partial(_submit, candidate), span="SubmitCandidate"
+                functools.partial(_submit, candidate), span="SubmitCandidate", round_trips=SUBMIT_ROUND_TRIPS
             )
         except _Rollback as rollback:
             return cast(SubmitResult, rollback.result)

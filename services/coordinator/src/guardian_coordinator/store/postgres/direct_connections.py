@@ -7,12 +7,12 @@ connections"). These fixed statements run on connections of their own instead. E
 at most `max_connections` of them; a call that finds them all busy waits up to the pool's acquire timeout,
 then answers StoreUnavailable like an exhausted pool.
 
-Failures: every single-statement call is bounded on the client side too (connect timeout + statement timeout +
-a margin), so a connection that goes silent cannot hold callers forever; a transaction's statements are bounded
-by the server's statement timeout, as on the pool. A reused connection that turns out to be dead (the database
-restarted, a proxy closed it while idle) is replaced and the statement sent once more on a fresh one (a
-transaction is run again only if its COMMIT was never sent: `in_transaction`). For a read the retry starts later, so it can only see newer state. For the signed read, whose
-statement also raises a replay floor, the retry can only be stricter: had the first attempt reached the
+Failures: every call is bounded on the client side too (connect timeout + a statement timeout per round trip +
+a margin), so a connection that goes silent cannot hold callers or connection slots until TCP gives up. A
+reused connection that turns out to be dead (the database restarted, a proxy closed it while idle) is replaced
+and the statement sent once more on a fresh one (a transaction is run again only if its COMMIT was never sent:
+`in_transaction`). For a read the retry starts later, so it can only see newer state. For the signed read,
+whose statement also raises a replay floor, the retry can only be stricter: had the first attempt reached the
 server, the floor already holds the timestamp and the retry answers a replay (a refusal, never a request let
 through twice).
 """
@@ -20,7 +20,7 @@ through twice).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from typing import Any, TypeVar
 
@@ -54,7 +54,7 @@ class DirectConnections:
         self._pool = pool
         self._idle: list[psycopg.AsyncConnection[Any]] = []
         self._closed = False
-        self._abandoned: set[asyncio.Future[list[Any]]] = set()
+        self._abandoned: set[asyncio.Future[Any]] = set()
         self.max_connections = max_connections
         self._slots = asyncio.Semaphore(max_connections)
         self._call_bound_s = pool.connect_timeout_seconds + pool.statement_timeout_ms / 1000 + CALL_MARGIN_S
@@ -87,29 +87,10 @@ class DirectConnections:
     async def _fetch_all(
         self, statement: str, params: Mapping[str, Any] | Sequence[Any], named: bool
     ) -> list[Any]:
-        if self._closed:
-            raise StoreUnavailable("database unavailable: the coordinator is stopping")
-        await self._take_slot()
-        call = asyncio.ensure_future(self._retried(statement, params, named))
-        # The slot comes back when the call has really ended (a done callback also runs for a call cancelled
-        # before it started), so an abandoned call keeps its connection counted until psycopg has closed it.
-        call.add_done_callback(lambda _: self._slots.release())
-        try:
-            done, _ = await asyncio.wait({call}, timeout=self._call_bound_s)
-        except asyncio.CancelledError:
-            call.cancel()
-            raise
-        if not done:
-            # Cancelled in the background: psycopg then tries to cancel the query on the server for a few
-            # seconds before closing the connection, and the callers waiting here should not wait for that.
-            call.cancel()
-            self._abandoned.add(call)
-            call.add_done_callback(self._forget)
-            raise StoreUnavailable(f"database unavailable: no answer within {self._call_bound_s:g} s")
-        return call.result()
+        return await self._bounded(self._retried(statement, params, named), self._call_bound_s)
 
     async def in_transaction(
-        self, body: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]], *, span: str
+        self, body: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]], *, span: str, round_trips: int
     ) -> T:
         """`await body(conn)` in one transaction on a direct connection, in pipeline mode: statements the body
         sends without reading their results go out together with BEGIN, and COMMIT with the last of them, so a
@@ -119,20 +100,55 @@ class DirectConnections:
         Any database failure is StoreUnavailable. The one retry: a reused connection found dead before COMMIT was
         sent (the database restarted while it sat idle) runs the body again on a fresh connection. Nothing of
         the first attempt can have committed, so the body sees the database as if it were the first attempt.
-        The server's statement timeout bounds each statement, as on the pool."""
-        if self._closed:
-            raise StoreUnavailable("database unavailable: the coordinator is stopping")
+
+        `round_trips`: how many times the body waits for answers, COMMIT included. The server's statement timeout
+        bounds each statement; the whole call is also bounded here (connect timeout + `round_trips` statement
+        timeouts + 1 s), so a connection that goes silent answers StoreUnavailable instead of holding the caller
+        and a connection slot until TCP gives up. Past that bound the outcome is unknown (COMMIT may have
+        reached the server), so it is StoreUnavailable and never retried."""
+        bound_s = (
+            self._pool.connect_timeout_seconds
+            + round_trips * self._pool.statement_timeout_ms / 1000
+            + CALL_MARGIN_S
+        )
         with TRACER.start_as_current_span(
             span, kind=SpanKind.CLIENT, attributes={"db.system": "postgresql", "db.operation": "TRANSACTION"}
         ):
+            return await self._bounded(self._transaction_retried(body), bound_s)
+
+    async def _bounded(self, work: Coroutine[Any, Any, T], bound_s: float) -> T:
+        """`work` in a connection slot, answered within `bound_s` (StoreUnavailable past it)."""
+        if self._closed:
+            work.close()
+            raise StoreUnavailable("database unavailable: the coordinator is stopping")
+        try:
             await self._take_slot()
-            try:
-                try:
-                    return await self._transaction(body, allow_reuse=True)
-                except _DeadReusedConnection:
-                    return await self._transaction(body, allow_reuse=False)
-            finally:
-                self._slots.release()
+        except BaseException:
+            work.close()
+            raise
+        call = asyncio.ensure_future(work)
+        # The slot comes back when the call has really ended (a done callback also runs for a call cancelled
+        # before it started), so an abandoned call keeps its connection counted until psycopg has closed it.
+        call.add_done_callback(lambda _: self._slots.release())
+        try:
+            done, _ = await asyncio.wait({call}, timeout=bound_s)
+        except asyncio.CancelledError:
+            call.cancel()
+            raise
+        if not done:
+            # Cancelled in the background: psycopg then tries to cancel the query on the server for a few
+            # seconds before closing the connection, and the callers waiting here should not wait for that.
+            call.cancel()
+            self._abandoned.add(call)
+            call.add_done_callback(self._forget)
+            raise StoreUnavailable(f"database unavailable: no answer within {bound_s:g} s")
+        return call.result()
+
+    async def _transaction_retried(self, body: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:
+        try:
+            return await self._transaction(body, allow_reuse=True)
+        except _DeadReusedConnection:
+            return await self._transaction(body, allow_reuse=False)
 
     async def _transaction(
         self, body: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]], *, allow_reuse: bool
@@ -170,7 +186,7 @@ class DirectConnections:
             raise refusal
         return result
 
-    def _forget(self, call: asyncio.Future[list[Any]]) -> None:
+    def _forget(self, call: asyncio.Future[Any]) -> None:
         self._abandoned.discard(call)
         if not call.cancelled():
             call.exception()  # retrieved: it was already answered as unavailable
@@ -183,10 +199,13 @@ class DirectConnections:
 
     async def _take_slot(self) -> None:
         if not self._slots.locked():
-            await self._slots.acquire()  # free: taken at once, no task
+            await self._slots.acquire()  # a free slot is taken at once, without suspending: no timer needed
             return
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the caller's own cancellation when
+        # the slot frees in the same loop turn, and a cancelled push would then go on and write.
         try:
-            await asyncio.wait_for(self._slots.acquire(), self._pool.acquire_timeout_seconds)
+            async with asyncio.timeout(self._pool.acquire_timeout_seconds):
+                await self._slots.acquire()
         except TimeoutError:
             raise StoreUnavailable(
                 f"database unavailable: all {self.max_connections} direct connections busy for "
