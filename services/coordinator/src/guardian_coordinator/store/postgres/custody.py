@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any, ParamSpec, TypeVar, cast
 
 import psycopg
-from psycopg.rows import dict_row
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -55,7 +54,7 @@ from guardian_coordinator.store.postgres.custody_reads import (
     account_and_state,
     to_delta,
 )
-from guardian_coordinator.store.postgres.direct_connections import DirectConnections, direct_sql
+from guardian_coordinator.store.postgres.direct_connections import DirectConnections, direct_sql, named_rows
 from guardian_coordinator.store.postgres.engine import store_errors
 from guardian_coordinator.store.postgres.leases import VERIFY as FENCE_CHECK
 from guardian_coordinator.store.postgres.leases import fence_params
@@ -527,15 +526,13 @@ class PostgresCustodyStore(PostgresCustodyReads):
             stored = await self.read_account(conn, account.account_id)
         return ConfigureResult(ConfigureOutcome.CREATED if created else ConfigureOutcome.UPDATED, stored)
 
+    @_answers
     async def submit_candidate(self, candidate: NewCandidate) -> SubmitResult:
         """Every client push: on a direct connection (docs/coordinator.md, "Direct connections"), one transaction
         of three round trips: the account lock with the checks, the insert, the commit."""
-        try:
-            return await self._direct.in_transaction(
-                functools.partial(_submit, candidate), span="SubmitCandidate", round_trips=SUBMIT_ROUND_TRIPS
-            )
-        except _Rollback as rollback:
-            return cast(SubmitResult, rollback.result)
+        return await self._direct.in_transaction(
+            functools.partial(_submit, candidate), span="SubmitCandidate", round_trips=SUBMIT_ROUND_TRIPS
+        )
 
     async def record_abandon(self, account_id: str, nonce: int) -> AbandonResult:
         scope = {"account_id": account_id, "nonce": nonce}
@@ -735,10 +732,8 @@ async def _submit(candidate: NewCandidate, conn: psycopg.AsyncConnection[Any]) -
         raise _Rollback(SubmitResult(SubmitOutcome.REPLAY))
     if released_at is not None or paused_at is not None:
         outcome = SubmitOutcome.RELEASED if released_at else SubmitOutcome.PAUSED
-        cursor = conn.cursor(row_factory=dict_row)
-        await cursor.execute(DIRECT_GET_ACCOUNT, scope, prepare=True)
-        stored_account = await cursor.fetchone()
-        return SubmitResult(outcome, account=None if stored_account is None else Account(**stored_account))
+        [stored_account] = await named_rows(conn, DIRECT_GET_ACCOUNT, scope)  # the row is locked: it exists
+        return SubmitResult(outcome, account=Account(**stored_account))
     # A pending candidate is refused before the base check, the order of the client API (§2.1).
     if has_candidate:
         return SubmitResult(SubmitOutcome.CONFLICT)

@@ -63,11 +63,13 @@ WITH_STATE_JSON = """
                         WHERE states.account_id = m.account_id LIMIT 1) s ON true
 """
 # The account and its state in one statement (one snapshot): the read behind a push's authorisation.
-GET_ACCOUNT_WITH_STATE = text(
-    f"SELECT {ACCOUNT_COLUMNS}, s.state_json FROM account_metadata m {WITH_STATE_JSON} "
-    "WHERE m.account_id = :account_id"
+# Runs on the direct connections (psycopg placeholders).
+GET_ACCOUNT_WITH_STATE = direct_sql(
+    text(
+        f"SELECT {ACCOUNT_COLUMNS}, s.state_json FROM account_metadata m {WITH_STATE_JSON} "
+        "WHERE m.account_id = :account_id"
+    )
 )
-DIRECT_GET_ACCOUNT_WITH_STATE = direct_sql(GET_ACCOUNT_WITH_STATE)
 GET_STATE = text(
     "SELECT account_id, state_json::text AS state_json, commitment, created_at, updated_at FROM states "
     "WHERE account_id = :account_id"
@@ -276,7 +278,7 @@ class PostgresCustodyReads:
 
     async def get_account_with_state(self, account_id: str) -> tuple[Account, AccountState | None] | None:
         rows = await self._direct.fetch_all(
-            DIRECT_GET_ACCOUNT_WITH_STATE,
+            GET_ACCOUNT_WITH_STATE,
             {"account_id": account_id},
             span="SELECT account_metadata",
             named=True,

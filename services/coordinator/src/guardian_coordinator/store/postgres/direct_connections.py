@@ -20,6 +20,7 @@ through twice).
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from typing import Any, TypeVar
@@ -46,6 +47,15 @@ def direct_sql(statement: TextClause) -> str:
     """A `text()` statement in psycopg's own placeholders (`:name` → `%(name)s`, a literal `%` doubled), so one
     statement text serves both the pool and the direct connections."""
     return str(statement.compile(dialect=_DIALECT))
+
+
+async def named_rows(
+    conn: psycopg.AsyncConnection[Any], statement: str, params: Mapping[str, Any] | Sequence[Any]
+) -> list[dict[str, Any]]:
+    """One prepared statement's rows as dicts by column name."""
+    cursor = conn.cursor(row_factory=dict_row)
+    await cursor.execute(statement, params, prepare=True)
+    return await cursor.fetchall()
 
 
 class DirectConnections:
@@ -82,12 +92,8 @@ class DirectConnections:
                 **(attributes or {}),
             },
         ):
-            return await self._fetch_all(statement, params, named)
-
-    async def _fetch_all(
-        self, statement: str, params: Mapping[str, Any] | Sequence[Any], named: bool
-    ) -> list[Any]:
-        return await self._bounded(self._retried(statement, params, named), self._call_bound_s)
+            run = functools.partial(self._run, statement, params, named)
+            return await self._bounded(self._once_more_if_dead(run), self._call_bound_s)
 
     async def in_transaction(
         self, body: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]], *, span: str, round_trips: int
@@ -114,7 +120,8 @@ class DirectConnections:
         with TRACER.start_as_current_span(
             span, kind=SpanKind.CLIENT, attributes={"db.system": "postgresql", "db.operation": "TRANSACTION"}
         ):
-            return await self._bounded(self._transaction_retried(body), bound_s)
+            run = functools.partial(self._transaction, body)
+            return await self._bounded(self._once_more_if_dead(run), bound_s)
 
     async def _bounded(self, work: Coroutine[Any, Any, T], bound_s: float) -> T:
         """`work` in a connection slot, answered within `bound_s` (StoreUnavailable past it)."""
@@ -143,12 +150,6 @@ class DirectConnections:
             call.add_done_callback(self._forget)
             raise StoreUnavailable(f"database unavailable: no answer within {bound_s:g} s")
         return call.result()
-
-    async def _transaction_retried(self, body: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:
-        try:
-            return await self._transaction(body, allow_reuse=True)
-        except _DeadReusedConnection:
-            return await self._transaction(body, allow_reuse=False)
 
     async def _transaction(
         self, body: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]], *, allow_reuse: bool
@@ -212,22 +213,20 @@ class DirectConnections:
                 f"{self._pool.acquire_timeout_seconds:g} s"
             ) from None
 
-    async def _retried(
-        self, statement: str, params: Mapping[str, Any] | Sequence[Any], named: bool
-    ) -> list[Any]:
+    @staticmethod
+    async def _once_more_if_dead(attempt: Callable[..., Awaitable[T]]) -> T:
+        """`attempt(allow_reuse=True)`, and once more on a fresh connection when the idle one it took was dead."""
         try:
-            return await self._run(statement, params, named, allow_reuse=True)
+            return await attempt(allow_reuse=True)
         except _DeadReusedConnection:
-            return await self._run(statement, params, named, allow_reuse=False)
+            return await attempt(allow_reuse=False)
 
     async def _run(
         self, statement: str, params: Mapping[str, Any] | Sequence[Any], named: bool, *, allow_reuse: bool
     ) -> list[Any]:
         async with self._connection(allow_reuse=allow_reuse) as conn:
             if named:
-                cursor = conn.cursor(row_factory=dict_row)
-                await cursor.execute(statement, params, prepare=True)
-                return await cursor.fetchall()
+                return await named_rows(conn, statement, params)
             return await (await conn.execute(statement, params, prepare=True)).fetchall()
 
     async def _check_out(self, allow_reuse: bool) -> tuple[psycopg.AsyncConnection[Any], bool]:
